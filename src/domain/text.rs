@@ -1,0 +1,146 @@
+//! Free text from a cell (name, comment, company, position): trimmed, cleaned of control
+//! characters, and held to a length a target accepts.
+
+/// Which free-text field; each has its own limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Name,
+    Comment,
+    Company,
+    Position,
+}
+
+impl TextField {
+    /// Limits in characters. **Assumed**: no target publishes them; 255 is the usual
+    /// `varchar` of a name field, and a comment gets room for a paragraph.
+    pub fn max_chars(self) -> usize {
+        match self {
+            TextField::Name | TextField::Company | TextField::Position => 255,
+            TextField::Comment => 2000,
+        }
+    }
+
+    /// Whether line breaks are meaningful: a comment may have paragraphs, a name may not.
+    fn keeps_line_breaks(self) -> bool {
+        matches!(self, TextField::Comment)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLong {
+    pub field: TextField,
+    pub chars: usize,
+}
+
+/// Cleans a cell. `Ok(None)` for a cell with nothing left.
+///
+/// Removed: control characters (NUL, escape…), and invisible format characters that come
+/// with copy-paste (zero-width space, BOM, directional marks). Kept: the zero-width joiner,
+/// which emoji sequences need. Runs of white space become one space.
+pub fn clean(raw: &str, field: TextField) -> Result<Option<Box<str>>, TooLong> {
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_space = false;
+    let mut pending_newline = false;
+    for c in raw.chars() {
+        if c == '\n' && field.keeps_line_breaks() {
+            pending_newline = true;
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            pending_space = true;
+            continue;
+        }
+        if is_invisible_format(c) {
+            continue;
+        }
+        if !out.is_empty() {
+            if pending_newline {
+                out.push('\n');
+            } else if pending_space {
+                out.push(' ');
+            }
+        }
+        pending_space = false;
+        pending_newline = false;
+        out.push(c);
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    let chars = out.chars().count();
+    if chars > field.max_chars() {
+        return Err(TooLong { field, chars });
+    }
+    Ok(Some(out.into()))
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' // zero-width space
+            | '\u{200C}' // zero-width non-joiner
+            | '\u{200E}' | '\u{200F}' // left-to-right / right-to-left marks
+            | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+            | '\u{2060}' // word joiner
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+            | '\u{FEFF}' // byte order mark
+            | '\u{FFFE}' | '\u{FFFF}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_cleaned() {
+        assert_eq!(
+            clean("  Анна \t Петрова\u{0}\n", TextField::Name)
+                .unwrap()
+                .as_deref(),
+            Some("Анна Петрова")
+        );
+        assert_eq!(
+            clean("\u{200F}Ирина\u{200E}", TextField::Name)
+                .unwrap()
+                .as_deref(),
+            Some("Ирина")
+        );
+        assert_eq!(clean(" \u{200B} ", TextField::Name).unwrap(), None);
+        // Emoji sequences keep their joiner.
+        assert_eq!(
+            clean("Семья 👨‍👩‍👧", TextField::Name).unwrap().as_deref(),
+            Some("Семья 👨‍👩‍👧")
+        );
+        // A formula-like name is text, not a formula.
+        assert_eq!(
+            clean("=HYPERLINK(\"x\")", TextField::Name)
+                .unwrap()
+                .as_deref(),
+            Some("=HYPERLINK(\"x\")")
+        );
+    }
+
+    #[test]
+    fn comments_keep_their_paragraphs() {
+        assert_eq!(
+            clean("первая строка\r\n\nвторая", TextField::Comment)
+                .unwrap()
+                .as_deref(),
+            Some("первая строка\nвторая")
+        );
+    }
+
+    #[test]
+    fn overlong_text_is_refused_with_its_length() {
+        let long = "я".repeat(256);
+        assert_eq!(
+            clean(&long, TextField::Name),
+            Err(TooLong {
+                field: TextField::Name,
+                chars: 256
+            })
+        );
+        assert!(clean(&"я".repeat(2000), TextField::Comment).is_ok());
+    }
+}

@@ -1,0 +1,250 @@
+//! Every text a person reads about a row, in the language of the sheet's header.
+//!
+//! One place for the wording: statuses, reasons and warnings. A Russian header gets Russian
+//! statuses ("Готово к загрузке"), any other gets English.
+
+use crate::domain::text::TooLong;
+use crate::domain::{EmailError, MessengerIdError, PhoneError, Problem, TextField, Warning};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    Ru,
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// Russian when any header cell is written in Cyrillic.
+    pub fn of_header<'a>(cells: impl IntoIterator<Item = &'a str>) -> Lang {
+        let cyrillic = cells.into_iter().any(|c| {
+            c.chars()
+                .any(|ch| matches!(ch, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
+        });
+        if cyrillic { Lang::Ru } else { Lang::En }
+    }
+
+    fn pick(self, ru: &str, en: &str) -> String {
+        match self {
+            Lang::Ru => ru.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    }
+}
+
+/// The name of the status column we add.
+pub fn status_header(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ru => "Статус",
+        Lang::En => "Status",
+    }
+}
+
+pub fn ready(lang: Lang) -> String {
+    lang.pick("Готово к загрузке", "Ready to load")
+}
+
+pub fn merged(lang: Lang, into_row: u32) -> String {
+    match lang {
+        Lang::Ru => format!("Объединено со строкой {into_row}"),
+        Lang::En => format!("Merged with row {into_row}"),
+    }
+}
+
+pub fn skipped(lang: Lang) -> String {
+    lang.pick("Пропущено: пустая строка", "Skipped: empty row")
+}
+
+pub fn invalid(lang: Lang, problem: &Problem) -> String {
+    match lang {
+        Lang::Ru => format!("Ошибка: {}", problem_text(lang, problem)),
+        Lang::En => format!("Error: {}", problem_text(lang, problem)),
+    }
+}
+
+/// A status with its warnings appended: "Готово к загрузке; внимание: …".
+pub fn with_warnings(lang: Lang, status: String, warnings: &[Warning]) -> String {
+    if warnings.is_empty() {
+        return status;
+    }
+    let notes: Vec<String> = warnings.iter().map(|w| warning_text(lang, w)).collect();
+    match lang {
+        Lang::Ru => format!("{status}; внимание: {}", notes.join("; ")),
+        Lang::En => format!("{status}; note: {}", notes.join("; ")),
+    }
+}
+
+fn field_name(lang: Lang, field: TextField) -> &'static str {
+    match (lang, field) {
+        (Lang::Ru, TextField::Name) => "имя",
+        (Lang::Ru, TextField::Comment) => "комментарий",
+        (Lang::Ru, TextField::Company) => "компания",
+        (Lang::Ru, TextField::Position) => "должность",
+        (Lang::En, TextField::Name) => "the name",
+        (Lang::En, TextField::Comment) => "the comment",
+        (Lang::En, TextField::Company) => "the company",
+        (Lang::En, TextField::Position) => "the position",
+    }
+}
+
+/// Why a row cannot be loaded, and what to do about it.
+pub fn problem_text(lang: Lang, problem: &Problem) -> String {
+    match problem {
+        Problem::NoContact => lang.pick(
+            "нет контакта — укажите телефон или e-mail",
+            "no contact — fill in a phone or an e-mail",
+        ),
+        Problem::NotPhoneOrEmail => lang.pick(
+            "в ячейке контакта не телефон и не e-mail",
+            "the contact cell holds neither a phone nor an e-mail",
+        ),
+        Problem::SpreadsheetError(shown) => match lang {
+            Lang::Ru => format!(
+                "в ячейке ошибка таблицы {shown} — номер, введённый как +7…, таблица считает \
+                 формулой: введите его заново с апострофом в начале ('+7…) или задайте \
+                 колонке формат «Обычный текст»"
+            ),
+            Lang::En => format!(
+                "the cell shows the spreadsheet error {shown} — a number typed as +7… is taken \
+                 for a formula: type it again with an apostrophe in front ('+7…) or format the \
+                 column as plain text"
+            ),
+        },
+        Problem::Phone(error) => phone_text(lang, error),
+        Problem::Email(error) => email_text(lang, error),
+        Problem::MessengerId(error) => messenger_id_text(lang, error),
+        Problem::TooLong(TooLong { field, chars }) => {
+            let name = field_name(lang, *field);
+            let max = field.max_chars();
+            match lang {
+                Lang::Ru => format!("{name} длиннее {max} символов ({chars}) — сократите",),
+                Lang::En => {
+                    format!("{name} is longer than {max} characters ({chars}) — shorten it")
+                }
+            }
+        }
+        Problem::TagTooLong(too_long) => match lang {
+            Lang::Ru => format!(
+                "тег длиннее {} символов ({}) — теги разделяются запятой",
+                crate::domain::tags::MAX_TAG_CHARS,
+                too_long.chars
+            ),
+            Lang::En => format!(
+                "a tag is longer than {} characters ({}) — separate tags with commas",
+                crate::domain::tags::MAX_TAG_CHARS,
+                too_long.chars
+            ),
+        },
+    }
+}
+
+fn phone_text(lang: Lang, error: &PhoneError) -> String {
+    match error {
+        PhoneError::SpreadsheetError(shown) => {
+            problem_text(lang, &Problem::SpreadsheetError(shown.clone()))
+        }
+        PhoneError::ExponentForm => lang.pick(
+            "номер записан как 7,99912E+10 — последние цифры потеряны: задайте колонке \
+             текстовый формат и выгрузите список заново",
+            "the number is written as 7.99912E+10 — its last digits are lost: format the \
+             column as text and export the list again",
+        ),
+        PhoneError::Letters => lang.pick("в номере есть буквы", "the number contains letters"),
+        PhoneError::UnexpectedCharacters => lang.pick(
+            "в номере лишние символы — оставьте цифры, +, пробелы, скобки и дефисы",
+            "the number has stray characters — keep digits, +, spaces, brackets and dashes",
+        ),
+        PhoneError::TwoNumbers => lang.pick(
+            "в ячейке два номера — оставьте один, второй перенесите в отдельную строку",
+            "the cell holds two numbers — keep one and move the other to a row of its own",
+        ),
+        PhoneError::TooShort => lang.pick("в номере не хватает цифр", "the number is too short"),
+        PhoneError::TooLong => lang.pick("в номере лишние цифры", "the number is too long"),
+        PhoneError::UnknownCountryCode => lang.pick(
+            "неизвестный код страны после +",
+            "no country has the code after +",
+        ),
+        PhoneError::NotValid { region } => match lang {
+            Lang::Ru => format!(
+                "такого номера не существует — проверьте цифры и код страны (номера без кода \
+                 страны читаются как {region})"
+            ),
+            Lang::En => format!(
+                "no such number exists — check the digits and the country code (numbers \
+                 without one are read as {region})"
+            ),
+        },
+    }
+}
+
+fn email_text(lang: Lang, error: &EmailError) -> String {
+    match error {
+        EmailError::DisplayName => lang.pick(
+            "в ячейке e-mail лишнее — оставьте только адрес, без имени и скобок",
+            "the e-mail cell holds more than the address — keep only the address",
+        ),
+        EmailError::TwoAddresses => lang.pick(
+            "в ячейке несколько контактов — оставьте один, остальные перенесите в отдельные строки",
+            "the cell holds several contacts — keep one and move the others to rows of their own",
+        ),
+        EmailError::NoAt => lang.pick("в e-mail нет @", "the e-mail has no @"),
+        EmailError::NoTopLevelDomain => lang.pick(
+            "в e-mail нет домена верхнего уровня (например, .ru)",
+            "the e-mail's domain has no top level (like .com)",
+        ),
+        EmailError::DomainLiteral => lang.pick(
+            "e-mail с IP-адресом вместо домена не принимается",
+            "an e-mail with an IP address for a domain is not accepted",
+        ),
+        EmailError::Spaces => lang.pick("в e-mail есть пробелы", "the e-mail contains spaces"),
+        EmailError::Malformed => lang.pick(
+            "e-mail записан с ошибкой — проверьте точки и символы",
+            "the e-mail is malformed — check its dots and characters",
+        ),
+    }
+}
+
+fn messenger_id_text(lang: Lang, error: &MessengerIdError) -> String {
+    match error {
+        MessengerIdError::NoSeparator => lang.pick(
+            "идентификатор мессенджера пишется как канал|id, например telegram|123456789",
+            "a messenger id is written as channel|id, e.g. telegram|123456789",
+        ),
+        MessengerIdError::UnknownChannel(channel) => match lang {
+            Lang::Ru => format!("неизвестный канал «{channel}» в идентификаторе мессенджера"),
+            Lang::En => format!("unknown channel “{channel}” in the messenger id"),
+        },
+        MessengerIdError::EmptyId => lang.pick(
+            "в идентификаторе мессенджера нет id после |",
+            "the messenger id has no id after |",
+        ),
+        MessengerIdError::BadId => lang.pick(
+            "id мессенджера с пробелами или слишком длинный",
+            "the messenger id has spaces or is too long",
+        ),
+    }
+}
+
+pub fn warning_text(lang: Lang, warning: &Warning) -> String {
+    match warning {
+        Warning::UnknownMessenger(name) => match lang {
+            Lang::Ru => format!("неизвестный мессенджер «{name}»"),
+            Lang::En => format!("unknown messenger “{name}”"),
+        },
+        Warning::LargeCluster { profiles } => match lang {
+            Lang::Ru => format!(
+                "связано {profiles} профилей — возможно, это общий телефон или e-mail компании"
+            ),
+            Lang::En => {
+                format!("{profiles} profiles are linked — perhaps a shared company phone or e-mail")
+            }
+        },
+        Warning::MessengerIdOnly => lang.pick(
+            "только идентификатор мессенджера: в Chat2Desk клиента создать нельзя",
+            "a messenger id only: Chat2Desk cannot create a client from it",
+        ),
+        Warning::CellsBeyondHeader => lang.pick(
+            "в строке больше ячеек, чем в заголовке — лишние оставлены как есть",
+            "the row has more cells than the header — the extra ones are kept as they are",
+        ),
+    }
+}

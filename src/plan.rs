@@ -1,0 +1,65 @@
+//! The plan: for each profile, the operations a target needs, and what they cost.
+//!
+//! The plan is data; `check` counts it and the loader (a later stage) executes it. It knows
+//! nothing of the network. What a target charges for each operation is the target's cost
+//! model (`crate::targets`), the one place that decision lives.
+
+use crate::domain::ContactKey;
+use crate::identity::{Profile, Profiles};
+
+/// One step of bringing a profile into a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation<'a> {
+    /// Create the profile (or find it, if the target already has the contact) with the
+    /// fields the rows give it.
+    Upsert(&'a Profile),
+    /// Give it these tags (all at once where the target allows).
+    AssignTags(&'a Profile),
+    /// Link it with another profile of the same person.
+    Link {
+        profile: &'a Profile,
+        with: &'a ContactKey,
+    },
+}
+
+/// The operations for one profile, in the order they are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfilePlan<'a> {
+    pub profile: u32,
+    pub operations: Vec<Operation<'a>>,
+}
+
+/// What a target charges, in API requests, for an operation. **Checked** in the tests of
+/// each target against its spec's cost table.
+pub trait CostModel {
+    fn requests(&self, operation: &Operation<'_>) -> u64;
+}
+
+/// The plan of every profile, in creation order.
+pub fn plan(profiles: &Profiles) -> impl Iterator<Item = ProfilePlan<'_>> {
+    profiles.iter().map(move |(id, profile)| {
+        let mut operations = vec![Operation::Upsert(profile)];
+        if !profile.tags.is_empty() {
+            operations.push(Operation::AssignTags(profile));
+        }
+        if let Some(root) = profiles.link_target(id) {
+            operations.push(Operation::Link {
+                profile,
+                with: &profiles.get(root).key,
+            });
+        }
+        ProfilePlan {
+            profile: id,
+            operations,
+        }
+    })
+}
+
+/// Requests the whole plan costs under `model`, assuming no profile exists in the target
+/// yet (an existing one costs the same or less: only the writes that change something).
+pub fn estimate(profiles: &Profiles, model: &dyn CostModel) -> u64 {
+    plan(profiles)
+        .flat_map(|p| p.operations)
+        .map(|op| model.requests(&op))
+        .sum()
+}

@@ -1,0 +1,4 @@
+//! Targets: the systems profiles are loaded into. Each has a cost model now; the clients
+//! come with the loader.
+
+pub mod chat2desk;
