@@ -9,7 +9,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rlibphonenumber::{PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat, ValidationError};
+use rlibphonenumber::{
+    PHONE_NUMBER_UTIL, ParseError, PhoneNumber, PhoneNumberFormat, PhoneNumberType, ValidationError,
+};
 
 /// A default region for numbers written without a country code (`--region`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,16 +184,10 @@ impl Phone {
             Err(ValidationError::InvalidCountryCode) => {
                 return Err(PhoneError::UnknownCountryCode);
             }
-            Err(_) => {
-                return Err(PhoneError::NotValid {
-                    region: region.code(),
-                });
-            }
+            Err(_) => return Err(not_valid(&number, region)),
         }
         if !number.is_valid() {
-            return Err(PhoneError::NotValid {
-                region: region.code(),
-            });
+            return Err(not_valid(&number, region));
         }
         let e164 = number.format_as(PhoneNumberFormat::E164);
         let digits = e164
@@ -228,6 +224,26 @@ impl Phone {
 impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "+{}", self.digits)
+    }
+}
+
+/// An invalid number: "too long" when it has more digits than the country's numbers
+/// (libphonenumber keeps a trunk `8` in front of an overlong number, so its own length
+/// verdict is "invalid length"), else "not valid".
+fn not_valid(number: &PhoneNumber, region: Region) -> PhoneError {
+    let typical_length = PHONE_NUMBER_UTIL
+        .get_region_for_country_code(number.country_code)
+        .and_then(|r| {
+            PHONE_NUMBER_UTIL
+                .get_example_number_for_type_and_region(r, PhoneNumberType::Mobile)
+                .ok()
+        })
+        .map(|example| example.get_national_significant_number().len());
+    match typical_length {
+        Some(len) if number.get_national_significant_number().len() > len => PhoneError::TooLong,
+        _ => PhoneError::NotValid {
+            region: region.code(),
+        },
     }
 }
 
@@ -375,6 +391,8 @@ mod tests {
         assert_eq!(error("123"), PhoneError::TooShort);
         assert_eq!(error("999-123-45-6"), PhoneError::TooShort);
         assert_eq!(error("8999123456789012"), PhoneError::TooLong);
+        assert_eq!(error("8 999 123 45 67 890"), PhoneError::TooLong);
+        assert_eq!(error("+7 999 123 45 67 8"), PhoneError::TooLong);
     }
 
     #[test]
