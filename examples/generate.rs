@@ -48,8 +48,8 @@ impl Rng {
         self.below(n as u64) as usize
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.index(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.index(items.len())]
     }
 
     /// True with probability `per_mille / 1000`.
@@ -410,9 +410,9 @@ impl Generator {
     }
 
     fn new_email(&mut self, cell: &mut String) {
-        let first = *self.rng.pick(LATIN_FIRST);
-        let last = *self.rng.pick(LATIN_LAST);
-        let domain = *self.rng.pick(DOMAINS);
+        let first = self.rng.pick(LATIN_FIRST);
+        let last = self.rng.pick(LATIN_LAST);
+        let domain = self.rng.pick(DOMAINS);
         let mut address = String::with_capacity(32);
         match self.rng.below(5) {
             0 => write!(address, "{first}.{last}").unwrap(),
@@ -483,7 +483,7 @@ impl Generator {
                 let mut phone = String::with_capacity(20);
                 write_phone(&mut phone, national, 0);
                 let at = 4 + self.rng.index(phone.len() - 4);
-                let letter = *self.rng.pick(&["З", "О", "Ч", "б"]);
+                let letter = self.rng.pick(&["З", "О", "Ч", "б"]);
                 // The byte at `at` is ASCII: every character of format 0 is.
                 cell.push_str(&phone[..at]);
                 cell.push_str(letter);
@@ -526,8 +526,8 @@ impl Generator {
             .unwrap(),
             // Two dots, or a dot at the end of the local part.
             6 => {
-                let first = *self.rng.pick(LATIN_FIRST);
-                let last = *self.rng.pick(LATIN_LAST);
+                let first = self.rng.pick(LATIN_FIRST);
+                let last = self.rng.pick(LATIN_LAST);
                 if self.rng.chance(500) {
                     write!(cell, "{first}..{last}@mail.ru").unwrap();
                 } else {
@@ -569,8 +569,8 @@ impl Generator {
             0 | 1 => {}
             2..=6 => out.push_str(self.rng.pick(TAGS)),
             _ => {
-                let a = *self.rng.pick(TAGS);
-                let b = *self.rng.pick(TAGS);
+                let a = self.rng.pick(TAGS);
+                let b = self.rng.pick(TAGS);
                 write!(out, "{a}, {b}").unwrap();
             }
         }

@@ -96,6 +96,8 @@ pub struct Counts {
 pub struct Checked {
     pub source: Source,
     pub header: Header,
+    /// The header's row number: 1 unless blank lines stand above it.
+    pub header_row: u32,
     pub rows: Vec<RowResult>,
     pub profiles: Profiles,
     /// Chat2Desk requests the plan needs if no contact exists there yet.
@@ -127,12 +129,26 @@ impl Checked {
 /// Checks a decoded source. Fails only when the file has no usable header; every data row
 /// gets a result.
 pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError> {
+    check_with(source, options, &|_| Ok(()))
+}
+
+/// `check`, with a target's own rule on each valid row (does the account have its tags,
+/// channel, messenger?). A row the rule refuses is invalid and merges into nothing.
+pub fn check_with(
+    source: Source,
+    options: CheckOptions,
+    rule: &dyn Fn(&Row) -> Result<(), Problem>,
+) -> Result<Checked, ReadError> {
     let mut header: Option<Result<Header, ReadError>> = None;
     let mut identity = Identity::new();
     let mut rows = Vec::new();
+    let mut header_row = 1;
     source.for_each_record(|row, record| {
         let header = match &header {
+            // Blank lines above the header are not data.
+            None if record.iter().all(|c| c.trim().is_empty()) => return,
             None => {
+                header_row = row;
                 header = Some(Header::parse(record.iter()).map_err(ReadError::from));
                 return;
             }
@@ -152,7 +168,9 @@ pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError
         let outcome = if raw.is_blank() {
             Outcome::Skipped
         } else {
-            match Row::parse(&raw, options.region) {
+            match Row::parse(&raw, options.region)
+                .and_then(|(parsed, warnings)| rule(&parsed).map(|()| (parsed, warnings)))
+            {
                 Ok((parsed, row_warnings)) => {
                     warnings.extend(row_warnings);
                     match identity.add(row, &parsed) {
@@ -186,6 +204,7 @@ pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError
     Ok(Checked {
         source,
         header,
+        header_row,
         rows,
         profiles,
         estimated_requests,

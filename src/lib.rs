@@ -10,8 +10,12 @@
 //!   becomes a `Row` or a `Problem` once, at the edge.
 //! - `identity`: rows with the same contact are one profile; contacts on one row are linked.
 //! - `plan`: the operations each profile needs, and the `CostModel` that prices them.
-//! - `targets`: per target system; for now Chat2Desk's cost model.
+//! - `targets`: per target system — Chat2Desk's wire format, client, catalog, profile sync,
+//!   cost model and sandbox.
+//! - `pacing`: rate limit, request budget and the one retry decision, for every target.
+//! - `store`: the ledger of what each target holds (SQLite), for exactly-once loads.
 //! - `check`: the `check` job — every row gets an `Outcome`.
+//! - `load`: the `load` job — check, compare with the ledger, sync, and a status per row.
 //! - `report`: the status CSV, the JSON-lines report and the summary.
 //! - `messages`: every text a person reads, in Russian or English.
 
@@ -19,7 +23,10 @@ pub mod check;
 pub mod domain;
 pub mod identity;
 pub mod input;
+pub mod load;
 pub mod messages;
+pub mod pacing;
 pub mod plan;
 pub mod report;
+pub mod store;
 pub mod targets;

@@ -1,19 +1,29 @@
 //! The command line: parses arguments and calls into the library.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use clap::{Parser, Subcommand};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 
 use contact_loader::check::{CheckOptions, check};
 use contact_loader::domain::Region;
 use contact_loader::identity::DEFAULT_CLUSTER_LIMIT;
 use contact_loader::input::{ReadOptions, Source, parse_delimiter, parse_encoding};
-use contact_loader::report::{Summary, write_human, write_report, write_status_csv};
+use contact_loader::load::{LoadOptions, Loaded, Progress, load};
+use contact_loader::pacing::{Backoff, Pacing};
+use contact_loader::report::{
+    LoadSummary, Summary, write_human, write_load_human, write_report, write_status_csv,
+};
+use contact_loader::store::Ledger;
+use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
+use contact_loader::targets::chat2desk::client::Chat2Desk;
+use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 
 #[derive(Parser)]
 #[command(
@@ -30,10 +40,17 @@ struct Cli {
 enum Command {
     /// Read a list and show, row by row, what loading it would do. Spends no API request.
     Check(CheckArgs),
+    /// Load a list into a target account, exactly once, within the account's limits.
+    Load(Box<LoadArgs>),
+    /// Run a local Chat2Desk-compatible server to rehearse a load against.
+    Sandbox(SandboxArgs),
+    /// Load the example list into a sandbox started here, twice: the second run costs nothing.
+    Demo,
 }
 
+/// How a list is read and reported: shared by `check` and `load`.
 #[derive(clap::Args)]
-struct CheckArgs {
+struct ListArgs {
     /// The CSV file (UTF-8, Windows-1251 or UTF-16; `,` `;` tab or `|`).
     file: PathBuf,
     /// Country for numbers written without a country code.
@@ -59,10 +76,111 @@ struct CheckArgs {
     cluster_limit: usize,
 }
 
+impl ListArgs {
+    fn source(&self) -> anyhow::Result<Source> {
+        let options = ReadOptions {
+            encoding: self.encoding.as_deref().map(parse_encoding).transpose()?,
+            delimiter: self.delimiter,
+        };
+        Ok(Source::read(&self.file, options)?)
+    }
+
+    fn check_options(&self) -> CheckOptions {
+        CheckOptions {
+            region: self.region,
+            cluster_limit: self.cluster_limit,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    Chat2desk,
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    #[command(flatten)]
+    list: ListArgs,
+    /// The system to load into.
+    #[arg(long, value_enum, default_value = "chat2desk")]
+    target: Target,
+    /// The channel (id or name) for rows that name none.
+    #[arg(long)]
+    channel: Option<String>,
+    /// The messenger (transport) for rows that name none: whatsapp, telegram, viber…
+    #[arg(long)]
+    transport: Option<String>,
+    /// A tag for every row, on top of the row's own (repeat for several).
+    #[arg(long = "tag", value_name = "LABEL")]
+    tags: Vec<String>,
+    /// The API's address.
+    #[arg(long, default_value = DEFAULT_BASE_URL)]
+    base_url: String,
+    /// Read the API token from this file instead of CHAT2DESK_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Spend at most this many API requests; the rest of the rows stay pending.
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+    /// Go past the month's free requests (each further one is paid).
+    #[arg(long)]
+    allow_paid: bool,
+    /// Load only N randomly chosen rows, to look at them in the account first.
+    #[arg(long, value_name = "N")]
+    sample: Option<usize>,
+    /// The state file that makes loads exactly-once.
+    #[arg(long, value_name = "PATH")]
+    state: Option<PathBuf>,
+    /// API requests per second at most.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Contacts in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+}
+
+#[derive(clap::Args)]
+struct SandboxArgs {
+    /// The port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8088)]
+    port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// The token clients must send.
+    #[arg(long, default_value = "sandbox-token")]
+    token: String,
+    /// Requests per second before it answers 429.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Milliseconds added to every answer.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Share of requests (0–1) that fail with a 5xx, half of them after the write is applied.
+    #[arg(long, default_value_t = 0.0)]
+    fail_rate: f64,
+    /// Free requests this month.
+    #[arg(long, default_value_t = 100_000)]
+    quota: u64,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Load(args) => runtime().and_then(|rt| rt.block_on(run_load(*args))),
+        Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(run_sandbox(args))),
+        Command::Demo => runtime().and_then(|rt| rt.block_on(run_demo())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,40 +192,295 @@ fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
 fn run_check(args: CheckArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let options = ReadOptions {
-        encoding: args.encoding.as_deref().map(parse_encoding).transpose()?,
-        delimiter: args.delimiter,
-    };
-    let source = Source::read(&args.file, options)?;
-    let checked = check(
-        source,
-        CheckOptions {
-            region: args.region,
-            cluster_limit: args.cluster_limit,
-        },
-    )
-    .with_context(|| format!("{} cannot be checked", args.file.display()))?;
-    if let Some(path) = &args.out {
-        write_status_csv(&checked, create(path)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if let Some(path) = &args.report {
-        write_report(&checked, create(path)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let list = &args.list;
+    let checked = check(list.source()?, list.check_options())
+        .with_context(|| format!("{} cannot be checked", list.file.display()))?;
+    write_files(
+        list,
+        |out| write_status_csv(&checked, None, out),
+        |out| write_report(&checked, None, out),
+    )?;
     let mut stdout = io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut stdout, &Summary::new(&checked, elapsed_ms))?;
+    if list.json {
+        serde_json::to_writer(&mut stdout, &Summary::new(&checked, elapsed_ms(started)))?;
         writeln!(stdout)?;
     } else {
-        write_human(&checked, &args.file.display().to_string(), &mut stdout)?;
+        write_human(&checked, &list.file.display().to_string(), &mut stdout)?;
+    }
+    Ok(())
+}
+
+/// Writes `--out` and `--report` when asked for.
+fn write_files(
+    list: &ListArgs,
+    out: impl FnOnce(File) -> io::Result<()>,
+    report: impl FnOnce(File) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    if let Some(path) = &list.out {
+        out(create(path)?).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &list.report {
+        report(create(path)?).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
 
 fn create(path: &Path) -> anyhow::Result<File> {
     File::create(path).with_context(|| format!("cannot create {}", path.display()))
+}
+
+/// `CHAT2DESK_TOKEN`, or the first line of `--token-file`.
+fn token(file: Option<&Path>) -> anyhow::Result<SecretString> {
+    let token = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the token file {}", path.display()))?,
+        None => std::env::var("CHAT2DESK_TOKEN").unwrap_or_default(),
+    };
+    let token = token.trim();
+    if token.is_empty() {
+        bail!("no API token: set CHAT2DESK_TOKEN or give --token-file");
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+/// `$XDG_STATE_HOME/contact-loader/ledger.sqlite`, else `~/.local/state/…`.
+fn default_state_path() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("contact-loader").join("ledger.sqlite")
+}
+
+/// A progress bar on a terminal; nothing otherwise.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(show: bool) -> Bar {
+        Bar(show.then(indicatif::ProgressBar::hidden))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, profiles: u64) {
+        if let Some(bar) = &self.0 {
+            // Short loads finish before a bar is worth drawing.
+            if profiles >= 50 {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            bar.set_length(profiles);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} contacts · {per_sec} · ETA {eta}",
+                )
+                .expect("a valid template"),
+            );
+        }
+    }
+    fn advance(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+struct LoadRun {
+    loaded: Loaded,
+    elapsed_ms: u64,
+}
+
+async fn load_once(
+    source: Source,
+    client: &Chat2Desk,
+    ledger: &Ledger,
+    options: &LoadOptions,
+    show_progress: bool,
+) -> anyhow::Result<LoadRun> {
+    let started = Instant::now();
+    let pacing = std::sync::Arc::new(Pacing::new(
+        options.rate,
+        options.max_requests,
+        options.backoff,
+    ));
+    // Ctrl-C stops the run cleanly: profiles in flight finish, the rest stay pending.
+    let interrupt = {
+        let pacing = pacing.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                pacing.stop("interrupted");
+            }
+        })
+    };
+    let bar = Bar::new(show_progress && io::stderr().is_terminal());
+    let loaded = load(source, client, ledger, options, &pacing, &bar).await;
+    interrupt.abort();
+    Ok(LoadRun {
+        loaded: loaded?,
+        elapsed_ms: elapsed_ms(started),
+    })
+}
+
+async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
+    let Target::Chat2desk = args.target;
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .context("--timeout must be a positive number of seconds")?;
+    let client = Chat2Desk::new(&args.base_url, token(args.token_file.as_deref())?, timeout)?;
+    let state = args.state.clone().unwrap_or_else(default_state_path);
+    let ledger = Ledger::open(&state).await?;
+    let options = LoadOptions {
+        check: args.list.check_options(),
+        channel: args.channel.clone(),
+        transport: args.transport.clone(),
+        tags: args.tags.clone(),
+        max_requests: args.max_requests,
+        allow_paid: args.allow_paid,
+        sample: args.sample,
+        rate: args.rate,
+        concurrency: args.concurrency,
+        backoff: Backoff::default(),
+    };
+    let run = load_once(
+        args.list.source()?,
+        &client,
+        &ledger,
+        &options,
+        !args.list.json,
+    )
+    .await?;
+    ledger.close().await;
+    let loaded = &run.loaded;
+    let list = &args.list;
+    write_files(
+        list,
+        |out| write_status_csv(&loaded.checked, Some(&loaded.rows), out),
+        |out| write_report(&loaded.checked, Some(&loaded.rows), out),
+    )?;
+    let mut stdout = io::stdout().lock();
+    if list.json {
+        serde_json::to_writer(&mut stdout, &LoadSummary::new(loaded, run.elapsed_ms))?;
+        writeln!(stdout)?;
+    } else {
+        write_load_human(
+            loaded,
+            &list.file.display().to_string(),
+            run.elapsed_ms,
+            false,
+            &mut stdout,
+        )?;
+    }
+    Ok(())
+}
+
+async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
+    let config = SandboxConfig {
+        token: args.token,
+        rate: args.rate,
+        latency: Duration::from_millis(args.latency_ms),
+        fail_rate: args.fail_rate.clamp(0.0, 1.0),
+        quota: args.quota,
+    };
+    let sandbox = Sandbox::start(SocketAddr::new(args.host, args.port), config)
+        .await
+        .context("cannot start the sandbox")?;
+    println!("{}", sandbox.url());
+    eprintln!(
+        "Chat2Desk sandbox at {} (token: {}); clients at {}/sandbox/clients, request counts at {}/sandbox/stats. Ctrl-C stops it.",
+        sandbox.url(),
+        sandbox.token(),
+        sandbox.url(),
+        sandbox.url()
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+/// The example list, built into the binary so that `demo` runs anywhere.
+const EXAMPLE: &[u8] = include_bytes!("../examples/contacts.csv");
+
+async fn run_demo() -> anyhow::Result<()> {
+    let example = || Source::from_bytes(EXAMPLE.to_vec(), ReadOptions::default());
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig {
+            rate: Some(20.0),
+            ..SandboxConfig::default()
+        },
+    )
+    .await?;
+    let state = tempfile_dir()?;
+    let client = Chat2Desk::new(
+        &sandbox.url(),
+        SecretString::from(sandbox.token().to_owned()),
+        Duration::from_secs(10),
+    )?;
+    let ledger = Ledger::open(&state.join("ledger.sqlite")).await?;
+    let options = LoadOptions {
+        channel: Some("Продажи".to_owned()),
+        transport: Some("whatsapp".to_owned()),
+        rate: 20.0,
+        ..LoadOptions::default()
+    };
+    let mut stdout = io::stdout().lock();
+    writeln!(
+        stdout,
+        "A Chat2Desk sandbox is running at {}. Loading examples/contacts.csv into it (channel «Продажи», WhatsApp by default):\n",
+        sandbox.url(),
+    )?;
+    let first = load_once(example(), &client, &ledger, &options, true).await?;
+    write_load_human(
+        &first.loaded,
+        "examples/contacts.csv",
+        first.elapsed_ms,
+        true,
+        &mut stdout,
+    )?;
+    writeln!(
+        stdout,
+        "\nThe same list again — done rows are not sent twice:\n"
+    )?;
+    let second = load_once(example(), &client, &ledger, &options, true).await?;
+    write_load_human(
+        &second.loaded,
+        "examples/contacts.csv",
+        second.elapsed_ms,
+        false,
+        &mut stdout,
+    )?;
+    writeln!(
+        stdout,
+        "\nSecond run: {} requests for contacts (the {} others read the account's channels, messengers, tags and allowance). The sandbox holds {} clients.",
+        second.loaded.api_requests - second.loaded.catalog_requests,
+        second.loaded.catalog_requests,
+        sandbox.clients().len()
+    )?;
+    ledger.close().await;
+    let _ = std::fs::remove_dir_all(&state);
+    Ok(())
+}
+
+/// A fresh folder for the demo's state file.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("contact-loader-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }

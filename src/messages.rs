@@ -4,7 +4,9 @@
 //! statuses ("Готово к загрузке"), any other gets English.
 
 use crate::domain::text::TooLong;
-use crate::domain::{EmailError, MessengerIdError, PhoneError, Problem, TextField, Warning};
+use crate::domain::{
+    EmailError, MessengerIdError, PhoneError, Problem, TargetProblem, TextField, Warning,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -47,6 +49,34 @@ pub fn merged(lang: Lang, into_row: u32) -> String {
     match lang {
         Lang::Ru => format!("Объединено со строкой {into_row}"),
         Lang::En => format!("Merged with row {into_row}"),
+    }
+}
+
+pub fn created(lang: Lang) -> String {
+    lang.pick("Создан", "Created")
+}
+
+pub fn updated(lang: Lang) -> String {
+    lang.pick("Обновлён", "Updated")
+}
+
+pub fn unchanged(lang: Lang) -> String {
+    lang.pick("Без изменений", "Unchanged")
+}
+
+pub fn failed(lang: Lang, message: &str) -> String {
+    match lang {
+        Lang::Ru => format!("Не загружено: {message}"),
+        Lang::En => format!("Not loaded: {message}"),
+    }
+}
+
+pub fn pending(lang: Lang, reason: Option<&str>) -> String {
+    match (lang, reason) {
+        (Lang::Ru, Some(reason)) => format!("Ожидает: {reason} — запустите загрузку ещё раз"),
+        (Lang::Ru, None) => "Ожидает следующего запуска".to_owned(),
+        (Lang::En, Some(reason)) => format!("Pending: {reason} — run the load again"),
+        (Lang::En, None) => "Pending the next run".to_owned(),
     }
 }
 
@@ -122,6 +152,7 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
                 }
             }
         }
+        Problem::Target(problem) => target_text(lang, problem),
         Problem::TagTooLong(too_long) => match lang {
             Lang::Ru => format!(
                 "тег длиннее {} символов ({}) — теги разделяются запятой",
@@ -134,6 +165,35 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
                 too_long.chars
             ),
         },
+    }
+}
+
+fn target_text(lang: Lang, problem: &TargetProblem) -> String {
+    match problem {
+        TargetProblem::UnknownTag(label) => match lang {
+            Lang::Ru => format!("тега «{label}» нет в аккаунте — создайте его или исправьте"),
+            Lang::En => format!("the account has no tag “{label}” — create it or fix the cell"),
+        },
+        TargetProblem::UnknownChannel(name) => match lang {
+            Lang::Ru => format!("канала «{name}» нет в аккаунте"),
+            Lang::En => format!("the account has no channel “{name}”"),
+        },
+        TargetProblem::UnknownMessenger(name) => match lang {
+            Lang::Ru => format!("мессенджер «{name}» не подключён к каналу"),
+            Lang::En => format!("the messenger “{name}” is not connected to the channel"),
+        },
+        TargetProblem::NoChannel => lang.pick(
+            "не указан канал — заполните колонку «Канал» или задайте канал для всего списка",
+            "no channel — fill in the Channel column or give one for the whole list",
+        ),
+        TargetProblem::NoMessenger => lang.pick(
+            "не указан мессенджер — заполните колонку «Мессенджер» или задайте его для всего списка",
+            "no messenger — fill in the Messenger column or give one for the whole list",
+        ),
+        TargetProblem::NoLoadableContact => lang.pick(
+            "нужен телефон или e-mail: по идентификатору мессенджера клиента создать нельзя",
+            "a phone or an e-mail is needed: a client cannot be created from a messenger id",
+        ),
     }
 }
 

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::check::{Checked, Outcome, RowResult};
-use crate::input::{Column, encode, encoding_name};
+use crate::input::{Column, encode, encoding_name, fit_to};
+use crate::load::LoadedRow;
 use crate::messages::{self, Lang};
 
 /// At most this many linked keys are listed on a row; a cluster so large already carries a
@@ -22,10 +23,21 @@ pub struct ReportLine {
     pub merged_into: Option<u32>,
     pub linked: Vec<String>,
     pub warnings: Vec<String>,
+    /// Present after a load.
+    #[serde(flatten)]
+    pub load: Option<LoadFields>,
+}
+
+/// What a load adds to a report line.
+#[derive(Debug, Serialize)]
+pub struct LoadFields {
+    pub target_id: Option<u64>,
+    /// Requests spent on the profiles this row created.
+    pub requests: u64,
 }
 
 impl ReportLine {
-    pub fn new(checked: &Checked, result: &RowResult) -> ReportLine {
+    pub fn new(checked: &Checked, result: &RowResult, loaded: Option<&LoadedRow>) -> ReportLine {
         let lang = checked.lang();
         let profile = result.outcome.profile();
         let linked = profile.map_or_else(Vec::new, |p| {
@@ -38,13 +50,20 @@ impl ReportLine {
                 .map(|&other| checked.profiles.get(other).key.to_string())
                 .collect()
         });
+        let (status, reason) = match loaded {
+            Some(loaded) => (loaded.status.name(), loaded.status.reason(lang)),
+            None => (
+                result.outcome.name(),
+                match &result.outcome {
+                    Outcome::Invalid(problem) => Some(messages::problem_text(lang, problem)),
+                    _ => None,
+                },
+            ),
+        };
         ReportLine {
             row: result.row,
-            status: result.outcome.name(),
-            reason: match &result.outcome {
-                Outcome::Invalid(problem) => Some(messages::problem_text(lang, problem)),
-                _ => None,
-            },
+            status,
+            reason,
             key: profile.map(|p| checked.profiles.get(p).key.to_string()),
             merged_into: match result.outcome {
                 Outcome::Merged { into_row, .. } => Some(into_row),
@@ -56,15 +75,41 @@ impl ReportLine {
                 .iter()
                 .map(|w| messages::warning_text(lang, w))
                 .collect(),
+            load: loaded.map(|l| LoadFields {
+                target_id: l.target_id,
+                requests: l.requests,
+            }),
         }
     }
 }
 
-/// Writes one JSON object per data row, in row order.
-pub fn write_report(checked: &Checked, out: impl Write) -> io::Result<()> {
+/// The load's result of row `i`, if there was a load.
+fn loaded_row(load: Option<&[LoadedRow]>, i: usize) -> Option<&LoadedRow> {
+    load.and_then(|rows| rows.get(i))
+}
+
+/// The status text of row `i` as a person reads it.
+fn status_text(checked: &Checked, load: Option<&[LoadedRow]>, i: usize) -> String {
+    let lang = checked.lang();
+    let result = &checked.rows[i];
+    match loaded_row(load, i) {
+        Some(loaded) => messages::with_warnings(lang, loaded.status.text(lang), &result.warnings),
+        None => result.status_text(lang),
+    }
+}
+
+/// Writes one JSON object per data row, in row order (`load`: the statuses of a load).
+pub fn write_report(
+    checked: &Checked,
+    load: Option<&[LoadedRow]>,
+    out: impl Write,
+) -> io::Result<()> {
     let mut out = io::BufWriter::new(out);
-    for result in &checked.rows {
-        serde_json::to_writer(&mut out, &ReportLine::new(checked, result))?;
+    for (i, result) in checked.rows.iter().enumerate() {
+        serde_json::to_writer(
+            &mut out,
+            &ReportLine::new(checked, result, loaded_row(load, i)),
+        )?;
         out.write_all(b"\n")?;
     }
     out.flush()
@@ -117,7 +162,11 @@ impl Summary {
 /// Writes the input rows, unchanged, with a status column — in the file's own encoding and
 /// delimiter, so it opens as the original did. A `Status` column already there (from an
 /// earlier run) is filled again instead of adding another.
-pub fn write_status_csv(checked: &Checked, mut out: impl Write) -> io::Result<()> {
+pub fn write_status_csv(
+    checked: &Checked,
+    load: Option<&[LoadedRow]>,
+    mut out: impl Write,
+) -> io::Result<()> {
     let lang = checked.lang();
     let width = checked.header.names.len();
     let existing = checked.header.position(Column::Status);
@@ -126,7 +175,7 @@ pub fn write_status_csv(checked: &Checked, mut out: impl Write) -> io::Result<()
         .delimiter(checked.source.delimiter)
         .flexible(true)
         .from_writer(Vec::new());
-    let mut results = checked.rows.iter();
+    let mut next_row = 0usize;
     let mut cells: Vec<String> = Vec::with_capacity(width + 1);
     let mut failure: Option<csv::Error> = None;
     checked.source.for_each_record(|row, record| {
@@ -134,14 +183,23 @@ pub fn write_status_csv(checked: &Checked, mut out: impl Write) -> io::Result<()
             return;
         }
         cells.clear();
-        cells.extend(record.iter().map(str::to_owned));
-        let status = if row == 1 {
-            messages::status_header(lang).to_owned()
-        } else {
-            match results.next() {
-                Some(result) => result.status_text(lang),
-                None => String::new(),
+        let encoding = checked.source.encoding;
+        cells.extend(record.iter().map(|c| fit_to(encoding, c).into_owned()));
+        if row < checked.header_row {
+            // A blank line above the header stays blank.
+            cells.resize(width + 1, String::new());
+            if let Err(e) = writer.write_record(&cells) {
+                failure = Some(e);
             }
+            return;
+        }
+        let status = if row == checked.header_row {
+            messages::status_header(lang).to_owned()
+        } else if next_row < checked.rows.len() {
+            next_row += 1;
+            fit_to(encoding, &status_text(checked, load, next_row - 1)).into_owned()
+        } else {
+            String::new()
         };
         if cells.len() < width {
             cells.resize(width, String::new());
@@ -190,7 +248,13 @@ pub fn write_human(checked: &Checked, file: &str, out: &mut impl Write) -> io::R
         writeln!(
             out,
             "columns kept as they are: {}",
-            checked.header.unknown.join(", ")
+            checked
+                .header
+                .unknown
+                .iter()
+                .map(|name| name.replace(|c: char| c.is_control(), "?"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
     }
     writeln!(
@@ -225,6 +289,171 @@ pub fn write_human(checked: &Checked, file: &str, out: &mut impl Write) -> io::R
         }
         if notable.len() > SHOWN {
             writeln!(out, "  … and {} more (see --report)", notable.len() - SHOWN)?;
+        }
+    }
+    Ok(())
+}
+
+/// The `--json` summary of a load: the `check` fields and what the load did.
+#[derive(Debug, Serialize)]
+pub struct LoadSummary {
+    #[serde(flatten)]
+    pub check: Summary,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub pending: usize,
+    pub api_requests: u64,
+    pub retries: u64,
+    /// 429 answers seen.
+    pub rate_limited: u64,
+    pub quota_left: Option<u64>,
+    pub paid_requests: u64,
+    /// Why the run stopped before the end, if it did.
+    pub stopped: Option<String>,
+}
+
+impl LoadSummary {
+    pub fn new(loaded: &crate::load::Loaded, elapsed_ms: u64) -> LoadSummary {
+        let count = |name: &str| {
+            loaded
+                .rows
+                .iter()
+                .filter(|r| r.status.name() == name)
+                .count()
+        };
+        let mut check = Summary::new(&loaded.checked, elapsed_ms);
+        // After a load, "ready" is what was loaded: created, updated or unchanged.
+        check.ready = count("created") + count("updated") + count("unchanged");
+        LoadSummary {
+            check,
+            created: count("created"),
+            updated: count("updated"),
+            unchanged: count("unchanged"),
+            failed: count("failed"),
+            pending: count("pending"),
+            api_requests: loaded.api_requests,
+            retries: loaded.retries,
+            rate_limited: loaded.rate_limited,
+            quota_left: loaded.quota_left,
+            paid_requests: loaded.paid_requests,
+            stopped: loaded.stopped.clone(),
+        }
+    }
+}
+
+/// A short human summary of a load; `table` lists every row (the demo), otherwise only the
+/// rows to look at.
+pub fn write_load_human(
+    loaded: &crate::load::Loaded,
+    file: &str,
+    elapsed_ms: u64,
+    table: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let checked = &loaded.checked;
+    let lang = checked.lang();
+    let summary = LoadSummary::new(loaded, elapsed_ms);
+    writeln!(
+        out,
+        "{file}: {}; {} rows",
+        checked.source.describe(),
+        summary.check.rows
+    )?;
+    if let Some(name) = &loaded.account_name {
+        writeln!(out, "account: {name}")?;
+    }
+    if table {
+        writeln!(
+            out,
+            "{:>5}  {:>10}  {:<24}  status",
+            "row", "client id", "contact"
+        )?;
+        for (result, row) in checked.rows.iter().zip(&loaded.rows) {
+            let key = result
+                .outcome
+                .profile()
+                .map(|p| checked.profiles.get(p).key.to_string())
+                .unwrap_or_default();
+            let id = row.target_id.map(|id| id.to_string()).unwrap_or_default();
+            writeln!(
+                out,
+                "{:>5}  {:>10}  {:<24}  {}",
+                result.row,
+                id,
+                key,
+                row.status.text(lang)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "created {} · updated {} · unchanged {} · merged {} · invalid {} · skipped {} · failed {} · pending {}",
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.check.merged,
+        summary.check.invalid,
+        summary.check.skipped,
+        summary.failed,
+        summary.pending
+    )?;
+    writeln!(
+        out,
+        "API requests {} (retries {}, 429 answers {}){}{} · {:.1} s",
+        summary.api_requests,
+        summary.retries,
+        summary.rate_limited,
+        summary
+            .quota_left
+            .map(|q| format!(" · free requests left this month {q}"))
+            .unwrap_or_default(),
+        if summary.paid_requests > 0 {
+            format!(" · paid requests {}", summary.paid_requests)
+        } else {
+            String::new()
+        },
+        elapsed_ms as f64 / 1000.0
+    )?;
+    if let Some(reason) = &loaded.stopped {
+        writeln!(
+            out,
+            "stopped early: {reason} — run the same command again to go on"
+        )?;
+    }
+    if !table {
+        const SHOWN: usize = 50;
+        let notable: Vec<(u32, String)> = checked
+            .rows
+            .iter()
+            .zip(&loaded.rows)
+            .filter(|(r, l)| {
+                !r.warnings.is_empty()
+                    || matches!(l.status.name(), "invalid" | "failed" | "pending")
+            })
+            .map(|(r, l)| {
+                (
+                    r.row,
+                    messages::with_warnings(lang, l.status.text(lang), &r.warnings),
+                )
+            })
+            .collect();
+        if !notable.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                match lang {
+                    Lang::Ru => "Строки, на которые стоит посмотреть:",
+                    Lang::En => "Rows to look at:",
+                }
+            )?;
+            for (row, text) in notable.iter().take(SHOWN) {
+                writeln!(out, "  {row:>6}  {text}")?;
+            }
+            if notable.len() > SHOWN {
+                writeln!(out, "  … and {} more (see --report)", notable.len() - SHOWN)?;
+            }
         }
     }
     Ok(())

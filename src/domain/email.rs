@@ -32,6 +32,7 @@ pub enum EmailError {
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, EmailError> {
+        let raw = super::text::without_invisible(raw);
         let cell = raw.trim();
         let cell = strip_mailto(cell);
         if cell.matches('@').count() > 1 && cell.contains([',', ';', ' ', '\n']) {
@@ -53,7 +54,7 @@ impl Email {
         match EmailAddress::parse_with_options(cell, options) {
             Ok(_) => Ok(Email {
                 address: cell.into(),
-                key: cell.to_lowercase().into(),
+                key: lower_case_key(cell).into(),
             }),
             Err(email_address::Error::DomainTooFew) => Err(EmailError::NoTopLevelDomain),
             Err(email_address::Error::UnsupportedDomainLiteral) => Err(EmailError::DomainLiteral),
@@ -78,6 +79,21 @@ impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.key)
     }
+}
+
+/// Lower case, one character for one: `İ` would become `i` plus a combining dot, which is
+/// no longer a valid address, so such characters keep their case.
+fn lower_case_key(address: &str) -> String {
+    address
+        .chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 fn strip_mailto(cell: &str) -> &str {

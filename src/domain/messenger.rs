@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::text::{TextField, clean};
+
 /// Channels Omnidesk accepts in a `channel|id` cell (`shared/specs/omnidesk.md`, "Users":
 /// the `user_<channel>` identifiers).
 const MESSENGER_ID_CHANNELS: &[&str] = &[
@@ -48,7 +50,13 @@ impl MessengerId {
         // than reject `Telegram|...`.
         let channel = channel.trim().to_lowercase();
         if !MESSENGER_ID_CHANNELS.contains(&channel.as_str()) {
-            return Err(MessengerIdError::UnknownChannel(channel));
+            // Quoted back to people: cleaned and cut short.
+            let shown = clean(&channel, TextField::Name)
+                .ok()
+                .flatten()
+                .map(|c| c.chars().take(40).collect())
+                .unwrap_or_default();
+            return Err(MessengerIdError::UnknownChannel(shown));
         }
         let id = id.trim().trim_start_matches('@');
         if id.is_empty() {
@@ -135,10 +143,8 @@ pub struct Messenger(Box<str>);
 impl Messenger {
     /// `None` for an empty cell.
     pub fn parse(raw: &str) -> Option<Messenger> {
-        let name = raw.trim().to_lowercase();
-        if name.is_empty() {
-            return None;
-        }
+        // Cleaned like any free text: the name is quoted back to people in statuses.
+        let name = clean(raw, TextField::Name).ok().flatten()?.to_lowercase();
         let name = TRANSPORT_ALIASES
             .iter()
             .find(|(alias, _)| *alias == name)

@@ -139,6 +139,7 @@ impl Phone {
     /// Parses a cell that should hold one phone number. `region` is used for numbers
     /// without a country code (`8 999 ...` and `999 ...` in Russia).
     pub fn parse(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+        let raw = super::text::without_invisible(raw);
         let cell = raw.trim().trim_start_matches('\'').trim();
         if is_spreadsheet_error(cell) {
             return Err(PhoneError::SpreadsheetError(cell.to_owned()));

@@ -115,6 +115,22 @@ pub enum Problem {
     MessengerId(MessengerIdError),
     TooLong(TooLong),
     TagTooLong(TagTooLong),
+    /// The row asks for something the target account does not have.
+    Target(TargetProblem),
+}
+
+/// What a row names that the target account lacks (checked before any write).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetProblem {
+    UnknownTag(String),
+    UnknownChannel(String),
+    UnknownMessenger(String),
+    /// No channel in the row and none given for the run.
+    NoChannel,
+    /// No messenger in the row and none given for the run.
+    NoMessenger,
+    /// Only contacts this target cannot create a profile from (a messenger id in Chat2Desk).
+    NoLoadableContact,
 }
 
 /// Something to look at on a row that is still loaded.

@@ -32,6 +32,19 @@ pub struct TooLong {
     pub chars: usize,
 }
 
+/// A contact cell without the invisible characters copy-paste brings (iOS wraps a copied
+/// number in direction marks); borrowed when there are none.
+pub fn without_invisible(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(is_invisible_format) {
+        raw.chars()
+            .filter(|c| !is_invisible_format(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        raw.into()
+    }
+}
+
 /// Cleans a cell. `Ok(None)` for a cell with nothing left.
 ///
 /// Removed: control characters (NUL, escape…), and invisible format characters that come
@@ -74,7 +87,8 @@ pub fn clean(raw: &str, field: TextField) -> Result<Option<Box<str>>, TooLong> {
     Ok(Some(out.into()))
 }
 
-fn is_invisible_format(c: char) -> bool {
+/// Invisible characters copy-paste brings along (zero-width spaces, direction marks, BOM).
+pub fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
         '\u{200B}' // zero-width space

@@ -52,6 +52,17 @@ pub fn decode(bytes: Vec<u8>, forced: Option<&'static Encoding>) -> Decoded {
         }
         Err(e) => e.into_bytes(),
     };
+    if mostly_utf8(&bytes) {
+        // A UTF-8 file with a few broken bytes (a bad paste, a cut multi-byte character):
+        // read it as UTF-8 and say so, rather than turn every other letter into mojibake.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        return Decoded {
+            text,
+            encoding: UTF_8,
+            had_errors: true,
+            had_bom: false,
+        };
+    }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let sample = &bytes[..bytes.len().min(SNIFF_BYTES)];
     detector.feed(sample, sample.len() == bytes.len());
@@ -63,6 +74,36 @@ pub fn decode(bytes: Vec<u8>, forced: Option<&'static Encoding>) -> Decoded {
         had_errors,
         had_bom: false,
     }
+}
+
+/// Text that `encoding` can hold: characters it lacks become their plain look-alikes
+/// (`—` → `-`, `«` → `"`) or `?`. encoding_rs would write them as `&#8212;`, whose `;` would
+/// split a cell of a `;`-separated file — so this runs on cells, before CSV quoting.
+pub fn fit_to<'t>(encoding: &'static Encoding, text: &'t str) -> std::borrow::Cow<'t, str> {
+    if encoding == UTF_8 || encoding == UTF_16LE || encoding == UTF_16BE || text.is_ascii() {
+        return text.into();
+    }
+    if !encoding.encode(text).2 {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        if c.is_ascii() || !encoding.encode(c.encode_utf8(&mut buf)).2 {
+            out.push(c);
+            continue;
+        }
+        out.push_str(match c {
+            '—' | '–' | '‐' | '‑' | '−' => "-",
+            '«' | '»' | '“' | '”' | '„' => "\"",
+            '‘' | '’' => "'",
+            '…' => "...",
+            '№' => "No.",
+            '\u{a0}' => " ",
+            _ => "?",
+        });
+    }
+    out.into()
 }
 
 /// Encodes text to write it back as the file came: the same encoding and byte-order mark.
@@ -90,6 +131,17 @@ pub fn encode(text: &str, encoding: &'static Encoding, bom: bool) -> Vec<u8> {
     let (bytes, _, _) = encoding.encode(text);
     out.extend_from_slice(&bytes);
     out
+}
+
+/// Valid multi-byte UTF-8 sequences far outnumber the invalid bytes. (Text in a legacy
+/// single-byte encoding almost never forms valid multi-byte UTF-8 sequences.)
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += chunk.invalid().len();
+    }
+    multibyte >= 4 && invalid * 10 < multibyte
 }
 
 /// UTF-16 text without a BOM has a NUL in every other byte for Latin and digits (a CSV is
@@ -175,6 +227,28 @@ mod tests {
             assert_eq!(decoded.encoding, encoding);
             assert_eq!(decoded.had_bom, bom);
         }
+    }
+
+    #[test]
+    fn characters_an_encoding_lacks_become_look_alikes() {
+        let koi8 = encoding_rs::KOI8_R;
+        assert_eq!(fit_to(koi8, "Ошибка — «x»…"), "Ошибка - \"x\"...");
+        assert_eq!(
+            fit_to(encoding_rs::WINDOWS_1251, "Ошибка — «x»"),
+            "Ошибка — «x»"
+        );
+        assert_eq!(fit_to(encoding_rs::WINDOWS_1251, "a\u{FFFD}b"), "a?b");
+        assert_eq!(fit_to(UTF_8, "😀"), "😀");
+    }
+
+    #[test]
+    fn a_few_bad_bytes_in_utf8_keep_it_utf8() {
+        let mut bytes = SAMPLE.as_bytes().to_vec();
+        bytes.insert(SAMPLE.find('\n').unwrap() + 1, 0xFF);
+        let decoded = decode(bytes, None);
+        assert_eq!(decoded.encoding, UTF_8);
+        assert!(decoded.had_errors);
+        assert!(decoded.text.contains("Анна Петрова"));
     }
 
     #[test]

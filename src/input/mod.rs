@@ -10,7 +10,7 @@ use std::path::Path;
 use encoding_rs::Encoding;
 use thiserror::Error;
 
-pub use decode::{encode, encoding_name};
+pub use decode::{encode, encoding_name, fit_to};
 pub use delimiter::{delimiter_name, parse_delimiter};
 pub use header::{Column, Header, HeaderError};
 
@@ -22,7 +22,7 @@ pub enum ReadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Header(#[from] HeaderError),
     #[error("unknown encoding `{0}`: try utf-8, windows-1251 or utf-16le")]
     UnknownEncoding(String),
@@ -89,45 +89,58 @@ impl Source {
         )
     }
 
-    /// Every record with its spreadsheet row number, the header (row 1) first. A blank line
+    /// Every record with its spreadsheet row number (the first line is row 1). A blank line
     /// inside the file is a row too (an empty record), so numbers match what a spreadsheet
-    /// shows; blank lines at the end are not rows.
+    /// shows; blank lines at the end are not rows. Line ends may be LF, CRLF or a lone CR
+    /// (Excel for Mac).
     pub fn for_each_record(&self, mut f: impl FnMut(u32, &csv::StringRecord)) {
+        let bytes = &self.text.as_bytes()[self.start..];
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(self.delimiter)
-            .from_reader(self.text[self.start..].as_bytes());
+            .from_reader(bytes);
         let mut record = csv::StringRecord::new();
         let blank = csv::StringRecord::new();
         let mut row: u32 = 0;
-        let mut line_after_previous = reader.position().line();
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                // The text is valid UTF-8 and the reader is flexible: nothing can fail here
-                // but the end of input.
-                Ok(false) | Err(_) => break,
+        let mut end_of_previous = 0usize;
+        // The text is valid UTF-8 and the reader is flexible: nothing can fail but the end.
+        while let Ok(true) = reader.read_record(&mut record) {
+            let end = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
+            // The csv reader skips blank lines: count them back in from the line breaks
+            // between the previous record and this one.
+            let mut gap = &bytes[end_of_previous.min(end)..end];
+            if end_of_previous > 0 && bytes[end_of_previous - 1] == b'\r' {
+                // The rest of the previous record's CRLF.
+                gap = gap.strip_prefix(b"\n").unwrap_or(gap);
             }
-            let line_after = reader.position().line();
-            let span = line_after - line_after_previous;
-            if span > 1 {
-                // The csv reader skips blank lines: count them back in. A quoted cell with
-                // line breaks spans several lines but is one row.
-                let own_lines = 1 + record
-                    .iter()
-                    .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
-                    .sum::<u64>();
-                for _ in 0..span.saturating_sub(own_lines) {
-                    row = row.saturating_add(1);
-                    f(row, &blank);
-                }
+            let leading = gap
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            for _ in 0..line_breaks(&gap[..leading]) {
+                row = row.saturating_add(1);
+                f(row, &blank);
             }
-            line_after_previous = line_after;
+            end_of_previous = end;
             row = row.saturating_add(1);
             f(row, &record);
         }
     }
+}
+
+/// Line breaks in a run of `\r` and `\n`: CRLF, LF and a lone CR each count once.
+fn line_breaks(run: &[u8]) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < run.len() {
+        if run[i] == b'\r' && run.get(i + 1) == Some(&b'\n') {
+            i += 1;
+        }
+        count += 1;
+        i += 1;
+    }
+    count
 }
 
 /// Excel writes `sep=;` as the first line of some exports to name the delimiter.

@@ -1,8 +1,32 @@
-//! Chat2Desk: what each operation costs (`shared/specs/chat2desk.md`, "Cost model of one
+//! What each operation costs in Chat2Desk (`shared/specs/chat2desk.md`, "Cost model of one
 //! row").
 
 use crate::domain::ContactKey;
 use crate::plan::{CostModel, Operation};
+
+/// The calls one client needs, each one request. Both the estimate of `check` and the
+/// loader's reservations count through this.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// `POST /v1/clients` — also opens the dialog on a channel and transport.
+    pub create: bool,
+    /// `GET /v1/clients/{id}`: an existing client we know nothing of is read before writing,
+    /// so that only what changes is written.
+    pub read: bool,
+    /// One `PUT /v1/clients/{id}` for the nickname and the comment together.
+    pub update: bool,
+    /// One `POST /v1/tags/assign_to` for all the tags.
+    pub assign_tags: bool,
+}
+
+impl Calls {
+    pub fn requests(self) -> u64 {
+        [self.create, self.read, self.update, self.assign_tags]
+            .into_iter()
+            .map(u64::from)
+            .sum()
+    }
+}
 
 /// Chat2Desk's requests per operation.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,13 +43,19 @@ impl Chat2DeskCost {
 impl CostModel for Chat2DeskCost {
     fn requests(&self, operation: &Operation<'_>) -> u64 {
         match operation {
-            Operation::Upsert(p) if Self::can_load(&p.key) => {
-                // `POST /v1/clients` takes the nickname but not the comment: a comment is
-                // one more `PUT /v1/clients/{id}`. Company and position have no field.
-                1 + u64::from(p.comment.is_some())
+            // `POST /v1/clients` takes the nickname but not the comment: a comment is one
+            // more `PUT /v1/clients/{id}`. Company and position have no field.
+            Operation::Upsert(p) if Self::can_load(&p.key) => Calls {
+                create: true,
+                update: p.comment.is_some(),
+                ..Calls::default()
             }
-            // One `POST /v1/tags/assign_to` carries all of a client's tags.
-            Operation::AssignTags(p) if Self::can_load(&p.key) => 1,
+            .requests(),
+            Operation::AssignTags(p) if Self::can_load(&p.key) => Calls {
+                assign_tags: true,
+                ..Calls::default()
+            }
+            .requests(),
             // Chat2Desk has no links: each contact of a person is a client of its own.
             Operation::Link { .. } => 0,
             _ => 0,

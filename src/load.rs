@@ -1,0 +1,661 @@
+//! `load`: check a list, then bring its profiles into Chat2Desk exactly once, within the
+//! account's limits, and give every row a final status.
+//!
+//! The order: read the catalog (channels, transports, tags, allowance) → check the rows,
+//! refusing those that name what the account lacks → compare every profile with the ledger
+//! → estimate, and refuse a run that would be paid unless allowed → sync the profiles with
+//! a few workers through one `Pacing` → derive each row's status from its profiles.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+
+use rand::seq::SliceRandom;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::check::{CheckOptions, Checked, Outcome, check_with};
+use crate::domain::{ContactKey, Problem, Row, TargetProblem};
+use crate::identity::Profile;
+use crate::input::{ReadError, Source};
+use crate::messages::{self, Lang};
+use crate::pacing::{Backoff, Halt, Pacing, Ticket};
+use crate::store::{Ledger, StoreError};
+use crate::targets::chat2desk::api::{EMAIL_TRANSPORT, RUB_PER_PAID_REQUEST};
+use crate::targets::chat2desk::catalog::Catalog;
+use crate::targets::chat2desk::client::Chat2Desk;
+use crate::targets::chat2desk::sync::{Sync, SyncError, Synced, Wanted, expected_calls};
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub check: CheckOptions,
+    /// The channel for rows that name none (an id or a name).
+    pub channel: Option<String>,
+    /// The messenger (transport) for rows that name none.
+    pub transport: Option<String>,
+    /// Tags for every row, on top of the row's own.
+    pub tags: Vec<String>,
+    /// A hard cap on requests in this run.
+    pub max_requests: Option<u64>,
+    /// Go past the month's free requests (each further one is paid).
+    pub allow_paid: bool,
+    /// Load only this many randomly chosen rows (a rehearsal in the real account).
+    pub sample: Option<usize>,
+    /// Requests per second at most.
+    pub rate: f64,
+    /// Profiles in flight at once, so that latency does not idle the rate.
+    pub concurrency: usize,
+    pub backoff: Backoff,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            check: CheckOptions::default(),
+            channel: None,
+            transport: None,
+            tags: Vec::new(),
+            max_requests: None,
+            allow_paid: false,
+            sample: None,
+            // **Assumed**: Chat2Desk does not publish a per-second limit; 10/s is polite.
+            rate: 10.0,
+            concurrency: 4,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("Chat2Desk: {0}")]
+    Target(String),
+    #[error("the account has no channel `{given}`; it has: {known}")]
+    UnknownChannel { given: String, known: String },
+    #[error("the account has no messenger `{given}`; it has: {known}")]
+    UnknownTransport { given: String, known: String },
+    #[error("the account has no tag `{given}`: create it in Chat2Desk first; it has: {known}")]
+    UnknownTag { given: String, known: String },
+    #[error(
+        "this load needs about {needed} requests and {left} free ones are left this month: \
+         {paid} would be paid ({cost:.2} RUB at {RUB_PER_PAID_REQUEST} each). \
+         Run again with --allow-paid to go ahead, or --max-requests {stop_at_free} to stop at the free ones"
+    )]
+    WouldBePaid {
+        needed: u64,
+        left: u64,
+        paid: u64,
+        cost: f64,
+        /// A `--max-requests` that spends only free requests (the catalog's included).
+        stop_at_free: u64,
+    },
+}
+
+/// A row's final status after a load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Merged {
+        into_row: u32,
+    },
+    Invalid(Box<Problem>),
+    Skipped,
+    /// The target's own message, after retries.
+    Failed(String),
+    /// Not reached in this run (the cap, the quota, a stop, or not in the sample).
+    Pending(Option<String>),
+}
+
+impl RowStatus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RowStatus::Created => "created",
+            RowStatus::Updated => "updated",
+            RowStatus::Unchanged => "unchanged",
+            RowStatus::Merged { .. } => "merged",
+            RowStatus::Invalid(_) => "invalid",
+            RowStatus::Skipped => "skipped",
+            RowStatus::Failed(_) => "failed",
+            RowStatus::Pending(_) => "pending",
+        }
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            RowStatus::Created => messages::created(lang),
+            RowStatus::Updated => messages::updated(lang),
+            RowStatus::Unchanged => messages::unchanged(lang),
+            RowStatus::Merged { into_row } => messages::merged(lang, *into_row),
+            RowStatus::Invalid(problem) => messages::invalid(lang, problem),
+            RowStatus::Skipped => messages::skipped(lang),
+            RowStatus::Failed(message) => messages::failed(lang, message),
+            RowStatus::Pending(reason) => messages::pending(lang, reason.as_deref()),
+        }
+    }
+
+    /// The reason for the report: the problem, the target's message, why it waits.
+    pub fn reason(&self, lang: Lang) -> Option<String> {
+        match self {
+            RowStatus::Invalid(problem) => Some(messages::problem_text(lang, problem)),
+            RowStatus::Failed(message) => Some(message.clone()),
+            RowStatus::Pending(reason) => reason.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// One row after a load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedRow {
+    pub status: RowStatus,
+    /// The client id of the row's first contact.
+    pub target_id: Option<u64>,
+    /// Requests spent on the profiles this row created (a merged row's go to the row it
+    /// was merged into), so the rows add up to the run's total less the catalog.
+    pub requests: u64,
+}
+
+/// A finished load.
+#[derive(Debug)]
+pub struct Loaded {
+    pub checked: Checked,
+    /// One per row of `checked.rows`, in the same order.
+    pub rows: Vec<LoadedRow>,
+    pub api_requests: u64,
+    /// Of `api_requests`, those that read the account's catalog.
+    pub catalog_requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    /// Free requests left this month at the end (from `api_info` at the start, less ours).
+    pub quota_left: Option<u64>,
+    /// Requests of this run beyond the free allowance.
+    pub paid_requests: u64,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<String>,
+    pub account_name: Option<String>,
+}
+
+/// The ledger's name for an account: a digest of the base URL and the token, so the token
+/// itself is never stored.
+pub fn account_id(client: &Chat2Desk) -> String {
+    use secrecy::ExposeSecret;
+    let mut hasher = Sha256::new();
+    hasher.update(client.base_url().as_str().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(client.token().expose_secret().as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("chat2desk:{hex}")
+}
+
+/// A profile's result.
+#[derive(Debug, Clone)]
+enum ProfileState {
+    /// Not loadable into this target (a messenger id in Chat2Desk).
+    NotLoadable,
+    Done {
+        synced: Synced,
+        id: u64,
+        requests: u64,
+    },
+    Failed(String),
+    Pending(Option<String>),
+}
+
+/// Observes progress (a progress bar in the terminal).
+pub trait Progress: Send + std::marker::Sync {
+    fn start(&self, _profiles: u64) {}
+    fn advance(&self) {}
+    fn finish(&self) {}
+}
+
+/// No progress shown.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Loads `source` into the account behind `client`.
+pub async fn load(
+    source: Source,
+    client: &Chat2Desk,
+    ledger: &Ledger,
+    options: &LoadOptions,
+    pacing: &Pacing,
+    progress: &dyn Progress,
+) -> Result<Loaded, LoadError> {
+    let catalog = Catalog::read(client, pacing)
+        .await
+        .map_err(|halt| LoadError::Target(halt.to_string()))?;
+    let defaults = Defaults::resolve(&catalog, options)?;
+    let checked = check_with(source, options.check, &|row| defaults.rule(&catalog, row))?;
+
+    let account = account_id(client);
+    let entries = ledger.entries(&account).await?;
+    let wanted: Vec<Option<Wanted>> = checked
+        .profiles
+        .iter()
+        .map(|(_, profile)| defaults.wanted(&catalog, profile))
+        .collect();
+
+    // The profiles to work on: not done-and-unchanged, and in the sample if there is one.
+    let mut work: Vec<u32> = (0..wanted.len() as u32)
+        .filter(|&p| {
+            wanted[p as usize]
+                .as_ref()
+                .is_some_and(|w| expected_calls(w, entries.get(&w.contact)).requests() > 0)
+        })
+        .collect();
+    let mut not_sampled = BTreeSet::new();
+    if let Some(sample) = options.sample {
+        let chosen = sample_profiles(&checked, &work, sample);
+        not_sampled = work
+            .iter()
+            .copied()
+            .filter(|p| !chosen.contains(p))
+            .collect();
+        work.retain(|p| chosen.contains(p));
+    }
+    let estimate: u64 = work
+        .iter()
+        .map(|&p| {
+            let w = wanted[p as usize].as_ref().expect("work is loadable");
+            expected_calls(w, entries.get(&w.contact)).requests()
+        })
+        .sum();
+    // `api_info` is the run's first request and its answer counts it: every request after
+    // it comes out of what it reported.
+    let free_left = catalog.info.requests_left();
+    let spent_on_catalog = pacing.counters.requests.load(Ordering::Relaxed);
+    let left_now = free_left.map(|l| l.saturating_sub(spent_on_catalog - 1));
+    if let Some(left) = left_now
+        && estimate > left
+        && !options.allow_paid
+    {
+        let stop_at_free = left + spent_on_catalog;
+        if options.max_requests.is_none_or(|cap| cap > stop_at_free) {
+            let paid = estimate - left;
+            return Err(LoadError::WouldBePaid {
+                needed: estimate,
+                left,
+                paid,
+                cost: paid as f64 * RUB_PER_PAID_REQUEST,
+                stop_at_free,
+            });
+        }
+    }
+
+    let states: Mutex<Vec<ProfileState>> = Mutex::new(
+        wanted
+            .iter()
+            .map(|w| match w {
+                None => ProfileState::NotLoadable,
+                Some(_) => ProfileState::Pending(None),
+            })
+            .collect(),
+    );
+    {
+        let mut states = states.lock().expect("states lock");
+        for (p, w) in wanted.iter().enumerate() {
+            if let Some(w) = w
+                && let Some(entry) = entries.get(&w.contact)
+                && expected_calls(w, Some(entry)).requests() == 0
+            {
+                states[p] = ProfileState::Done {
+                    synced: Synced::Unchanged,
+                    id: entry.target_id.unwrap_or_default(),
+                    requests: 0,
+                };
+            }
+        }
+        for &p in &not_sampled {
+            states[p as usize] = ProfileState::Pending(Some(match checked.lang() {
+                Lang::Ru => "не вошла в пробную загрузку".to_owned(),
+                Lang::En => "not in the sample".to_owned(),
+            }));
+        }
+    }
+
+    let sync = Sync {
+        client,
+        pacing,
+        ledger,
+        account: &account,
+    };
+    let queue = Mutex::new(work.into_iter());
+    progress.start(queue.lock().expect("queue lock").len() as u64);
+    let worker = || async {
+        loop {
+            if pacing.is_stopping() {
+                return;
+            }
+            let Some(p) = queue.lock().expect("queue lock").next() else {
+                return;
+            };
+            let wanted = wanted[p as usize].as_ref().expect("work is loadable");
+            let entry = entries.get(&wanted.contact);
+            let expected = expected_calls(wanted, entry).requests();
+            if !pacing.budget.reserve(expected) {
+                pacing.stop("the request cap (--max-requests) is reached");
+                return;
+            }
+            let mut ticket = Ticket {
+                reserved: expected,
+                ..Ticket::default()
+            };
+            let state = match sync.profile(wanted, entry, &mut ticket).await {
+                Ok((synced, id)) => ProfileState::Done {
+                    synced,
+                    id,
+                    requests: ticket.spent,
+                },
+                Err(SyncError::Halt(Halt::Failed(error))) => {
+                    ProfileState::Failed(error.to_string())
+                }
+                Err(SyncError::Halt(Halt::Stopped(reason))) => ProfileState::Pending(Some(reason)),
+                Err(SyncError::Store(error)) => {
+                    pacing.stop(format!("the state file failed: {error}"));
+                    ProfileState::Pending(Some(error.to_string()))
+                }
+            };
+            pacing.budget.release(ticket.reserved);
+            states.lock().expect("states lock")[p as usize] = state;
+            progress.advance();
+        }
+    };
+    let workers: Vec<_> = (0..options.concurrency.max(1)).map(|_| worker()).collect();
+    futures_util::future::join_all(workers).await;
+    progress.finish();
+
+    let stopped = pacing.stop_reason();
+    let mut states = states.into_inner().expect("states lock");
+    if let Some(reason) = &stopped {
+        for state in &mut states {
+            if let ProfileState::Pending(why @ None) = state {
+                *why = Some(reason.clone());
+            }
+        }
+    }
+    let rows = row_statuses(&checked, &states);
+    let api_requests = pacing.counters.requests.load(Ordering::Relaxed);
+    Ok(Loaded {
+        rows,
+        api_requests,
+        catalog_requests: spent_on_catalog,
+        retries: pacing.counters.retries.load(Ordering::Relaxed),
+        rate_limited: pacing.counters.rate_limited.load(Ordering::Relaxed),
+        quota_left: free_left.map(|left| left.saturating_sub(api_requests - 1)),
+        paid_requests: free_left.map_or(0, |left| (api_requests - 1).saturating_sub(left)),
+        stopped,
+        account_name: catalog.info.company_name.clone(),
+        checked,
+    })
+}
+
+/// The run's defaults, resolved against the account once.
+struct Defaults {
+    channel: Option<u64>,
+    transport: Option<String>,
+    tags: BTreeSet<u64>,
+}
+
+impl Defaults {
+    fn resolve(catalog: &Catalog, options: &LoadOptions) -> Result<Defaults, LoadError> {
+        let list = |items: Vec<String>| items.join(", ");
+        let channel = match &options.channel {
+            Some(given) => Some(
+                catalog
+                    .channel(given)
+                    .ok_or_else(|| LoadError::UnknownChannel {
+                        given: given.clone(),
+                        known: list(
+                            catalog
+                                .channels
+                                .iter()
+                                .map(|c| format!("{} ({})", c.name, c.id))
+                                .collect(),
+                        ),
+                    })?
+                    .id,
+            ),
+            // An account with one channel needs no flag.
+            None if catalog.channels.len() == 1 => Some(catalog.channels[0].id),
+            None => None,
+        };
+        let transport = match &options.transport {
+            Some(given) => {
+                let name = crate::domain::Messenger::parse(given)
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_default();
+                if !catalog.has_transport(&name, None) {
+                    return Err(LoadError::UnknownTransport {
+                        given: given.clone(),
+                        known: list(catalog.transports.clone()),
+                    });
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        let mut tags = BTreeSet::new();
+        for label in &options.tags {
+            let tag = catalog.tag(label).ok_or_else(|| LoadError::UnknownTag {
+                given: label.clone(),
+                known: list(catalog.tags.iter().map(|t| t.label.clone()).collect()),
+            })?;
+            tags.insert(tag.id);
+        }
+        Ok(Defaults {
+            channel,
+            transport,
+            tags,
+        })
+    }
+
+    /// Refuses a row that names what the account lacks, before anything is written.
+    fn rule(&self, catalog: &Catalog, row: &Row) -> Result<(), Problem> {
+        let problem = |p| Err(Problem::Target(p));
+        if !row
+            .contacts
+            .iter()
+            .any(|c| crate::targets::chat2desk::Chat2DeskCost::can_load(&c.key()))
+        {
+            return problem(TargetProblem::NoLoadableContact);
+        }
+        for label in row.tags.iter() {
+            if catalog.tag(label).is_none() {
+                return problem(TargetProblem::UnknownTag(label.to_owned()));
+            }
+        }
+        let channel = match &row.channel {
+            Some(name) => match catalog.channel(name) {
+                Some(channel) => Some(channel),
+                None => return problem(TargetProblem::UnknownChannel(name.to_string())),
+            },
+            None => self
+                .channel
+                .and_then(|id| catalog.channels.iter().find(|c| c.id == id)),
+        };
+        let Some(channel) = channel else {
+            return problem(TargetProblem::NoChannel);
+        };
+        let has_phone = row
+            .contacts
+            .iter()
+            .any(|c| matches!(c.key(), ContactKey::Phone(_)));
+        if has_phone {
+            let transport = row
+                .messenger
+                .as_ref()
+                .map(|m| m.as_str().to_owned())
+                .or_else(|| self.transport.clone());
+            match transport {
+                None => return problem(TargetProblem::NoMessenger),
+                Some(t) if !catalog.has_transport(&t, Some(channel)) => {
+                    return problem(TargetProblem::UnknownMessenger(t));
+                }
+                Some(_) => {}
+            }
+        }
+        let has_email = row
+            .contacts
+            .iter()
+            .any(|c| matches!(c.key(), ContactKey::Email(_)));
+        if has_email && !catalog.has_transport(EMAIL_TRANSPORT, Some(channel)) {
+            return problem(TargetProblem::UnknownMessenger(EMAIL_TRANSPORT.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// What a profile should be in the account; `None` for one Chat2Desk cannot hold.
+    fn wanted(&self, catalog: &Catalog, profile: &Profile) -> Option<Wanted> {
+        let (contact, transport) = match &profile.key {
+            ContactKey::Phone(digits) => (
+                digits.to_string(),
+                profile
+                    .messenger
+                    .as_ref()
+                    .map(|m| m.as_str().to_owned())
+                    .or_else(|| self.transport.clone())?,
+            ),
+            // **Assumed** (api.rs): an e-mail client is the `email` transport, the address
+            // in `phone`.
+            ContactKey::Email(address) => (address.to_string(), EMAIL_TRANSPORT.to_owned()),
+            ContactKey::Messenger(_) => return None,
+        };
+        let channel_id = match &profile.channel {
+            Some(name) => catalog.channel(name)?.id,
+            None => self.channel?,
+        };
+        let mut tag_ids = self.tags.clone();
+        tag_ids.extend(
+            profile
+                .tags
+                .iter()
+                .filter_map(|l| catalog.tag(l))
+                .map(|t| t.id),
+        );
+        Some(Wanted {
+            contact,
+            transport,
+            channel_id,
+            nickname: profile.name.as_deref().map(str::to_owned),
+            comment: profile.comment.as_deref().map(str::to_owned),
+            tag_ids,
+        })
+    }
+}
+
+/// Picks the profiles of `count` random rows among those with work to do.
+fn sample_profiles(checked: &Checked, work: &[u32], count: usize) -> BTreeSet<u32> {
+    let work: BTreeSet<u32> = work.iter().copied().collect();
+    let mut rows: Vec<u32> = checked
+        .rows
+        .iter()
+        .filter_map(|r| match r.outcome {
+            Outcome::Ready { profile } if work.contains(&profile) => Some(profile),
+            _ => None,
+        })
+        .collect();
+    rows.shuffle(&mut rand::rng());
+    let mut chosen = BTreeSet::new();
+    for profile in rows.into_iter().take(count) {
+        // The row's other contacts come along: a person is loaded whole.
+        chosen.extend(
+            checked
+                .profiles
+                .cluster(profile)
+                .iter()
+                .filter(|p| work.contains(p)),
+        );
+    }
+    chosen
+}
+
+/// Each row's status from the states of the profiles it created.
+fn row_statuses(checked: &Checked, states: &[ProfileState]) -> Vec<LoadedRow> {
+    let mut created_by: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (id, profile) in checked.profiles.iter() {
+        created_by.entry(profile.first_row).or_default().push(id);
+    }
+    checked
+        .rows
+        .iter()
+        .map(|result| match &result.outcome {
+            Outcome::Skipped => LoadedRow {
+                status: RowStatus::Skipped,
+                target_id: None,
+                requests: 0,
+            },
+            Outcome::Invalid(problem) => LoadedRow {
+                status: RowStatus::Invalid(problem.clone()),
+                target_id: None,
+                requests: 0,
+            },
+            Outcome::Merged { profile, into_row } => LoadedRow {
+                status: RowStatus::Merged {
+                    into_row: *into_row,
+                },
+                target_id: target_id(&states[*profile as usize]),
+                requests: 0,
+            },
+            Outcome::Ready { profile } => {
+                let own = created_by.get(&result.row).map_or(&[][..], Vec::as_slice);
+                let own_states: Vec<&ProfileState> =
+                    own.iter().map(|p| &states[*p as usize]).collect();
+                LoadedRow {
+                    status: combine(&own_states),
+                    target_id: target_id(&states[*profile as usize]),
+                    requests: own_states
+                        .iter()
+                        .map(|s| match s {
+                            ProfileState::Done { requests, .. } => *requests,
+                            _ => 0,
+                        })
+                        .sum(),
+                }
+            }
+        })
+        .collect()
+}
+
+fn target_id(state: &ProfileState) -> Option<u64> {
+    match state {
+        ProfileState::Done { id, .. } if *id > 0 => Some(*id),
+        _ => None,
+    }
+}
+
+/// A row with several profiles (a phone and an e-mail) is as far as its least advanced one.
+fn combine(states: &[&ProfileState]) -> RowStatus {
+    if let Some(message) = states.iter().find_map(|s| match s {
+        ProfileState::Failed(m) => Some(m.clone()),
+        _ => None,
+    }) {
+        return RowStatus::Failed(message);
+    }
+    if let Some(reason) = states.iter().find_map(|s| match s {
+        ProfileState::Pending(r) => Some(r.clone()),
+        _ => None,
+    }) {
+        return RowStatus::Pending(reason);
+    }
+    let synced: Vec<Synced> = states
+        .iter()
+        .filter_map(|s| match s {
+            ProfileState::Done { synced, .. } => Some(*synced),
+            _ => None,
+        })
+        .collect();
+    if synced.contains(&Synced::Created) {
+        RowStatus::Created
+    } else if synced.contains(&Synced::Updated) {
+        RowStatus::Updated
+    } else {
+        RowStatus::Unchanged
+    }
+}

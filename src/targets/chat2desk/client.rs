@@ -1,0 +1,279 @@
+//! The Chat2Desk HTTP client: one method per endpoint, one request per call. Retries and
+//! pacing are `crate::pacing`'s business; this file turns answers into values or
+//! `TargetError`s.
+
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use super::api::{
+    ApiInfo, AssignTags, Channel, ClientRecord, ClientUpdate, Envelope, NewClient, PAGE_LIMIT, Tag,
+    is_bad_token, is_quota_exhausted,
+};
+use crate::pacing::TargetError;
+
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("the base URL `{0}` is not an http(s) URL")]
+    BadBaseUrl(String),
+    #[error("the HTTP client cannot be built: {0}")]
+    Build(String),
+}
+
+/// What `POST /v1/clients` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New(u64),
+    /// "client already exist", with the existing client's id.
+    Existing(u64),
+}
+
+impl Created {
+    pub fn id(self) -> u64 {
+        match self {
+            Created::New(id) | Created::Existing(id) => id,
+        }
+    }
+}
+
+/// A Chat2Desk account, reached at `base_url` with its token.
+#[derive(Clone)]
+pub struct Chat2Desk {
+    http: reqwest::Client,
+    base: Url,
+    token: SecretString,
+}
+
+impl std::fmt::Debug for Chat2Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token.
+        f.debug_struct("Chat2Desk")
+            .field("base", &self.base.as_str())
+            .finish()
+    }
+}
+
+impl Chat2Desk {
+    pub fn new(
+        base_url: &str,
+        token: SecretString,
+        timeout: Duration,
+    ) -> Result<Chat2Desk, ClientError> {
+        let mut base =
+            Url::parse(base_url).map_err(|_| ClientError::BadBaseUrl(base_url.to_owned()))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(ClientError::BadBaseUrl(base_url.to_owned()));
+        }
+        // Paths are joined relative to the base: keep a trailing slash so a base with a path
+        // prefix (a proxy) is not cut.
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("contact-loader/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Chat2Desk { http, base, token })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    /// Sends one request and reads the envelope.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<Envelope, TargetError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| TargetError::Unreadable(format!("bad path {path}: {e}")))?;
+        // "Auth: header `Authorization: <token>` — the raw token, **no** `Bearer` prefix."
+        let mut token = HeaderValue::from_str(self.token.expose_secret()).map_err(|_| {
+            TargetError::Unauthorized("the token has characters a header cannot carry".into())
+        })?;
+        token.set_sensitive(true);
+        let mut request = self.http.request(method, url).header(AUTHORIZATION, token);
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(no_answer)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+        // A body cut off mid-way is a dropped connection: the write may have been applied.
+        let bytes = response.bytes().await.map_err(no_answer)?;
+        let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
+        let text = envelope
+            .as_ref()
+            .map(Envelope::error_text)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
+            });
+        if is_quota_exhausted(&text) {
+            return Err(TargetError::QuotaExhausted(text));
+        }
+        if status == StatusCode::UNAUTHORIZED || is_bad_token(&text) {
+            return Err(TargetError::Unauthorized(text));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(TargetError::RateLimited { retry_after });
+        }
+        if status.is_server_error() {
+            return Err(TargetError::Server {
+                status: status.as_u16(),
+                message: text,
+            });
+        }
+        let Some(envelope) = envelope else {
+            return Err(TargetError::Unreadable(text));
+        };
+        if status.is_client_error() || envelope.is_error() {
+            // A duplicate is an answer, not a failure: `create_client` reads it.
+            if envelope.existing_client_id().is_some() {
+                return Ok(envelope);
+            }
+            return Err(TargetError::Rejected {
+                status: status.as_u16(),
+                message: text,
+            });
+        }
+        Ok(envelope)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(T, Envelope), TargetError> {
+        let envelope = self.call(Method::GET, path, query, None::<&()>).await?;
+        let data = envelope.data.clone().unwrap_or(serde_json::Value::Null);
+        let value = serde_json::from_value(data)
+            .map_err(|e| TargetError::Unreadable(format!("{path}: {e}")))?;
+        Ok((value, envelope))
+    }
+
+    /// `GET /v1/companies/api_info`.
+    pub async fn api_info(&self) -> Result<ApiInfo, TargetError> {
+        Ok(self.get("v1/companies/api_info", &[]).await?.0)
+    }
+
+    /// `GET /v1/help/transports`.
+    pub async fn transports(&self) -> Result<Vec<String>, TargetError> {
+        Ok(self.get("v1/help/transports", &[]).await?.0)
+    }
+
+    /// One page of `GET /v1/channels`; `offset` counts items.
+    pub async fn channels_page(&self, offset: usize) -> Result<Page<Channel>, TargetError> {
+        self.page("v1/channels", offset).await
+    }
+
+    /// One page of `GET /v1/tags`.
+    pub async fn tags_page(&self, offset: usize) -> Result<Page<Tag>, TargetError> {
+        self.page("v1/tags", offset).await
+    }
+
+    async fn page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        offset: usize,
+    ) -> Result<Page<T>, TargetError> {
+        let query = [
+            ("limit", PAGE_LIMIT.to_string()),
+            ("offset", offset.to_string()),
+        ];
+        let (items, envelope): (Vec<T>, _) = self.get(path, &query).await?;
+        let total = envelope.meta.and_then(|m| m.total).map(|t| t as usize);
+        let more = match total {
+            Some(total) => offset + items.len() < total && !items.is_empty(),
+            // Without `meta.total`, a full page means there may be more.
+            None => items.len() == PAGE_LIMIT,
+        };
+        Ok(Page { items, more })
+    }
+
+    /// `GET /v1/clients/{id}`.
+    pub async fn client(&self, id: u64) -> Result<ClientRecord, TargetError> {
+        Ok(self.get(&format!("v1/clients/{id}"), &[]).await?.0)
+    }
+
+    /// `POST /v1/clients`: creates the client, or finds the existing one by its phone.
+    pub async fn create_client(&self, client: &NewClient) -> Result<Created, TargetError> {
+        let envelope = self
+            .call(Method::POST, "v1/clients", &[], Some(client))
+            .await?;
+        if let Some(id) = envelope.existing_client_id() {
+            return Ok(Created::Existing(id));
+        }
+        let record: ClientRecord = envelope
+            .data
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| TargetError::Unreadable(format!("v1/clients: {e}")))?
+            .ok_or_else(|| TargetError::Unreadable("v1/clients: no data".into()))?;
+        Ok(Created::New(record.id))
+    }
+
+    /// `PUT /v1/clients/{id}`.
+    pub async fn update_client(&self, id: u64, update: &ClientUpdate) -> Result<(), TargetError> {
+        self.call(Method::PUT, &format!("v1/clients/{id}"), &[], Some(update))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /v1/tags/assign_to`: all the tags, one client.
+    pub async fn assign_tags(&self, client_id: u64, tag_ids: &[u64]) -> Result<(), TargetError> {
+        let body = AssignTags {
+            tag_ids: tag_ids.to_vec(),
+            assignee_type: "client".to_owned(),
+            assignee_id: client_id,
+        };
+        self.call(Method::POST, "v1/tags/assign_to", &[], Some(&body))
+            .await
+            .map(drop)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+/// A request that got no answer. reqwest's message names the URL, never headers, so the
+/// token cannot leak through it.
+fn no_answer(error: reqwest::Error) -> TargetError {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "the connection dropped"
+    };
+    TargetError::NoAnswer(format!("{kind} ({})", error.without_url()))
+}

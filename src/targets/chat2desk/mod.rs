@@ -1,0 +1,11 @@
+//! Chat2Desk (`shared/specs/chat2desk.md`): its wire format and assumptions (`api`), the
+//! HTTP client, the catalog of an account, the profile sync, the cost model, and a sandbox.
+
+pub mod api;
+pub mod catalog;
+pub mod client;
+pub mod cost;
+pub mod sandbox;
+pub mod sync;
+
+pub use cost::Chat2DeskCost;

@@ -1,0 +1,683 @@
+//! A local Chat2Desk: the same contract (`shared/specs/chat2desk.md`, via `api.rs`), in
+//! memory, with a few channels and tags. Users rehearse a load against it; tests run
+//! against it, with faults injected on purpose.
+//!
+//! Beyond the spec, `GET /sandbox/clients` lists every client and `GET /sandbox/stats`
+//! counts requests by endpoint. Neither needs the token, and neither counts as a request.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+
+use super::api::{AssignTags, Channel, ClientRecord, ClientTag, ClientUpdate, NewClient, Tag};
+
+/// How the sandbox behaves.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub token: String,
+    /// Requests per second before it answers 429 (`None`: no limit).
+    pub rate: Option<f64>,
+    pub latency: Duration,
+    /// Share of requests that fail with a 5xx: half before the write is applied, half after
+    /// (the answer is lost, the write is not).
+    pub fail_rate: f64,
+    /// Free requests left this month (`api_calls`); at zero every request is refused.
+    pub quota: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            token: "sandbox-token".to_owned(),
+            rate: None,
+            latency: Duration::ZERO,
+            fail_rate: 0.0,
+            quota: 100_000,
+        }
+    }
+}
+
+/// A fault a test asks for, served to the next request that matches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// 500 before anything is applied.
+    ServerError,
+    /// The write is applied, then 502: the answer is lost.
+    BadGatewayAfterApply,
+    /// The write is applied, then the connection drops in the middle of the answer.
+    DropAfterApply,
+    /// 429, with or without `Retry-After` (seconds).
+    TooManyRequests { retry_after: Option<u64> },
+    /// "Number of API requests exceeded": the month's allowance is gone from now on.
+    QuotaExceeded,
+}
+
+#[derive(Debug, Clone)]
+struct FaultRule {
+    method: Method,
+    /// The request's path starts with this.
+    path: String,
+    fault: Fault,
+    /// How many more requests get it.
+    times: u32,
+}
+
+/// Requests counted by endpoint, as the sandbox saw them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// `"POST /v1/clients"` → count (ids in paths are written `{id}`).
+    pub requests: BTreeMap<String, u64>,
+    pub total: u64,
+    pub rate_limited: u64,
+    pub quota_left: u64,
+}
+
+#[derive(Debug)]
+struct Account {
+    channels: Vec<Channel>,
+    transports: Vec<String>,
+    tags: Vec<Tag>,
+    clients: BTreeMap<u64, StoredClient>,
+    by_phone: HashMap<String, u64>,
+    next_id: u64,
+    stats: Stats,
+    faults: VecDeque<FaultRule>,
+    quota_exceeded: bool,
+    /// Token bucket for the rate limit.
+    bucket: f64,
+    bucket_at: Instant,
+}
+
+/// A client as the sandbox keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredClient {
+    pub id: u64,
+    pub phone: String,
+    pub assigned_name: Option<String>,
+    pub comment: Option<String>,
+    /// (channel id, transport) dialogs opened with it.
+    pub dialogs: Vec<(u64, String)>,
+    pub tag_ids: Vec<u64>,
+}
+
+impl StoredClient {
+    fn record(&self, tags: &[Tag]) -> ClientRecord {
+        ClientRecord {
+            id: self.id,
+            assigned_name: self.assigned_name.clone(),
+            comment: self.comment.clone(),
+            phone: Some(self.phone.clone()),
+            tags: self
+                .tag_ids
+                .iter()
+                .map(|id| ClientTag {
+                    id: *id,
+                    label: tags.iter().find(|t| t.id == *id).map(|t| t.label.clone()),
+                })
+                .collect(),
+        }
+    }
+}
+
+struct Shared {
+    config: SandboxConfig,
+    account: Mutex<Account>,
+}
+
+/// A running sandbox.
+#[derive(Clone)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl Sandbox {
+    /// Binds `addr` (port 0 for any free port) and serves until the runtime ends.
+    pub async fn start(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            account: Mutex::new(Account::seeded(config.rate)),
+            config,
+        });
+        let app = router(shared.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Sandbox { addr, shared })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn token(&self) -> &str {
+        &self.shared.config.token
+    }
+
+    /// Every client, by id.
+    pub fn clients(&self) -> Vec<StoredClient> {
+        self.lock().clients.values().cloned().collect()
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut stats = self.lock().stats.clone();
+        stats.quota_left = self.shared.config.quota.saturating_sub(stats.total);
+        stats
+    }
+
+    pub fn tags(&self) -> Vec<Tag> {
+        self.lock().tags.clone()
+    }
+
+    /// Adds a client as if it were in the account before the load.
+    pub fn insert_client(&self, phone: &str, name: Option<&str>, comment: Option<&str>) -> u64 {
+        let mut account = self.lock();
+        let id = account.next_id;
+        account.next_id += 1;
+        account.by_phone.insert(phone.to_owned(), id);
+        account.clients.insert(
+            id,
+            StoredClient {
+                id,
+                phone: phone.to_owned(),
+                assigned_name: name.map(str::to_owned),
+                comment: comment.map(str::to_owned),
+                dialogs: Vec::new(),
+                tag_ids: Vec::new(),
+            },
+        );
+        id
+    }
+
+    /// Serves `fault` to the next `times` requests of `method` whose path starts with `path`.
+    pub fn inject(&self, method: Method, path: &str, fault: Fault, times: u32) {
+        self.lock().faults.push_back(FaultRule {
+            method,
+            path: path.to_owned(),
+            fault,
+            times,
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
+        self.shared.account.lock().expect("sandbox lock")
+    }
+}
+
+impl Account {
+    fn seeded(rate: Option<f64>) -> Account {
+        let transports: Vec<String> = [
+            "whatsapp", "viber", "telegram", "sms", "email", "vk", "widget",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let channel = |id, name: &str, phone: &str| Channel {
+            id,
+            name: name.to_owned(),
+            phone: Some(phone.to_owned()),
+            transports: transports.clone(),
+        };
+        let tags = [
+            "vip",
+            "вебинар",
+            "новый",
+            "повторный",
+            "партнёры",
+            "b2b",
+            "подписчик",
+            "клиент",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, label)| Tag {
+            id: i as u64 + 1,
+            label: (*label).to_owned(),
+            description: Some(String::new()),
+            group_id: Some(1),
+            group_name: Some("Маркетинг".to_owned()),
+        })
+        .collect();
+        Account {
+            channels: vec![
+                channel(1, "Продажи", "79990000001"),
+                channel(2, "Поддержка", "79990000002"),
+            ],
+            transports,
+            tags,
+            clients: BTreeMap::new(),
+            by_phone: HashMap::new(),
+            next_id: 1001,
+            stats: Stats::default(),
+            faults: VecDeque::new(),
+            quota_exceeded: false,
+            bucket: rate.unwrap_or(0.0).max(1.0),
+            bucket_at: Instant::now(),
+        }
+    }
+
+    fn take_fault(&mut self, method: &Method, path: &str) -> Option<Fault> {
+        let index = self
+            .faults
+            .iter()
+            .position(|r| r.method == *method && path.starts_with(&r.path))?;
+        let rule = &mut self.faults[index];
+        let fault = rule.fault.clone();
+        rule.times -= 1;
+        if rule.times == 0 {
+            self.faults.remove(index);
+        }
+        Some(fault)
+    }
+
+    /// Takes a token from the bucket (capacity: one second of requests).
+    fn within_rate(&mut self, rate: f64) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.bucket_at).as_secs_f64();
+        self.bucket_at = now;
+        self.bucket = (self.bucket + elapsed * rate).min(rate.max(1.0));
+        if self.bucket >= 1.0 {
+            self.bucket -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route("/v1/companies/api_info", get(api_info))
+        .route("/v1/help/transports", get(transports))
+        .route("/v1/channels", get(channels))
+        .route("/v1/tags", get(tags))
+        .route("/v1/tags/assign_to", post(assign_to))
+        .route("/v1/tags/{tag_id}/delete_from", delete(delete_from))
+        .route("/v1/clients", get(find_clients).post(create_client))
+        .route("/v1/clients/{id}", get(get_client).put(update_client))
+        .layer(middleware::from_fn_with_state(shared.clone(), gate));
+    Router::new()
+        .route("/sandbox/clients", get(inspect_clients))
+        .route("/sandbox/stats", get(inspect_stats))
+        .merge(api)
+        .with_state(shared)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"status":"error","message":message})),
+    )
+        .into_response()
+}
+
+fn success(data: Value) -> Response {
+    axum::Json(json!({"status":"success","data":data})).into_response()
+}
+
+/// The name an endpoint is counted under: numeric path segments become `{id}`.
+fn endpoint(method: &Method, path: &str) -> String {
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|s| {
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("{method} {}", path.join("/"))
+}
+
+/// Everything a real account does before a handler runs: count the request against the
+/// month, check the token, the quota and the rate; then serve injected faults.
+async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    if !shared.config.latency.is_zero() {
+        tokio::time::sleep(shared.config.latency).await;
+    }
+    let fault = {
+        let mut account = shared.account.lock().expect("sandbox lock");
+        // "Every request, failed ones included, counts against the company's monthly API
+        // allowance."
+        *account
+            .stats
+            .requests
+            .entry(endpoint(&method, &path))
+            .or_default() += 1;
+        account.stats.total += 1;
+        let token = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if token != Some(shared.config.token.as_str()) {
+            return error(StatusCode::UNAUTHORIZED, "Token is not correct");
+        }
+        if account.quota_exceeded || account.stats.total > shared.config.quota {
+            return error(StatusCode::FORBIDDEN, "Number of API requests exceeded");
+        }
+        if let Some(rate) = shared.config.rate
+            && !account.within_rate(rate)
+        {
+            account.stats.rate_limited += 1;
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            return response;
+        }
+        let fault = account.take_fault(&method, &path);
+        if fault == Some(Fault::QuotaExceeded) {
+            account.quota_exceeded = true;
+        }
+        fault.or_else(|| random_fault(shared.config.fail_rate))
+    };
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::ServerError) => error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+        Some(Fault::QuotaExceeded) => {
+            error(StatusCode::FORBIDDEN, "Number of API requests exceeded")
+        }
+        Some(Fault::TooManyRequests { retry_after }) => {
+            shared
+                .account
+                .lock()
+                .expect("sandbox lock")
+                .stats
+                .rate_limited += 1;
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+            }
+            response
+        }
+        Some(Fault::BadGatewayAfterApply) => {
+            let _applied = next.run(request).await;
+            error(StatusCode::BAD_GATEWAY, "Bad gateway")
+        }
+        Some(Fault::DropAfterApply) => {
+            let _applied = next.run(request).await;
+            // Headers go out, then the body fails: the connection is cut mid-answer.
+            let body = Body::from_stream(futures_once_error());
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, "1000")
+                .body(body)
+                .expect("a valid response")
+        }
+    }
+}
+
+fn futures_once_error() -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::once(async {
+        Err(std::io::Error::other("connection dropped by the sandbox"))
+    })
+}
+
+fn random_fault(fail_rate: f64) -> Option<Fault> {
+    if fail_rate <= 0.0 || rand::random::<f64>() >= fail_rate {
+        return None;
+    }
+    Some(if rand::random::<bool>() {
+        Fault::ServerError
+    } else {
+        Fault::BadGatewayAfterApply
+    })
+}
+
+type AppState = State<Arc<Shared>>;
+
+fn account(shared: &Shared) -> std::sync::MutexGuard<'_, Account> {
+    shared.account.lock().expect("sandbox lock")
+}
+
+async fn api_info(State(shared): AppState) -> Response {
+    let account = account(&shared);
+    let left = shared.config.quota.saturating_sub(account.stats.total);
+    success(json!({
+        "api_calls": left,
+        "requests_this_month": account.stats.total,
+        "company_name": "Sandbox",
+        "mode": "sandbox",
+    }))
+}
+
+async fn transports(State(shared): AppState) -> Response {
+    success(json!(account(&shared).transports))
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+fn paged<T: Serialize>(items: &[T], query: &PageQuery) -> Response {
+    let limit = query.limit.unwrap_or(20).clamp(1, 200);
+    let offset = query.offset.unwrap_or(0);
+    let page: Vec<&T> = items.iter().skip(offset).take(limit).collect();
+    axum::Json(json!({
+        "status": "success",
+        "data": page,
+        "meta": {"total": items.len(), "limit": limit, "offset": offset},
+    }))
+    .into_response()
+}
+
+async fn channels(State(shared): AppState, Query(query): Query<PageQuery>) -> Response {
+    paged(&account(&shared).channels, &query)
+}
+
+async fn tags(State(shared): AppState, Query(query): Query<PageQuery>) -> Response {
+    paged(&account(&shared).tags, &query)
+}
+
+#[derive(Debug, Deserialize)]
+struct PhoneQuery {
+    phone: Option<String>,
+}
+
+async fn find_clients(State(shared): AppState, Query(query): Query<PhoneQuery>) -> Response {
+    let account = account(&shared);
+    let found: Vec<ClientRecord> = match query.phone {
+        // "Exact match only; `phone` is the only filter that works".
+        Some(phone) => account
+            .by_phone
+            .get(&phone)
+            .and_then(|id| account.clients.get(id))
+            .map(|c| c.record(&account.tags))
+            .into_iter()
+            .collect(),
+        None => account
+            .clients
+            .values()
+            .take(20)
+            .map(|c| c.record(&account.tags))
+            .collect(),
+    };
+    let total = found.len();
+    axum::Json(
+        json!({"status":"success","data":found,"meta":{"total":total,"limit":20,"offset":0}}),
+    )
+    .into_response()
+}
+
+async fn get_client(State(shared): AppState, Path(id): Path<u64>) -> Response {
+    let account = account(&shared);
+    match account.clients.get(&id) {
+        Some(client) => success(json!(client.record(&account.tags))),
+        None => error(StatusCode::NOT_FOUND, "client not found"),
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("bad request: {e}"))
+}
+
+async fn create_client(
+    State(shared): AppState,
+    _headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let new: NewClient = match parse_json(&body) {
+        Ok(new) => new,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let mut account = account(&shared);
+    if !account.transports.contains(&new.transport) {
+        return error(StatusCode::BAD_REQUEST, "transport is incorrect");
+    }
+    let Some(channel) = account.channels.iter().find(|c| c.id == new.channel_id) else {
+        return error(StatusCode::BAD_REQUEST, "channel not found");
+    };
+    if !channel.transports.contains(&new.transport) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "transport is incorrect for this channel",
+        );
+    }
+    let valid_phone = if new.transport == super::api::EMAIL_TRANSPORT {
+        new.phone.contains('@')
+    } else {
+        !new.phone.is_empty() && new.phone.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !valid_phone {
+        return error(StatusCode::BAD_REQUEST, "phone is incorrect");
+    }
+    if let Some(&id) = account.by_phone.get(&new.phone) {
+        // Creating on another channel or transport opens that dialog too.
+        let dialog = (new.channel_id, new.transport.clone());
+        if let Some(client) = account.clients.get_mut(&id)
+            && !client.dialogs.contains(&dialog)
+        {
+            client.dialogs.push(dialog);
+        }
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({
+                "status": "error",
+                "errors": {"client": ["client already exist", json!({"id": id}).to_string()]},
+            })),
+        )
+            .into_response();
+    }
+    let id = account.next_id;
+    account.next_id += 1;
+    let client = StoredClient {
+        id,
+        phone: new.phone.clone(),
+        assigned_name: new.nickname.clone(),
+        comment: None,
+        dialogs: vec![(new.channel_id, new.transport.clone())],
+        tag_ids: Vec::new(),
+    };
+    let record = client.record(&account.tags);
+    account.by_phone.insert(new.phone, id);
+    account.clients.insert(id, client);
+    success(json!(record))
+}
+
+async fn update_client(
+    State(shared): AppState,
+    Path(id): Path<u64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let update: ClientUpdate = match parse_json(&body) {
+        Ok(update) => update,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let mut account = account(&shared);
+    let tags = account.tags.clone();
+    let Some(client) = account.clients.get_mut(&id) else {
+        return error(StatusCode::NOT_FOUND, "client not found");
+    };
+    if let Some(nickname) = update.nickname {
+        client.assigned_name = Some(nickname);
+    }
+    if let Some(comment) = update.comment {
+        client.comment = Some(comment);
+    }
+    success(json!(client.record(&tags)))
+}
+
+async fn assign_to(State(shared): AppState, body: axum::body::Bytes) -> Response {
+    let assign: AssignTags = match parse_json(&body) {
+        Ok(assign) => assign,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let mut account = account(&shared);
+    if assign.assignee_type != "client" {
+        return error(StatusCode::BAD_REQUEST, "assignee_type is incorrect");
+    }
+    if let Some(missing) = assign
+        .tag_ids
+        .iter()
+        .find(|id| !account.tags.iter().any(|t| t.id == **id))
+    {
+        return error(StatusCode::BAD_REQUEST, &format!("tag {missing} not found"));
+    }
+    let Some(client) = account.clients.get_mut(&assign.assignee_id) else {
+        return error(StatusCode::NOT_FOUND, "client not found");
+    };
+    for id in assign.tag_ids {
+        if !client.tag_ids.contains(&id) {
+            client.tag_ids.push(id);
+        }
+    }
+    success(json!({}))
+}
+
+#[derive(Debug, Deserialize)]
+struct DeleteFrom {
+    client_id: u64,
+}
+
+async fn delete_from(
+    State(shared): AppState,
+    Path(tag_id): Path<u64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let delete: DeleteFrom = match parse_json(&body) {
+        Ok(delete) => delete,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let mut account = account(&shared);
+    let Some(client) = account.clients.get_mut(&delete.client_id) else {
+        return error(StatusCode::NOT_FOUND, "client not found");
+    };
+    client.tag_ids.retain(|id| *id != tag_id);
+    success(json!({}))
+}
+
+async fn inspect_clients(State(shared): AppState) -> Response {
+    axum::Json(json!(account(&shared).clients.values().collect::<Vec<_>>())).into_response()
+}
+
+async fn inspect_stats(State(shared): AppState) -> Response {
+    let sandbox_stats = {
+        let account = account(&shared);
+        let mut stats = account.stats.clone();
+        stats.quota_left = shared.config.quota.saturating_sub(stats.total);
+        stats
+    };
+    axum::Json(json!(sandbox_stats)).into_response()
+}

@@ -1,0 +1,243 @@
+//! Bringing one profile into Chat2Desk with the fewest requests, exactly once.
+//!
+//! The ledger entry says what the account holds as far as we know. A client we know is
+//! only written where it differs; a client we do not know is created — Chat2Desk answers
+//! "client already exist" with its id for a phone it has (`api.rs`), which is also what
+//! makes a lost answer harmless: the create is sent again and names the client it made.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::api::{ClientUpdate, NewClient};
+use super::client::{Chat2Desk, Created};
+use super::cost::Calls;
+use crate::pacing::{Halt, Pacing, Ticket};
+use crate::store::{Entry, Ledger, StoreError};
+
+/// What a profile should be in the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wanted {
+    /// Phone digits without `+`, or the lower-cased e-mail: the ledger's key too.
+    pub contact: String,
+    pub transport: String,
+    pub channel_id: u64,
+    pub nickname: Option<String>,
+    pub comment: Option<String>,
+    pub tag_ids: BTreeSet<u64>,
+}
+
+impl Wanted {
+    /// A digest of the wanted state: equal digests, nothing to do.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).expect("plain data serialises");
+        let digest = Sha256::digest(&json);
+        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn dialog(&self) -> (u64, String) {
+        (self.channel_id, self.transport.clone())
+    }
+}
+
+/// What the account holds, as far as we know: the ledger's `applied` column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    pub nickname: Option<String>,
+    pub comment: Option<String>,
+    pub tag_ids: BTreeSet<u64>,
+    /// (channel, transport) pairs the client was created on: each opens a dialog.
+    pub dialogs: BTreeSet<(u64, String)>,
+}
+
+impl Known {
+    fn from_entry(entry: Option<&Entry>) -> Option<Known> {
+        serde_json::from_str(entry?.applied.as_deref()?).ok()
+    }
+
+    fn update_for(&self, wanted: &Wanted) -> ClientUpdate {
+        // An empty cell never erases what the account has.
+        let differs = |want: &Option<String>, have: &Option<String>| {
+            want.as_ref().filter(|w| Some(*w) != have.as_ref()).cloned()
+        };
+        ClientUpdate {
+            nickname: differs(&wanted.nickname, &self.nickname),
+            comment: differs(&wanted.comment, &self.comment),
+        }
+    }
+
+    fn missing_tags(&self, wanted: &Wanted) -> Vec<u64> {
+        wanted.tag_ids.difference(&self.tag_ids).copied().collect()
+    }
+}
+
+/// The requests a profile is expected to need, for the estimate and the reservation: what
+/// the ledger says, or, for a contact it does not know, a new client (an existing one costs
+/// a read more and saves the writes that change nothing).
+pub fn expected_calls(wanted: &Wanted, entry: Option<&Entry>) -> Calls {
+    if entry.and_then(|e| e.done.as_deref()) == Some(wanted.fingerprint().as_str()) {
+        return Calls::default();
+    }
+    match (entry.and_then(|e| e.target_id), Known::from_entry(entry)) {
+        (Some(_), Some(known)) => Calls {
+            create: !known.dialogs.contains(&wanted.dialog()),
+            read: false,
+            update: !known.update_for(wanted).is_empty(),
+            assign_tags: !known.missing_tags(wanted).is_empty(),
+        },
+        _ => Calls {
+            create: true,
+            read: false,
+            update: wanted.comment.is_some(),
+            assign_tags: !wanted.tag_ids.is_empty(),
+        },
+    }
+}
+
+/// What became of a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synced {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Halt(#[from] Halt),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Where a profile goes: the account and its ledger.
+pub struct Sync<'a> {
+    pub client: &'a Chat2Desk,
+    pub pacing: &'a Pacing,
+    pub ledger: &'a Ledger,
+    /// The ledger's name for the account.
+    pub account: &'a str,
+}
+
+impl Sync<'_> {
+    /// Applies `wanted`, recording every step in the ledger before going on, so that a
+    /// crash at any point leaves an entry a re-run continues from. Returns the outcome and
+    /// the client's id.
+    pub async fn profile(
+        &self,
+        wanted: &Wanted,
+        entry: Option<&Entry>,
+        ticket: &mut Ticket,
+    ) -> Result<(Synced, u64), SyncError> {
+        let contact = wanted.contact.as_str();
+        let mut target_id = entry.and_then(|e| e.target_id);
+        let mut known = target_id.and(Known::from_entry(entry));
+        let mut created = false;
+        // Something in the account is different because of us (besides a creation).
+        let mut changed = false;
+
+        let dialog = wanted.dialog();
+        if target_id.is_none() || known.as_ref().is_some_and(|k| !k.dialogs.contains(&dialog)) {
+            let first_create = target_id.is_none();
+            if first_create {
+                self.ledger.create_sent(self.account, contact).await?;
+            }
+            let new = NewClient {
+                phone: wanted.contact.clone(),
+                transport: wanted.transport.clone(),
+                channel_id: wanted.channel_id,
+                nickname: wanted.nickname.clone(),
+            };
+            let answer = self
+                .pacing
+                .send(ticket, || self.client.create_client(&new))
+                .await?;
+            match answer {
+                Created::New(_) => {
+                    created = first_create;
+                    let known = known.get_or_insert_with(Known::default);
+                    if first_create {
+                        known.nickname.clone_from(&wanted.nickname);
+                    }
+                }
+                Created::Existing(_) if first_create => {
+                    // Ours if an earlier attempt of this create may have gone through, in
+                    // this run or in one that was cut off.
+                    created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
+                }
+                // A client we know, created on another channel or transport: that dialog is new.
+                Created::Existing(_) => changed = true,
+            }
+            target_id = Some(answer.id());
+            if let Some(known) = &mut known {
+                known.dialogs.insert(dialog.clone());
+            }
+        }
+        let id = target_id.expect("set above");
+        let mut known = match known {
+            Some(known) => known,
+            None => {
+                // A client we know nothing of: read it, so that only what differs is written.
+                let record = self.pacing.send(ticket, || self.client.client(id)).await?;
+                Known {
+                    nickname: record.assigned_name,
+                    comment: record.comment,
+                    tag_ids: record.tags.iter().map(|t| t.id).collect(),
+                    dialogs: BTreeSet::from([dialog]),
+                }
+            }
+        };
+        self.record(wanted, id, &known, false).await?;
+
+        let update = known.update_for(wanted);
+        if !update.is_empty() {
+            self.pacing
+                .send(ticket, || self.client.update_client(id, &update))
+                .await?;
+            if update.nickname.is_some() {
+                known.nickname = update.nickname;
+            }
+            if update.comment.is_some() {
+                known.comment = update.comment;
+            }
+            changed = true;
+            self.record(wanted, id, &known, false).await?;
+        }
+        let missing = known.missing_tags(wanted);
+        if !missing.is_empty() {
+            self.pacing
+                .send(ticket, || self.client.assign_tags(id, &missing))
+                .await?;
+            known.tag_ids.extend(missing);
+            changed = true;
+        }
+        self.record(wanted, id, &known, true).await?;
+        let outcome = match (created, changed) {
+            (true, _) => Synced::Created,
+            (false, true) => Synced::Updated,
+            (false, false) => Synced::Unchanged,
+        };
+        Ok((outcome, id))
+    }
+
+    async fn record(
+        &self,
+        wanted: &Wanted,
+        id: u64,
+        known: &Known,
+        done: bool,
+    ) -> Result<(), StoreError> {
+        let applied = serde_json::to_string(known).expect("plain data serialises");
+        let fingerprint = done.then(|| wanted.fingerprint());
+        self.ledger
+            .record(
+                self.account,
+                &wanted.contact,
+                id,
+                &applied,
+                fingerprint.as_deref(),
+            )
+            .await
+    }
+}

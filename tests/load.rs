@@ -1,0 +1,432 @@
+//! `load` against the sandbox, with faults: every test checks that no client is duplicated,
+//! every row ends with a final status, and the requests spent are the ones expected.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::http::Method;
+use secrecy::SecretString;
+
+use contact_loader::input::{ReadOptions, Source};
+use contact_loader::load::{LoadError, LoadOptions, Loaded, Quiet, RowStatus, load};
+use contact_loader::pacing::{Backoff, Pacing};
+use contact_loader::store::Ledger;
+use contact_loader::targets::chat2desk::client::Chat2Desk;
+use contact_loader::targets::chat2desk::sandbox::{Fault, Sandbox, SandboxConfig};
+
+/// Requests that read the account before any write: api_info, transports, channels, tags.
+const CATALOG: u64 = 4;
+
+const LIST: &str = "Телефон;Имя;Комментарий;Теги\n\
+8 (999) 111-11-11;Анна;звонить вечером;vip\n\
+8 (999) 222-22-22;Борис;;вебинар\n\
+8 (999) 333-33-33;Вера;;\n\
++7 999 111-11-11;Анна Петрова;;новый\n\
+8 (999) 444-44-44;Глеб;постоянный;vip, b2b\n";
+
+struct Rig {
+    sandbox: Sandbox,
+    client: Chat2Desk,
+    ledger: Ledger,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig(config: SandboxConfig) -> Rig {
+    let sandbox = Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap();
+    let client = Chat2Desk::new(
+        &sandbox.url(),
+        SecretString::from(sandbox.token().to_owned()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("ledger.sqlite"))
+        .await
+        .unwrap();
+    Rig {
+        sandbox,
+        client,
+        ledger,
+        _dir: dir,
+    }
+}
+
+fn options() -> LoadOptions {
+    LoadOptions {
+        channel: Some("Продажи".into()),
+        transport: Some("whatsapp".into()),
+        rate: 1000.0,
+        backoff: Backoff {
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(50),
+            ..Backoff::default()
+        },
+        ..LoadOptions::default()
+    }
+}
+
+impl Rig {
+    async fn load(&self, list: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
+        let source = Source::from_bytes(list.as_bytes().to_vec(), ReadOptions::default());
+        let pacing = Pacing::new(options.rate, options.max_requests, options.backoff);
+        load(source, &self.client, &self.ledger, options, &pacing, &Quiet).await
+    }
+
+    /// No two clients share a phone, and there are `expected` of them.
+    fn assert_clients(&self, expected: usize) {
+        let clients = self.sandbox.clients();
+        let phones: HashSet<&str> = clients.iter().map(|c| c.phone.as_str()).collect();
+        assert_eq!(phones.len(), clients.len(), "no duplicate clients");
+        assert_eq!(clients.len(), expected, "{clients:#?}");
+    }
+
+    fn requests(&self, endpoint: &str) -> u64 {
+        self.sandbox
+            .stats()
+            .requests
+            .get(endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+fn statuses(loaded: &Loaded) -> Vec<&'static str> {
+    loaded.rows.iter().map(|r| r.status.name()).collect()
+}
+
+fn assert_final(loaded: &Loaded) {
+    for row in &loaded.rows {
+        assert!(
+            !matches!(row.status, RowStatus::Pending(_)),
+            "every row ends with a final status: {row:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_list_is_loaded_with_the_fewest_requests_and_a_second_run_spends_none() {
+    let rig = rig(SandboxConfig::default()).await;
+    let first = rig.load(LIST, &options()).await.unwrap();
+    assert_eq!(
+        statuses(&first),
+        ["created", "created", "created", "merged", "created"]
+    );
+    rig.assert_clients(4);
+    // Anna: create + comment + tags (vip, новый in one call); Boris: create + tags; Vera:
+    // create; Gleb: create + comment + tags.
+    assert_eq!(first.api_requests, CATALOG + 3 + 2 + 1 + 3);
+    assert_eq!(rig.requests("POST /v1/clients"), 4);
+    assert_eq!(rig.requests("PUT /v1/clients/{id}"), 2);
+    assert_eq!(rig.requests("POST /v1/tags/assign_to"), 3);
+    let anna = rig
+        .sandbox
+        .clients()
+        .into_iter()
+        .find(|c| c.phone == "79991111111")
+        .unwrap();
+    assert_eq!(anna.assigned_name.as_deref(), Some("Анна Петрова"));
+    assert_eq!(anna.comment.as_deref(), Some("звонить вечером"));
+    assert_eq!(anna.tag_ids.len(), 2);
+    assert_eq!(first.rows[3].target_id, Some(anna.id));
+    assert_eq!(first.rows[0].requests, 3);
+
+    let second = rig.load(LIST, &options()).await.unwrap();
+    assert_eq!(
+        second.api_requests, CATALOG,
+        "done and unchanged rows cost nothing"
+    );
+    assert_eq!(
+        statuses(&second),
+        ["unchanged", "unchanged", "unchanged", "merged", "unchanged"]
+    );
+    assert_eq!(second.rows[0].target_id, Some(anna.id));
+    rig.assert_clients(4);
+}
+
+#[tokio::test]
+async fn an_edited_row_is_resynced_alone() {
+    let rig = rig(SandboxConfig::default()).await;
+    rig.load(LIST, &options()).await.unwrap();
+    let edited = LIST.replace("Вера;;", "Вера;перезвонить;");
+    let before = rig.sandbox.stats().total;
+    let second = rig.load(&edited, &options()).await.unwrap();
+    assert_eq!(second.api_requests, CATALOG + 1, "one PUT for the comment");
+    assert_eq!(rig.sandbox.stats().total - before, CATALOG + 1);
+    assert_eq!(
+        statuses(&second),
+        ["unchanged", "unchanged", "updated", "merged", "unchanged"]
+    );
+    rig.assert_clients(4);
+}
+
+#[tokio::test]
+async fn existing_clients_get_only_the_writes_that_change_something() {
+    let rig = rig(SandboxConfig::default()).await;
+    rig.sandbox
+        .insert_client("79991111111", Some("Анна Петрова"), Some("звонить вечером"));
+    rig.sandbox
+        .insert_client("79993333333", Some("Старое имя"), None);
+    let loaded = rig.load(LIST, &options()).await.unwrap();
+    assert_eq!(
+        statuses(&loaded),
+        ["updated", "created", "updated", "merged", "created"]
+    );
+    // Anna: create (exists) + read + tags; Boris: 2; Vera: create (exists) + read + rename;
+    // Gleb: 3.
+    assert_eq!(loaded.api_requests, CATALOG + 3 + 2 + 3 + 3);
+    rig.assert_clients(4);
+    let vera = rig
+        .sandbox
+        .clients()
+        .into_iter()
+        .find(|c| c.phone == "79993333333")
+        .unwrap();
+    assert_eq!(vera.assigned_name.as_deref(), Some("Вера"));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_without_duplicates() {
+    let rig = rig(SandboxConfig::default()).await;
+    rig.sandbox
+        .inject(Method::POST, "/v1/clients", Fault::ServerError, 3);
+    let loaded = rig.load(LIST, &options()).await.unwrap();
+    assert_final(&loaded);
+    assert_eq!(loaded.retries, 3);
+    assert_eq!(loaded.api_requests, CATALOG + 9 + 3);
+    rig.assert_clients(4);
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_an_applied_create_makes_no_duplicate() {
+    for fault in [Fault::BadGatewayAfterApply, Fault::DropAfterApply] {
+        let rig = rig(SandboxConfig::default()).await;
+        rig.sandbox
+            .inject(Method::POST, "/v1/clients", fault.clone(), 1);
+        let loaded = rig.load(LIST, &options()).await.unwrap();
+        assert_final(&loaded);
+        assert_eq!(
+            statuses(&loaded),
+            ["created", "created", "created", "merged", "created"],
+            "{fault:?}"
+        );
+        rig.assert_clients(4);
+        // The lost create, its retry ("already exist") and a read of what it holds.
+        assert_eq!(loaded.api_requests, CATALOG + 9 + 2, "{fault:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_an_update_is_sent_again() {
+    let rig = rig(SandboxConfig::default()).await;
+    rig.sandbox
+        .inject(Method::PUT, "/v1/clients/", Fault::DropAfterApply, 1);
+    let loaded = rig.load(LIST, &options()).await.unwrap();
+    assert_final(&loaded);
+    assert_eq!(loaded.api_requests, CATALOG + 9 + 1);
+    rig.assert_clients(4);
+}
+
+#[tokio::test]
+async fn a_429_storm_slows_down_and_finishes() {
+    for retry_after in [Some(1), None] {
+        let rig = rig(SandboxConfig::default()).await;
+        rig.sandbox.inject(
+            Method::POST,
+            "/v1/",
+            Fault::TooManyRequests { retry_after },
+            6,
+        );
+        let started = std::time::Instant::now();
+        let loaded = rig.load(LIST, &options()).await.unwrap();
+        assert_final(&loaded);
+        assert_eq!(loaded.rate_limited, 6, "{retry_after:?}");
+        assert_eq!(loaded.api_requests, CATALOG + 9 + 6);
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "Retry-After (or the default pause) is honoured"
+        );
+        rig.assert_clients(4);
+    }
+}
+
+#[tokio::test]
+async fn a_spent_quota_stops_the_run_and_leaves_the_rest_pending() {
+    let rig = rig(SandboxConfig::default()).await;
+    let options = LoadOptions {
+        concurrency: 1,
+        ..options()
+    };
+    // The third create finds the month's allowance gone.
+    rig.sandbox
+        .inject(Method::POST, "/v1/clients", Fault::QuotaExceeded, 1);
+    let loaded = rig.load(LIST, &options).await.unwrap();
+    assert!(loaded.stopped.as_deref().unwrap().contains("exceeded"));
+    assert!(
+        statuses(&loaded)
+            .iter()
+            .all(|s| *s == "pending" || *s == "merged")
+    );
+    // Nothing is retried after the quota answer.
+    assert_eq!(loaded.api_requests, CATALOG + 1);
+    rig.assert_clients(0);
+}
+
+#[tokio::test]
+async fn the_request_cap_stops_cleanly_and_a_rerun_finishes() {
+    let rig = rig(SandboxConfig::default()).await;
+    let capped = LoadOptions {
+        max_requests: Some(CATALOG + 4),
+        concurrency: 1,
+        ..options()
+    };
+    let first = rig.load(LIST, &capped).await.unwrap();
+    assert!(first.api_requests <= CATALOG + 4);
+    assert!(statuses(&first).contains(&"pending"));
+    assert!(first.stopped.is_some());
+    let second = rig.load(LIST, &options()).await.unwrap();
+    assert_final(&second);
+    rig.assert_clients(4);
+    assert_eq!(
+        first.api_requests + second.api_requests,
+        2 * CATALOG + 9,
+        "nothing is spent twice"
+    );
+}
+
+#[tokio::test]
+async fn a_run_past_the_free_allowance_is_refused_unless_allowed() {
+    let rig = rig(SandboxConfig {
+        quota: 10,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let error = rig.load(LIST, &options()).await.unwrap_err();
+    let text = error.to_string();
+    assert!(
+        matches!(
+            error,
+            LoadError::WouldBePaid {
+                needed: 9,
+                left: 6,
+                paid: 3,
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("0.03 RUB"), "{text}");
+    assert!(text.contains("--allow-paid"), "{text}");
+    rig.assert_clients(0);
+    assert_eq!(rig.sandbox.stats().total, CATALOG);
+}
+
+#[tokio::test]
+async fn a_bad_token_fails_the_run_without_showing_the_token() {
+    let rig = rig(SandboxConfig::default()).await;
+    let client = Chat2Desk::new(
+        &rig.sandbox.url(),
+        SecretString::from("secret-wrong-token".to_owned()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let source = Source::from_bytes(LIST.as_bytes().to_vec(), ReadOptions::default());
+    let options = options();
+    let pacing = Pacing::new(options.rate, None, options.backoff);
+    let error = load(source, &client, &rig.ledger, &options, &pacing, &Quiet)
+        .await
+        .unwrap_err();
+    let text = format!("{error} {error:?} {client:?}");
+    assert!(text.contains("Token is not correct"), "{text}");
+    assert!(!text.contains("secret-wrong-token"), "{text}");
+    assert_eq!(rig.sandbox.stats().total, 1, "no retry of a refused token");
+    rig.assert_clients(0);
+}
+
+#[tokio::test]
+async fn rows_naming_what_the_account_lacks_are_invalid_before_any_write() {
+    let rig = rig(SandboxConfig::default()).await;
+    let list = "Телефон;Имя;Теги;Канал;Мессенджер\n\
+89991111111;Анна;нет-такого;;\n\
+89992222222;Борис;;Склад;\n\
+89993333333;Вера;;;ICQ\n\
+89994444444;Глеб;vip;Поддержка;Telegram\n";
+    let loaded = rig.load(list, &options()).await.unwrap();
+    assert_eq!(
+        statuses(&loaded),
+        ["invalid", "invalid", "invalid", "created"]
+    );
+    let reasons: Vec<String> = loaded
+        .rows
+        .iter()
+        .filter_map(|r| r.status.reason(contact_loader::messages::Lang::Ru))
+        .collect();
+    assert!(reasons[0].contains("нет-такого"));
+    assert!(reasons[1].contains("Склад"));
+    assert!(reasons[2].contains("icq"));
+    assert_eq!(loaded.api_requests, CATALOG + 2);
+    let gleb = &rig.sandbox.clients()[0];
+    assert_eq!(gleb.dialogs, [(2, "telegram".to_owned())]);
+}
+
+#[tokio::test]
+async fn flags_naming_what_the_account_lacks_refuse_the_run() {
+    let rig = rig(SandboxConfig::default()).await;
+    for options in [
+        LoadOptions {
+            channel: Some("Склад".into()),
+            ..options()
+        },
+        LoadOptions {
+            transport: Some("pager".into()),
+            ..options()
+        },
+        LoadOptions {
+            tags: vec!["нет-такого".into()],
+            ..options()
+        },
+    ] {
+        assert!(rig.load(LIST, &options).await.is_err());
+    }
+    rig.assert_clients(0);
+}
+
+#[tokio::test]
+async fn a_sample_loads_a_few_rows_first_and_the_full_run_the_rest() {
+    let rig = rig(SandboxConfig::default()).await;
+    let sample = LoadOptions {
+        sample: Some(2),
+        ..options()
+    };
+    let first = rig.load(LIST, &sample).await.unwrap();
+    let created = statuses(&first).iter().filter(|s| **s == "created").count();
+    assert_eq!(created, 2);
+    rig.assert_clients(2);
+    let second = rig.load(LIST, &options()).await.unwrap();
+    assert_final(&second);
+    assert_eq!(
+        statuses(&second)
+            .iter()
+            .filter(|s| **s == "unchanged")
+            .count(),
+        2
+    );
+    rig.assert_clients(4);
+}
+
+#[tokio::test]
+async fn email_contacts_go_to_the_email_transport_and_link_nothing() {
+    let rig = rig(SandboxConfig::default()).await;
+    let list = "Телефон;E-mail;Имя\n89991111111;Anna@Mail.ru;Анна\n";
+    let loaded = rig.load(list, &options()).await.unwrap();
+    assert_eq!(statuses(&loaded), ["created"]);
+    let clients = rig.sandbox.clients();
+    assert_eq!(clients.len(), 2);
+    assert!(
+        clients
+            .iter()
+            .any(|c| c.phone == "anna@mail.ru" && c.dialogs == [(1, "email".to_owned())])
+    );
+}
