@@ -154,7 +154,7 @@ impl Summary {
             },
             elapsed_ms,
             unknown_columns: checked.header.unknown.clone(),
-            decode_errors: checked.source.had_decode_errors,
+            decode_errors: checked.source.had_decode_errors(),
         }
     }
 }
@@ -237,7 +237,7 @@ pub fn write_human(checked: &Checked, file: &str, out: &mut impl Write) -> io::R
         checked.source.describe(),
         counts.rows
     )?;
-    if checked.source.had_decode_errors {
+    if checked.source.had_decode_errors() {
         writeln!(
             out,
             "some bytes are not valid {} and were replaced with �: check --encoding",

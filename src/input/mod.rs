@@ -4,8 +4,13 @@
 pub mod decode;
 pub mod delimiter;
 pub mod header;
+mod stream;
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use encoding_rs::Encoding;
 use thiserror::Error;
@@ -13,6 +18,7 @@ use thiserror::Error;
 pub use decode::{encode, encoding_name, fit_to};
 pub use delimiter::{delimiter_name, parse_delimiter};
 pub use header::{Column, Header, HeaderError};
+pub use stream::Records;
 
 #[derive(Debug, Error)]
 pub enum ReadError {
@@ -41,43 +47,73 @@ pub fn parse_encoding(label: &str) -> Result<&'static Encoding, ReadError> {
         .ok_or_else(|| ReadError::UnknownEncoding(label.to_owned()))
 }
 
-/// A decoded file and how it was read.
+/// Where a list's bytes are.
+#[derive(Debug, Clone)]
+enum Origin {
+    File(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+/// A list and how to read it: the encoding, delimiter and start found by looking at its
+/// first megabyte. Its records are read as a stream (`records`), as many times as needed.
 #[derive(Debug)]
 pub struct Source {
-    text: String,
-    /// Where the CSV starts: after Excel's `sep=;` line, if there is one.
-    start: usize,
+    origin: Origin,
+    /// Decoded bytes to skip: Excel's `sep=;` line, if there is one.
+    skip: usize,
     pub encoding: &'static Encoding,
     pub delimiter: u8,
-    /// Some bytes were not valid in the encoding and became U+FFFD.
-    pub had_decode_errors: bool,
     pub had_bom: bool,
+    /// Some bytes were not valid in the encoding and became U+FFFD (known once read).
+    decode_errors: AtomicBool,
 }
+
+/// How much of a file decides its encoding and delimiter.
+const SNIFF_BYTES: usize = 1 << 20;
 
 impl Source {
     pub fn read(path: &Path, options: ReadOptions) -> Result<Source, ReadError> {
-        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        let io_error = |source| ReadError::Io {
             path: path.display().to_string(),
             source,
-        })?;
-        Ok(Source::from_bytes(bytes, options))
+        };
+        let file = File::open(path).map_err(io_error)?;
+        let mut sample = Vec::with_capacity(SNIFF_BYTES);
+        file.take(SNIFF_BYTES as u64)
+            .read_to_end(&mut sample)
+            .map_err(io_error)?;
+        Ok(Source::sniffed(
+            Origin::File(path.to_owned()),
+            sample,
+            options,
+        ))
     }
 
     pub fn from_bytes(bytes: Vec<u8>, options: ReadOptions) -> Source {
-        let decoded = decode::decode(bytes, options.encoding);
-        let (separator_line, start) = excel_separator_line(&decoded.text);
+        let sample = bytes[..bytes.len().min(SNIFF_BYTES)].to_vec();
+        Source::sniffed(Origin::Bytes(bytes.into()), sample, options)
+    }
+
+    fn sniffed(origin: Origin, sample: Vec<u8>, options: ReadOptions) -> Source {
+        let decoded = decode::decode(sample, options.encoding);
+        let (separator_line, skip) = excel_separator_line(&decoded.text);
         let delimiter = options
             .delimiter
             .or(separator_line)
-            .unwrap_or_else(|| delimiter::detect(&decoded.text[start..]));
+            .unwrap_or_else(|| delimiter::detect(&decoded.text[skip..]));
         Source {
-            text: decoded.text,
-            start,
+            origin,
+            skip,
             encoding: decoded.encoding,
             delimiter,
-            had_decode_errors: decoded.had_errors,
             had_bom: decoded.had_bom,
+            decode_errors: AtomicBool::new(false),
         }
+    }
+
+    /// Whether a read so far met bytes invalid in the encoding.
+    pub fn had_decode_errors(&self) -> bool {
+        self.decode_errors.load(Ordering::Relaxed)
     }
 
     /// "read as windows-1251, `;`"
@@ -89,58 +125,33 @@ impl Source {
         )
     }
 
-    /// Every record with its spreadsheet row number (the first line is row 1). A blank line
-    /// inside the file is a row too (an empty record), so numbers match what a spreadsheet
-    /// shows; blank lines at the end are not rows. Line ends may be LF, CRLF or a lone CR
-    /// (Excel for Mac).
+    /// The records from the start, with their spreadsheet row numbers (the first line is
+    /// row 1). A file that cannot be opened again reads as empty.
+    pub fn records(&self) -> Records<'_> {
+        let inner: Box<dyn Read + '_> = match &self.origin {
+            Origin::Bytes(bytes) => Box::new(&bytes[..]),
+            Origin::File(path) => match File::open(path) {
+                Ok(file) => Box::new(file),
+                Err(_) => Box::new(io::empty()),
+            },
+        };
+        Records::new(
+            inner,
+            self.encoding,
+            self.skip,
+            self.delimiter,
+            &self.decode_errors,
+        )
+    }
+
+    /// Calls `f` with every record and its row number.
     pub fn for_each_record(&self, mut f: impl FnMut(u32, &csv::StringRecord)) {
-        let bytes = &self.text.as_bytes()[self.start..];
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .from_reader(bytes);
+        let mut records = self.records();
         let mut record = csv::StringRecord::new();
-        let blank = csv::StringRecord::new();
-        let mut row: u32 = 0;
-        let mut end_of_previous = 0usize;
-        // The text is valid UTF-8 and the reader is flexible: nothing can fail but the end.
-        while let Ok(true) = reader.read_record(&mut record) {
-            let end = usize::try_from(reader.position().byte()).unwrap_or(bytes.len());
-            // The csv reader skips blank lines: count them back in from the line breaks
-            // between the previous record and this one.
-            let mut gap = &bytes[end_of_previous.min(end)..end];
-            if end_of_previous > 0 && bytes[end_of_previous - 1] == b'\r' {
-                // The rest of the previous record's CRLF.
-                gap = gap.strip_prefix(b"\n").unwrap_or(gap);
-            }
-            let leading = gap
-                .iter()
-                .take_while(|&&b| b == b'\n' || b == b'\r')
-                .count();
-            for _ in 0..line_breaks(&gap[..leading]) {
-                row = row.saturating_add(1);
-                f(row, &blank);
-            }
-            end_of_previous = end;
-            row = row.saturating_add(1);
+        while let Some(row) = records.next_into(&mut record) {
             f(row, &record);
         }
     }
-}
-
-/// Line breaks in a run of `\r` and `\n`: CRLF, LF and a lone CR each count once.
-fn line_breaks(run: &[u8]) -> usize {
-    let mut count = 0;
-    let mut i = 0;
-    while i < run.len() {
-        if run[i] == b'\r' && run.get(i + 1) == Some(&b'\n') {
-            i += 1;
-        }
-        count += 1;
-        i += 1;
-    }
-    count
 }
 
 /// Excel writes `sep=;` as the first line of some exports to name the delimiter.
@@ -187,6 +198,42 @@ mod tests {
             rows(text)[1],
             (2, vec!["8 999 123-45-67".into(), "Петров; \"Иван\"".into()])
         );
+    }
+
+    #[test]
+    fn long_files_stream_across_buffer_boundaries_in_any_encoding() {
+        // ~400 KB: many reader and decoder buffers, with blank CRLF lines and multi-byte
+        // characters falling on their edges.
+        let mut text = String::from("Телефон;Имя\r\n");
+        let mut expected = Vec::new();
+        let mut row = 1;
+        for i in 0..12_000u32 {
+            if i % 97 == 0 {
+                text.push_str("\r\n\r\n");
+                row += 2;
+            }
+            row += 1;
+            let name = format!("Анна Ёлкина {i}");
+            text.push_str(&format!("8999{i:07};\"{name}\"\r\n"));
+            expected.push((row, name));
+        }
+        for encoding in [
+            encoding_rs::UTF_8,
+            encoding_rs::WINDOWS_1251,
+            encoding_rs::UTF_16LE,
+        ] {
+            let bytes = encode(&text, encoding, encoding == encoding_rs::UTF_16LE);
+            let source = Source::from_bytes(bytes, ReadOptions::default());
+            assert_eq!(source.encoding, encoding);
+            let mut got = Vec::new();
+            source.for_each_record(|row, record| {
+                if record.len() == 2 && row > 1 {
+                    got.push((row, record[1].to_owned()));
+                }
+            });
+            assert_eq!(got, expected, "{}", encoding.name());
+            assert!(!source.had_decode_errors());
+        }
     }
 
     #[test]
