@@ -3,7 +3,10 @@
 
 use crate::domain::{Problem, Region, Row, Warning};
 use crate::identity::{DEFAULT_CLUSTER_LIMIT, Identity, Placement, Profiles};
-use crate::input::{Header, ReadError, Source};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, mpsc};
+
+use crate::input::{Header, HeaderError, ReadError, Source};
 use crate::messages::{self, Lang};
 use crate::plan;
 use crate::targets::chat2desk::Chat2DeskCost;
@@ -137,59 +140,59 @@ pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError
 pub fn check_with(
     source: Source,
     options: CheckOptions,
-    rule: &dyn Fn(&Row) -> Result<(), Problem>,
+    rule: &(dyn Fn(&Row) -> Result<(), Problem> + Sync),
 ) -> Result<Checked, ReadError> {
-    let mut header: Option<Result<Header, ReadError>> = None;
+    let (header_row, header) = find_header(&source)?;
     let mut identity = Identity::new();
     let mut rows = Vec::new();
-    let mut header_row = 1;
-    source.for_each_record(|row, record| {
-        let header = match &header {
-            // Blank lines above the header are not data.
-            None if record.iter().all(|c| c.trim().is_empty()) => return,
-            None => {
-                header_row = row;
-                header = Some(Header::parse(record.iter()).map_err(ReadError::from));
-                return;
-            }
-            Some(Ok(header)) => header,
-            Some(Err(_)) => return,
-        };
-        let raw = header.raw_row(record);
-        let mut warnings = Vec::new();
-        if record.len() > header.names.len()
-            && record
-                .iter()
-                .skip(header.names.len())
-                .any(|c| !c.trim().is_empty())
-        {
-            warnings.push(Warning::CellsBeyondHeader);
-        }
-        let outcome = if raw.is_blank() {
-            Outcome::Skipped
-        } else {
-            match Row::parse(&raw, options.region)
-                .and_then(|(parsed, warnings)| rule(&parsed).map(|()| (parsed, warnings)))
-            {
-                Ok((parsed, row_warnings)) => {
-                    warnings.extend(row_warnings);
-                    match identity.add(row, &parsed) {
-                        Placement::Created { profile } => Outcome::Ready { profile },
-                        Placement::Merged { profile, into_row } => {
-                            Outcome::Merged { profile, into_row }
+    // A pipeline: one thread reads batches of records, `PARSERS` threads parse them, and
+    // this one places their rows in order (placing depends on the rows before), so that
+    // reading, parsing and placing all go on at once.
+    let (work, to_parse) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
+    let to_parse = Mutex::new(to_parse);
+    let (parsed, results) = mpsc::sync_channel::<(usize, Batch, Vec<Parsed>)>(PARSERS * 2);
+    let (recycle, recycled) = mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        let source = &source;
+        std::thread::Builder::new()
+            .name("read".into())
+            .spawn_scoped(scope, move || {
+                read_batches(source, header_row, &work, &recycled)
+            })
+            .expect("a thread starts");
+        for _ in 0..PARSERS {
+            let (to_parse, parsed, header) = (&to_parse, parsed.clone(), &header);
+            let parser = std::thread::Builder::new().name("parse".into());
+            parser
+                .spawn_scoped(scope, move || {
+                    // The lock is held only to take the next batch.
+                    while let Ok((index, batch)) = to_parse.lock().expect("queue lock").recv() {
+                        let rows = batch
+                            .iter()
+                            .map(|(_, record)| parse(header, record, options, rule))
+                            .collect();
+                        if parsed.send((index, batch, rows)).is_err() {
+                            return;
                         }
                     }
+                })
+                .expect("a thread starts");
+        }
+        drop(parsed);
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (index, batch, parsed) in results {
+            waiting.insert(index, (batch, parsed));
+            while let Some((mut batch, parsed)) = waiting.remove(&next) {
+                next += 1;
+                for ((row, _), parsed) in batch.iter().zip(parsed) {
+                    rows.push(place(&mut identity, *row, parsed));
                 }
-                Err(problem) => Outcome::Invalid(Box::new(problem)),
+                batch.clear();
+                let _ = recycle.send(batch);
             }
-        };
-        rows.push(RowResult {
-            row,
-            outcome,
-            warnings,
-        });
+        }
     });
-    let header = header.unwrap_or(Err(ReadError::Header(crate::input::HeaderError::Empty)))?;
     let profiles = identity.finish();
     for result in &mut rows {
         if let Some(warning) = result
@@ -209,4 +212,112 @@ pub fn check_with(
         profiles,
         estimated_requests,
     })
+}
+
+/// Threads that parse rows; with the reader and the placer, two cores stay busy.
+const PARSERS: usize = 2;
+
+/// The header: the first record that is not blank (blank lines above it are not data).
+fn find_header(source: &Source) -> Result<(u32, Header), ReadError> {
+    let mut records = source.records();
+    let mut record = csv::StringRecord::new();
+    while let Some(row) = records.next_into(&mut record) {
+        if !record.iter().all(|c| c.trim().is_empty()) {
+            return Ok((row, Header::parse(record.iter())?));
+        }
+    }
+    Err(ReadError::Header(HeaderError::Empty))
+}
+
+/// A parsed row's place: a new profile, a merge, or its problem.
+fn place(identity: &mut Identity, row: u32, parsed: Parsed) -> RowResult {
+    let (outcome, warnings) = match parsed {
+        Parsed::Blank(warnings) => (Outcome::Skipped, warnings),
+        Parsed::Invalid(problem, warnings) => (Outcome::Invalid(problem), warnings),
+        Parsed::Valid(parsed, warnings) => (
+            match identity.add(row, parsed) {
+                Placement::Created { profile } => Outcome::Ready { profile },
+                Placement::Merged { profile, into_row } => Outcome::Merged { profile, into_row },
+            },
+            warnings,
+        ),
+    };
+    RowResult {
+        row,
+        outcome,
+        warnings,
+    }
+}
+
+/// Records with their row numbers, a batch at a time.
+type Batch = Vec<(u32, csv::StringRecord)>;
+
+/// Reads the rows under the header into numbered batches until the end, or until nobody
+/// listens. Batches come back through `recycled` so that their records' buffers are reused.
+fn read_batches(
+    source: &Source,
+    header_row: u32,
+    work: &mpsc::SyncSender<(usize, Batch)>,
+    recycled: &mpsc::Receiver<Batch>,
+) {
+    let mut records = source.records();
+    let mut spare: Vec<csv::StringRecord> = Vec::new();
+    for index in 0.. {
+        while let Ok(batch) = recycled.try_recv() {
+            spare.extend(batch.into_iter().map(|(_, record)| record));
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH {
+            let mut record = spare.pop().unwrap_or_default();
+            match records.next_into(&mut record) {
+                Some(row) if row <= header_row => {}
+                Some(row) => batch.push((row, record)),
+                None => break,
+            }
+        }
+        let last = batch.len() < BATCH;
+        if batch.is_empty() || work.send((index, batch)).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Rows per batch: enough to keep both cores busy, few enough to stay small in memory.
+const BATCH: usize = 2048;
+
+/// A record after parsing, before placing.
+enum Parsed {
+    Blank(Vec<Warning>),
+    Invalid(Box<Problem>, Vec<Warning>),
+    Valid(Row, Vec<Warning>),
+}
+
+fn parse(
+    header: &Header,
+    record: &csv::StringRecord,
+    options: CheckOptions,
+    rule: &(dyn Fn(&Row) -> Result<(), Problem> + Sync),
+) -> Parsed {
+    let raw = header.raw_row(record);
+    let mut warnings = Vec::new();
+    if record.len() > header.names.len()
+        && record
+            .iter()
+            .skip(header.names.len())
+            .any(|c| !c.trim().is_empty())
+    {
+        warnings.push(Warning::CellsBeyondHeader);
+    }
+    if raw.is_blank() {
+        return Parsed::Blank(warnings);
+    }
+    match Row::parse(&raw, options.region)
+        .and_then(|(row, row_warnings)| rule(&row).map(|()| (row, row_warnings)))
+    {
+        Ok((row, row_warnings)) => {
+            warnings.extend(row_warnings);
+            Parsed::Valid(row, warnings)
+        }
+        Err(problem) => Parsed::Invalid(Box::new(problem), warnings),
+    }
 }

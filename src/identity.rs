@@ -5,6 +5,7 @@
 //! update it (the last non-empty name or comment wins, tags are united); a row with an
 //! e-mail and a phone makes two profiles linked together, and links are transitive.
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 
 use crate::domain::{ContactKey, Messenger, Row, Tags, Warning};
@@ -21,9 +22,17 @@ pub struct Profile {
     pub first_row: u32,
     pub name: Option<Box<str>>,
     pub comment: Option<Box<str>>,
+    /// Fields few rows fill, boxed: a million profiles stay small without them.
+    pub details: Option<Box<Details>>,
+    /// Its tags, as a set of `TagSets` (`Profiles::tags` lists them).
+    tags: u32,
+}
+
+/// The fields of a profile that most lists leave empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
     pub company: Option<Box<str>>,
     pub position: Option<Box<str>>,
-    pub tags: Tags,
     pub channel: Option<Box<str>>,
     pub messenger: Option<Messenger>,
 }
@@ -35,29 +44,164 @@ impl Profile {
             first_row,
             name: None,
             comment: None,
-            company: None,
-            position: None,
-            tags: Tags::default(),
-            channel: None,
-            messenger: None,
+            details: None,
+            tags: EMPTY_SET,
         }
     }
 
-    /// Applies a row: the last non-empty value wins, tags are united.
-    fn apply(&mut self, row: &Row) {
-        fn last_wins<T: Clone>(slot: &mut Option<T>, value: &Option<T>) {
+    pub fn has_tags(&self) -> bool {
+        self.tags != EMPTY_SET
+    }
+
+    pub fn channel(&self) -> Option<&str> {
+        self.details.as_ref()?.channel.as_deref()
+    }
+
+    pub fn messenger(&self) -> Option<&Messenger> {
+        self.details.as_ref()?.messenger.as_ref()
+    }
+
+    /// Applies a row whose tags are the set `tags`: the last non-empty value wins, tags are
+    /// united. With `take`, the row's values are moved rather than copied (its last use).
+    fn apply(&mut self, row: &mut Row, tags: u32, sets: &mut TagSets, take: bool) {
+        fn last_wins<T: Clone>(slot: &mut Option<T>, value: &mut Option<T>, take: bool) {
             if value.is_some() {
-                slot.clone_from(value);
+                *slot = if take { value.take() } else { value.clone() };
             }
         }
-        last_wins(&mut self.name, &row.name);
-        last_wins(&mut self.comment, &row.comment);
-        last_wins(&mut self.company, &row.company);
-        last_wins(&mut self.position, &row.position);
-        last_wins(&mut self.channel, &row.channel);
-        last_wins(&mut self.messenger, &row.messenger);
-        self.tags.union(&row.tags);
+        last_wins(&mut self.name, &mut row.name, take);
+        last_wins(&mut self.comment, &mut row.comment, take);
+        if row.company.is_some()
+            || row.position.is_some()
+            || row.channel.is_some()
+            || row.messenger.is_some()
+        {
+            let details = self.details.get_or_insert_with(Box::default);
+            last_wins(&mut details.company, &mut row.company, take);
+            last_wins(&mut details.position, &mut row.position, take);
+            last_wins(&mut details.channel, &mut row.channel, take);
+            last_wins(&mut details.messenger, &mut row.messenger, take);
+        }
+        self.tags = sets.union(self.tags, tags);
     }
+}
+
+/// The set with no tags.
+const EMPTY_SET: u32 = 0;
+
+/// Tag labels and the sets of them profiles hold, each stored once: a list has few distinct
+/// labels, and few distinct sets of them, however many rows it has.
+#[derive(Debug)]
+struct TagSets {
+    labels: Vec<Box<str>>,
+    /// A label as written → its id.
+    by_label: FxHashMap<Box<str>, u32>,
+    /// A row's tags, joined (`Tags::joined`) → their set: most rows repeat a few cells.
+    by_joined: FxHashMap<Box<str>, u32>,
+    /// A label in lower case → the id of its first spelling (`VIP` and `vip` are one tag).
+    by_folded: FxHashMap<Box<str>, u32>,
+    /// Label ids of each set, in the order first written; set 0 is empty.
+    sets: Vec<Box<[u32]>>,
+    by_members: FxHashMap<Box<[u32]>, u32>,
+    unions: FxHashMap<(u32, u32), u32>,
+}
+
+impl Default for TagSets {
+    fn default() -> Self {
+        let empty: Box<[u32]> = Box::new([]);
+        TagSets {
+            labels: Vec::new(),
+            by_label: FxHashMap::default(),
+            by_joined: FxHashMap::default(),
+            by_folded: FxHashMap::default(),
+            sets: vec![empty.clone()],
+            by_members: FxHashMap::from_iter([(empty, EMPTY_SET)]),
+            unions: FxHashMap::default(),
+        }
+    }
+}
+
+impl TagSets {
+    fn label(&mut self, label: &str) -> u32 {
+        if let Some(&id) = self.by_label.get(label) {
+            return id;
+        }
+        let folded = label.to_lowercase();
+        let id = match self.by_folded.get(folded.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.labels.len() as u32;
+                self.labels.push(label.into());
+                self.by_folded.insert(folded.into(), id);
+                id
+            }
+        };
+        self.by_label.insert(label.into(), id);
+        id
+    }
+
+    fn set(&mut self, members: &[u32]) -> u32 {
+        if let Some(&set) = self.by_members.get(members) {
+            return set;
+        }
+        let set = self.sets.len() as u32;
+        self.sets.push(members.into());
+        self.by_members.insert(members.into(), set);
+        set
+    }
+
+    /// The set of a row's tags.
+    fn of(&mut self, tags: &Tags) -> u32 {
+        if tags.is_empty() {
+            return EMPTY_SET;
+        }
+        if let Some(&set) = self.by_joined.get(tags.joined()) {
+            return set;
+        }
+        let mut members: Vec<u32> = Vec::new();
+        for label in tags.iter() {
+            let id = self.label(label);
+            if !members.contains(&id) {
+                members.push(id);
+            }
+        }
+        let set = self.set(&members);
+        self.by_joined.insert(tags.joined().into(), set);
+        set
+    }
+
+    /// `a` with the members of `b` it lacks added at the end.
+    fn union(&mut self, a: u32, b: u32) -> u32 {
+        if a == b || b == EMPTY_SET {
+            return a;
+        }
+        if a == EMPTY_SET {
+            return b;
+        }
+        if let Some(&set) = self.unions.get(&(a, b)) {
+            return set;
+        }
+        let mut members = self.sets[a as usize].to_vec();
+        for id in self.sets[b as usize].iter() {
+            if !members.contains(id) {
+                members.push(*id);
+            }
+        }
+        let set = self.set(&members);
+        self.unions.insert((a, b), set);
+        set
+    }
+
+    fn labels(&self, set: u32) -> impl Iterator<Item = &str> {
+        self.sets[set as usize]
+            .iter()
+            .map(|&id| &*self.labels[id as usize])
+    }
+}
+
+fn hash_key(key: &ContactKey) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 /// Where a valid row went.
@@ -78,11 +222,14 @@ impl Placement {
 }
 
 /// Profiles as rows arrive, with a union-find over links.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Identity {
     profiles: Vec<Profile>,
-    by_key: FxHashMap<ContactKey, u32>,
+    /// Profiles by key. A table of indices hashed by `profiles[i].key`, so that a million
+    /// keys are stored once, in the profiles.
+    by_key: HashTable<u32>,
     parent: Vec<u32>,
+    tag_sets: TagSets,
 }
 
 impl Identity {
@@ -91,21 +238,33 @@ impl Identity {
     }
 
     /// Places a valid row, numbered as the spreadsheet numbers it.
-    pub fn add(&mut self, row_number: u32, row: &Row) -> Placement {
+    pub fn add(&mut self, row_number: u32, mut row: Row) -> Placement {
+        let tags = self.tag_sets.of(&row.tags);
         let mut first: Option<(u32, bool)> = None;
-        for contact in &row.contacts {
-            let key = contact.key();
-            let (id, created) = match self.by_key.get(&key) {
-                Some(&id) => (id, false),
+        let contacts = std::mem::take(&mut row.contacts);
+        let count = contacts.len();
+        for (i, contact) in contacts.into_iter().enumerate() {
+            let key = contact.into_key();
+            let hash = hash_key(&key);
+            let profiles = &self.profiles;
+            let found = self
+                .by_key
+                .find(hash, |&id| profiles[id as usize].key == key)
+                .copied();
+            let (id, created) = match found {
+                Some(id) => (id, false),
                 None => {
                     let id = u32::try_from(self.profiles.len()).expect("fewer than 2^32 profiles");
-                    self.profiles.push(Profile::new(key.clone(), row_number));
+                    self.profiles.push(Profile::new(key, row_number));
                     self.parent.push(id);
-                    self.by_key.insert(key, id);
+                    let profiles = &self.profiles;
+                    self.by_key
+                        .insert_unique(hash, id, |&id| hash_key(&profiles[id as usize].key));
                     (id, true)
                 }
             };
-            self.profiles[id as usize].apply(row);
+            let last = i + 1 == count;
+            self.profiles[id as usize].apply(&mut row, tags, &mut self.tag_sets, last);
             match first {
                 None => first = Some((id, created)),
                 Some((head, any_created)) => {
@@ -145,24 +304,29 @@ impl Identity {
 
     /// Ends the intake: profiles are final and clusters known.
     pub fn finish(mut self) -> Profiles {
+        // The key index is done with: free it before the cluster tables are built.
+        self.by_key = HashTable::new();
         let n = self.profiles.len();
-        let mut cluster_of = Vec::with_capacity(n);
-        let mut size: FxHashMap<u32, u32> = FxHashMap::default();
         for id in 0..n as u32 {
             let root = self.find(id);
-            cluster_of.push(root);
-            *size.entry(root).or_default() += 1;
+            self.parent[id as usize] = root;
+        }
+        let cluster_of = std::mem::take(&mut self.parent);
+        let mut size = vec![0u32; n];
+        for &root in &cluster_of {
+            size[root as usize] += 1;
         }
         let mut members: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        for (id, root) in cluster_of.iter().enumerate() {
-            if size[root] > 1 {
-                members.entry(*root).or_default().push(id as u32);
+        for (id, &root) in cluster_of.iter().enumerate() {
+            if size[root as usize] > 1 {
+                members.entry(root).or_default().push(id as u32);
             }
         }
         Profiles {
             profiles: self.profiles,
             cluster_of,
             members,
+            tag_sets: self.tag_sets,
         }
     }
 }
@@ -175,9 +339,15 @@ pub struct Profiles {
     cluster_of: Vec<u32>,
     /// Members of clusters with more than one profile, in creation order.
     members: FxHashMap<u32, Vec<u32>>,
+    tag_sets: TagSets,
 }
 
 impl Profiles {
+    /// A profile's tags, in the order first written.
+    pub fn tags<'a>(&'a self, profile: &Profile) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.tag_sets.labels(profile.tags)
+    }
+
     pub fn len(&self) -> usize {
         self.profiles.len()
     }
@@ -246,9 +416,9 @@ mod tests {
     #[test]
     fn the_first_row_creates_and_later_rows_merge() {
         let mut identity = Identity::new();
-        let a = identity.add(2, &row("89991234567", "", "Анна", "vip"));
-        let b = identity.add(3, &row("+7 999 123-45-67", "", "", "вебинар"));
-        let c = identity.add(4, &row("8 (999) 123 45 67", "", "Анна Петрова", ""));
+        let a = identity.add(2, row("89991234567", "", "Анна", "vip"));
+        let b = identity.add(3, row("+7 999 123-45-67", "", "", "вебинар"));
+        let c = identity.add(4, row("8 (999) 123 45 67", "", "Анна Петрова", ""));
         assert_eq!(a, Placement::Created { profile: 0 });
         assert_eq!(
             b,
@@ -268,16 +438,16 @@ mod tests {
         assert_eq!(profiles.len(), 1);
         let p = profiles.get(0);
         assert_eq!(p.name.as_deref(), Some("Анна Петрова"));
-        assert_eq!(p.tags.iter().collect::<Vec<_>>(), ["vip", "вебинар"]);
+        assert_eq!(profiles.tags(p).collect::<Vec<_>>(), ["vip", "вебинар"]);
     }
 
     #[test]
     fn a_phone_and_an_email_on_one_row_are_linked_transitively() {
         let mut identity = Identity::new();
-        identity.add(2, &row("89991234567", "anna@mail.ru", "", ""));
-        identity.add(3, &row("anna@mail.ru", "", "", ""));
-        identity.add(4, &row("89997654321", "ANNA@mail.ru", "", ""));
-        identity.add(5, &row("petr@mail.ru", "", "", ""));
+        identity.add(2, row("89991234567", "anna@mail.ru", "", ""));
+        identity.add(3, row("anna@mail.ru", "", "", ""));
+        identity.add(4, row("89997654321", "ANNA@mail.ru", "", ""));
+        identity.add(5, row("petr@mail.ru", "", "", ""));
         let profiles = identity.finish();
         assert_eq!(profiles.len(), 4);
         assert_eq!(profiles.cluster(0), [0, 1, 2]);
@@ -295,7 +465,7 @@ mod tests {
             .iter()
             .enumerate()
         {
-            identity.add(i as u32 + 2, &row("84951234567", email, "", ""));
+            identity.add(i as u32 + 2, row("84951234567", email, "", ""));
         }
         let profiles = identity.finish();
         assert_eq!(profiles.cluster(0).len(), 7);

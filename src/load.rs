@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::check::{CheckOptions, Checked, Outcome, check_with};
 use crate::domain::{ContactKey, Problem, Row, TargetProblem};
-use crate::identity::Profile;
+use crate::identity::{Profile, Profiles};
 use crate::input::{ReadError, Source};
 use crate::messages::{self, Lang};
 use crate::pacing::{Backoff, Halt, Pacing, Ticket};
@@ -239,7 +239,7 @@ pub async fn load(
     let wanted: Vec<Option<Wanted>> = checked
         .profiles
         .iter()
-        .map(|(_, profile)| defaults.wanted(&catalog, profile))
+        .map(|(_, profile)| defaults.wanted(&catalog, &checked.profiles, profile))
         .collect();
 
     // The profiles to work on: not done-and-unchanged, and in the sample if there is one.
@@ -512,13 +512,12 @@ impl Defaults {
     }
 
     /// What a profile should be in the account; `None` for one Chat2Desk cannot hold.
-    fn wanted(&self, catalog: &Catalog, profile: &Profile) -> Option<Wanted> {
+    fn wanted(&self, catalog: &Catalog, profiles: &Profiles, profile: &Profile) -> Option<Wanted> {
         let (contact, transport) = match &profile.key {
             ContactKey::Phone(digits) => (
                 digits.to_string(),
                 profile
-                    .messenger
-                    .as_ref()
+                    .messenger()
                     .map(|m| m.as_str().to_owned())
                     .or_else(|| self.transport.clone())?,
             ),
@@ -527,15 +526,14 @@ impl Defaults {
             ContactKey::Email(address) => (address.to_string(), EMAIL_TRANSPORT.to_owned()),
             ContactKey::Messenger(_) => return None,
         };
-        let channel_id = match &profile.channel {
+        let channel_id = match profile.channel() {
             Some(name) => catalog.channel(name)?.id,
             None => self.channel?,
         };
         let mut tag_ids = self.tags.clone();
         tag_ids.extend(
-            profile
-                .tags
-                .iter()
+            profiles
+                .tags(profile)
                 .filter_map(|l| catalog.tag(l))
                 .map(|t| t.id),
         );

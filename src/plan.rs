@@ -39,7 +39,7 @@ pub trait CostModel {
 pub fn plan(profiles: &Profiles) -> impl Iterator<Item = ProfilePlan<'_>> {
     profiles.iter().map(move |(id, profile)| {
         let mut operations = vec![Operation::Upsert(profile)];
-        if !profile.tags.is_empty() {
+        if profile.has_tags() {
             operations.push(Operation::AssignTags(profile));
         }
         if let Some(root) = profiles.link_target(id) {

@@ -185,15 +185,10 @@ pub fn write_status_csv(
         cells.clear();
         let encoding = checked.source.encoding;
         cells.extend(record.iter().map(|c| fit_to(encoding, c).into_owned()));
-        if row < checked.header_row {
-            // A blank line above the header stays blank.
-            cells.resize(width + 1, String::new());
-            if let Err(e) = writer.write_record(&cells) {
-                failure = Some(e);
-            }
-            return;
-        }
-        let status = if row == checked.header_row {
+        // A blank line above the header gets an empty status, like any row without one.
+        let status = if row < checked.header_row {
+            String::new()
+        } else if row == checked.header_row {
             messages::status_header(lang).to_owned()
         } else if next_row < checked.rows.len() {
             next_row += 1;

@@ -381,6 +381,14 @@ proptest! {
     #[test]
     fn russian_mobiles_in_any_usual_format_are_one_e164(n in russian_mobile()) {
         let expected = format!("+7{n}");
+        // Not every 9xx range is assigned: a number invalid in E.164 form is invalid in
+        // every other form too.
+        if Phone::parse(&expected, Region::default()).is_err() {
+            for raw in formats(&n) {
+                prop_assert!(Phone::parse(&raw, Region::default()).is_err(), "{:?}", raw);
+            }
+            return Ok(());
+        }
         for raw in formats(&n) {
             let phone = Phone::parse(&raw, Region::default());
             prop_assert!(phone.is_ok(), "{:?}: {:?}", raw, phone);

@@ -8,8 +8,9 @@ use email_address::{EmailAddress, Options};
 /// same mailbox in another case is the same person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
-    address: Box<str>,
     key: Box<str>,
+    /// The address as written, when it differs from the key (most are in lower case).
+    written: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +53,14 @@ impl Email {
             .without_display_text()
             .without_domain_literal();
         match EmailAddress::parse_with_options(cell, options) {
-            Ok(_) => Ok(Email {
-                address: cell.into(),
-                key: lower_case_key(cell).into(),
-            }),
+            Ok(_) => {
+                let key = lower_case_key(cell);
+                let written = (key != cell).then(|| cell.into());
+                Ok(Email {
+                    key: key.into(),
+                    written,
+                })
+            }
             Err(email_address::Error::DomainTooFew) => Err(EmailError::NoTopLevelDomain),
             Err(email_address::Error::UnsupportedDomainLiteral) => Err(EmailError::DomainLiteral),
             Err(email_address::Error::MissingSeparator) => Err(EmailError::NoAt),
@@ -66,12 +71,16 @@ impl Email {
 
     /// The address as written (trimmed).
     pub fn address(&self) -> &str {
-        &self.address
+        self.written.as_deref().unwrap_or(&self.key)
     }
 
     /// The merge key: lower-cased.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    pub fn into_key(self) -> Box<str> {
+        self.key
     }
 }
 

@@ -85,6 +85,10 @@ impl MessengerId {
     pub fn as_str(&self) -> &str {
         &self.value
     }
+
+    pub fn into_string(self) -> Box<str> {
+        self.value
+    }
 }
 
 impl fmt::Display for MessengerId {

@@ -130,9 +130,12 @@ const SPREADSHEET_ERRORS: &[&str] = &[
 /// Whether a cell shows a spreadsheet error value rather than data.
 pub fn is_spreadsheet_error(cell: &str) -> bool {
     let cell = cell.trim();
-    SPREADSHEET_ERRORS
-        .iter()
-        .any(|e| cell.eq_ignore_ascii_case(e) || cell.to_uppercase() == *e)
+    // Every error value starts with `#`: most cells are decided without allocating.
+    if !cell.starts_with('#') {
+        return false;
+    }
+    let upper = cell.to_uppercase();
+    SPREADSHEET_ERRORS.iter().any(|e| upper == *e)
 }
 
 impl Phone {
@@ -169,6 +172,9 @@ impl Phone {
         // adds a few. Anything longer is not one number, and would not fit our key.
         if digit_count > 18 {
             return Err(PhoneError::TooLong);
+        }
+        if let Some(phone) = fast_plus7(main, digit_count, region, extension.as_deref()) {
+            return Ok(phone);
         }
         let number = PHONE_NUMBER_UTIL
             .parse(main, Some(region.0))
@@ -248,6 +254,55 @@ fn not_valid(number: &PhoneNumber, region: Region) -> PhoneError {
     }
 }
 
+/// The common shapes of a +7 number (`+7` or `7` or `8` and ten digits, or ten digits from
+/// `9`), validated by libphonenumber's metadata without its parser. `None` when the shape
+/// is another one or the number is not valid: the full parser decides, and names the error.
+fn fast_plus7(
+    main: &str,
+    digit_count: usize,
+    region: Region,
+    extension: Option<&str>,
+) -> Option<Phone> {
+    // Other regions of +7 (Kazakhstan) read a leading `7` without `+` differently.
+    if region.0 != rlibphonenumber::Region::RU {
+        return None;
+    }
+    let plus = main.starts_with('+');
+    let mut digits = main.bytes().filter(u8::is_ascii_digit);
+    let national = match (digit_count, plus) {
+        (11, true) => {
+            if digits.next()? != b'7' {
+                return None;
+            }
+            digits
+        }
+        (11, false) => {
+            if !matches!(digits.next()?, b'7' | b'8') {
+                return None;
+            }
+            digits
+        }
+        (10, false) => digits,
+        _ => return None,
+    };
+    let n = national.fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    if digit_count == 10 && n / 1_000_000_000 != 9 {
+        return None;
+    }
+    let number = rlibphonenumber::PhoneNumber {
+        country_code: 7,
+        national_number: n,
+        ..Default::default()
+    };
+    if !number.is_valid() {
+        return None;
+    }
+    Some(Phone {
+        digits: 7 * 10_000_000_000 + n,
+        extension: extension.map(Into::into),
+    })
+}
+
 /// `7,99912E+10` / `8.99912e+10`: what Excel writes for a long number in a General column.
 fn looks_like_exponent(cell: &str) -> bool {
     let upper = cell.to_ascii_uppercase();
@@ -265,6 +320,13 @@ fn looks_like_exponent(cell: &str) -> bool {
 /// Splits `+7 999 123-45-67 доб. 12` into the number and `12`. A marker counts only when
 /// digits alone follow it, so `x` in `8-999-CALL-NOW` stays a letter.
 fn split_extension(cell: &str) -> (&str, Option<String>) {
+    // Every marker has a letter or `#`: a cell of digits and punctuation has none.
+    if !cell
+        .bytes()
+        .any(|b| b == b'#' || b.is_ascii_alphabetic() || !b.is_ascii())
+    {
+        return (cell, None);
+    }
     let lower = cell.to_lowercase();
     // Lower-casing may change byte lengths outside ASCII/Cyrillic; only trust positions when
     // it did not.
@@ -296,6 +358,14 @@ fn split_extension(cell: &str) -> (&str, Option<String>) {
 /// `8 999 111-22-33, 8 495 123-45-67`, one per line, or `... или ...`: two numbers.
 fn has_two_numbers(main: &str) -> bool {
     const MIN_DIGITS: usize = 5;
+    // Without a separator, a slash or a letter (`или`, `or`) only the digit count can tell.
+    if !main.bytes().any(|b| {
+        matches!(b, b',' | b';' | b'\n' | b'\r' | b'|' | b'/')
+            || b.is_ascii_alphabetic()
+            || !b.is_ascii()
+    }) {
+        return main.bytes().filter(u8::is_ascii_digit).count() >= 20;
+    }
     let parts = main
         .split([',', ';', '\n', '\r', '|'])
         .flat_map(|p| p.split(" или "))
@@ -451,5 +521,52 @@ mod tests {
             Phone::parse("8 701 123 4567", kz).unwrap().e164(),
             "+77011234567"
         );
+    }
+}
+
+#[cfg(test)]
+mod fast_path_equivalence {
+    use super::*;
+
+    fn slow(main: &str, region: Region) -> Option<u64> {
+        let number = PHONE_NUMBER_UTIL.parse(main, Some(region.0)).ok()?;
+        if number.is_possible_with_reason().is_err() || !number.is_valid() {
+            return None;
+        }
+        number
+            .format_as(PhoneNumberFormat::E164)
+            .trim_start_matches('+')
+            .parse()
+            .ok()
+    }
+
+    #[test]
+    fn fast_path_agrees_with_libphonenumber() {
+        let mut x: u64 = 12345;
+        let mut checked = 0;
+        for region in ["RU"] {
+            let region: Region = region.parse().unwrap();
+            for prefix in 0..1000u64 {
+                for _ in 0..20 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let n = prefix * 10_000_000 + x % 10_000_000;
+                    for shape in [
+                        format!("+7{n:010}"),
+                        format!("8{n:010}"),
+                        format!("7{n:010}"),
+                        format!("{n:010}"),
+                    ] {
+                        let digits = shape.bytes().filter(u8::is_ascii_digit).count();
+                        if let Some(fast) = fast_plus7(&shape, digits, region, None) {
+                            assert_eq!(Some(fast.key()), slow(&shape, region), "{shape}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 }

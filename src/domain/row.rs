@@ -42,7 +42,12 @@ impl RawRow<'_> {
             self.position,
         ]
         .iter()
-        .all(|cell| cell.chars().all(|c| c.is_whitespace() || c.is_control()))
+        .all(|cell| {
+            // ASCII first: most cells decide on their first byte.
+            cell.bytes()
+                .all(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+                || cell.chars().all(|c| c.is_whitespace() || c.is_control())
+        })
     }
 }
 
@@ -56,10 +61,24 @@ pub enum Contact {
 
 impl Contact {
     pub fn key(&self) -> ContactKey {
+        self.clone().into_key()
+    }
+
+    pub fn into_key(self) -> ContactKey {
         match self {
             Contact::Phone(p) => ContactKey::Phone(p.key()),
-            Contact::Email(e) => ContactKey::Email(e.key().into()),
-            Contact::Messenger(m) => ContactKey::Messenger(m.as_str().into()),
+            Contact::Email(e) => ContactKey::Email(e.into_key()),
+            Contact::Messenger(m) => ContactKey::Messenger(m.into_string()),
+        }
+    }
+
+    /// Whether two contacts are one identity, without building keys.
+    fn same(&self, other: &Contact) -> bool {
+        match (self, other) {
+            (Contact::Phone(a), Contact::Phone(b)) => a.key() == b.key(),
+            (Contact::Email(a), Contact::Email(b)) => a.key() == b.key(),
+            (Contact::Messenger(a), Contact::Messenger(b)) => a.as_str() == b.as_str(),
+            _ => false,
         }
     }
 }
@@ -196,7 +215,7 @@ impl Row {
     }
 
     fn push_contact(&mut self, contact: Contact) {
-        if !self.contacts.iter().any(|c| c.key() == contact.key()) {
+        if !self.contacts.iter().any(|c| c.same(&contact)) {
             self.contacts.push(contact);
         }
     }

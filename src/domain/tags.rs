@@ -8,8 +8,12 @@ pub const MAX_TAG_CHARS: usize = 64;
 
 /// Tag labels in the order first written, without repeats (compared case-insensitively: a
 /// target looks tags up by label, and `VIP` and `vip` are one intent).
+///
+/// Held as one string, the labels joined by line breaks (a label never has one): a row's
+/// tags are one allocation, and the joined form is the key under which `identity` files a
+/// set of tags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tags(Vec<Box<str>>);
+pub struct Tags(Box<str>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagTooLong {
@@ -20,7 +24,7 @@ impl Tags {
     /// Parses `vip, webinar; vip`. `;` is accepted too: Excel users in Russian locales use it
     /// as the list separator.
     pub fn parse(raw: &str) -> Result<Tags, TagTooLong> {
-        let mut tags = Tags::default();
+        let mut joined = String::new();
         for part in raw.split([',', ';', '\n']) {
             let label = match clean(part, TextField::Name) {
                 Ok(Some(label)) => label,
@@ -35,37 +39,35 @@ impl Tags {
             if chars > MAX_TAG_CHARS {
                 return Err(TagTooLong { chars });
             }
-            tags.insert(label);
+            if !joined.split('\n').any(|t| same_label(t, &label)) {
+                if !joined.is_empty() {
+                    joined.push('\n');
+                }
+                joined.push_str(&label);
+            }
         }
-        Ok(tags)
-    }
-
-    /// Adds a label unless it is there already.
-    pub fn insert(&mut self, label: Box<str>) {
-        let lower = label.to_lowercase();
-        if !self.0.iter().any(|t| t.to_lowercase() == lower) {
-            self.0.push(label);
-        }
-    }
-
-    /// Unites another set into this one, keeping this one's order first.
-    pub fn union(&mut self, other: &Tags) {
-        for label in &other.0 {
-            self.insert(label.clone());
-        }
+        Ok(Tags(joined.into()))
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split('\n').filter(|t| !t.is_empty())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|t| &**t)
+    /// The labels joined by line breaks.
+    pub fn joined(&self) -> &str {
+        &self.0
     }
+}
+
+/// Labels compare case-insensitively.
+pub fn same_label(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 #[cfg(test)]
@@ -80,10 +82,10 @@ mod tests {
     }
 
     #[test]
-    fn union_keeps_the_first_spelling() {
-        let mut a = Tags::parse("VIP, a").unwrap();
-        a.union(&Tags::parse("vip, b").unwrap());
-        assert_eq!(a.iter().collect::<Vec<_>>(), ["VIP", "a", "b"]);
+    fn the_first_spelling_is_kept() {
+        let tags = Tags::parse("VIP, a, vip").unwrap();
+        assert_eq!(tags.iter().collect::<Vec<_>>(), ["VIP", "a"]);
+        assert_eq!(tags.joined(), "VIP\na");
     }
 
     #[test]

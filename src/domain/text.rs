@@ -51,6 +51,10 @@ pub fn without_invisible(raw: &str) -> std::borrow::Cow<'_, str> {
 /// with copy-paste (zero-width space, BOM, directional marks). Kept: the zero-width joiner,
 /// which emoji sequences need. Runs of white space become one space.
 pub fn clean(raw: &str, field: TextField) -> Result<Option<Box<str>>, TooLong> {
+    if is_clean(raw) {
+        // Most cells: nothing to remove, one copy.
+        return within_limit(raw.into(), field);
+    }
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
     let mut pending_newline = false;
@@ -77,14 +81,28 @@ pub fn clean(raw: &str, field: TextField) -> Result<Option<Box<str>>, TooLong> {
         pending_newline = false;
         out.push(c);
     }
-    if out.is_empty() {
+    within_limit(out.into(), field)
+}
+
+fn within_limit(text: Box<str>, field: TextField) -> Result<Option<Box<str>>, TooLong> {
+    if text.is_empty() {
         return Ok(None);
     }
-    let chars = out.chars().count();
+    let chars = text.chars().count();
     if chars > field.max_chars() {
         return Err(TooLong { field, chars });
     }
-    Ok(Some(out.into()))
+    Ok(Some(text))
+}
+
+/// Whether `clean` would return the cell as it is: single spaces between words, and
+/// nothing else it removes or folds.
+fn is_clean(raw: &str) -> bool {
+    if raw.starts_with(' ') || raw.ends_with(' ') || raw.contains("  ") {
+        return false;
+    }
+    raw.chars()
+        .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control() || is_invisible_format(c)))
 }
 
 /// Invisible characters copy-paste brings along (zero-width spaces, direction marks, BOM).

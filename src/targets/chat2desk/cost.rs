@@ -74,7 +74,7 @@ mod tests {
         let mut identity = Identity::new();
         for (i, raw) in rows.iter().enumerate() {
             let (row, _) = Row::parse(raw, Region::default()).unwrap();
-            identity.add(i as u32 + 2, &row);
+            identity.add(i as u32 + 2, row);
         }
         estimate(&identity.finish(), &Chat2DeskCost)
     }
