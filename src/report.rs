@@ -264,28 +264,13 @@ pub fn write_human(checked: &Checked, file: &str, out: &mut impl Write) -> io::R
         checked.profiles.links(),
         checked.estimated_requests
     )?;
-    const SHOWN: usize = 50;
-    let notable: Vec<&RowResult> = checked
+    let notable: Vec<(u32, String)> = checked
         .rows
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Invalid(_)) || !r.warnings.is_empty())
+        .map(|r| (r.row, r.status_text(lang)))
         .collect();
-    if !notable.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            match lang {
-                Lang::Ru => "Строки, на которые стоит посмотреть:",
-                Lang::En => "Rows to look at:",
-            }
-        )?;
-        for result in notable.iter().take(SHOWN) {
-            writeln!(out, "  {:>6}  {}", result.row, result.status_text(lang))?;
-        }
-        if notable.len() > SHOWN {
-            writeln!(out, "  … and {} more (see --report)", notable.len() - SHOWN)?;
-        }
-    }
+    write_notable(out, lang, &notable)?;
     Ok(())
 }
 
@@ -418,7 +403,6 @@ pub fn write_load_human(
         )?;
     }
     if !table {
-        const SHOWN: usize = 50;
         let notable: Vec<(u32, String)> = checked
             .rows
             .iter()
@@ -434,22 +418,27 @@ pub fn write_load_human(
                 )
             })
             .collect();
-        if !notable.is_empty() {
-            writeln!(
-                out,
-                "{}",
-                match lang {
-                    Lang::Ru => "Строки, на которые стоит посмотреть:",
-                    Lang::En => "Rows to look at:",
-                }
-            )?;
-            for (row, text) in notable.iter().take(SHOWN) {
-                writeln!(out, "  {row:>6}  {text}")?;
-            }
-            if notable.len() > SHOWN {
-                writeln!(out, "  … and {} more (see --report)", notable.len() - SHOWN)?;
-            }
-        }
+        write_notable(out, lang, &notable)?;
+    }
+    Ok(())
+}
+
+/// The rows a person should look at, the first fifty of them.
+fn write_notable(out: &mut impl Write, lang: Lang, notable: &[(u32, String)]) -> io::Result<()> {
+    const SHOWN: usize = 50;
+    if notable.is_empty() {
+        return Ok(());
+    }
+    let title = match lang {
+        Lang::Ru => "Строки, на которые стоит посмотреть:",
+        Lang::En => "Rows to look at:",
+    };
+    writeln!(out, "{title}")?;
+    for (row, text) in notable.iter().take(SHOWN) {
+        writeln!(out, "  {row:>6}  {text}")?;
+    }
+    if notable.len() > SHOWN {
+        writeln!(out, "  … and {} more (see --report)", notable.len() - SHOWN)?;
     }
     Ok(())
 }

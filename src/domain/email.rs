@@ -93,6 +93,9 @@ impl fmt::Display for Email {
 /// Lower case, one character for one: `İ` would become `i` plus a combining dot, which is
 /// no longer a valid address, so such characters keep their case.
 fn lower_case_key(address: &str) -> String {
+    if address.is_ascii() {
+        return address.to_ascii_lowercase();
+    }
     address
         .chars()
         .map(|c| {

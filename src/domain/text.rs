@@ -35,7 +35,7 @@ pub struct TooLong {
 /// A contact cell without the invisible characters copy-paste brings (iOS wraps a copied
 /// number in direction marks); borrowed when there are none.
 pub fn without_invisible(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.chars().any(is_invisible_format) {
+    if !raw.is_ascii() && raw.chars().any(is_invisible_format) {
         raw.chars()
             .filter(|c| !is_invisible_format(*c))
             .collect::<String>()
