@@ -332,7 +332,7 @@ async fn load_once(
             }
         })
     };
-    let bar = Bar::new(show_progress && io::stderr().is_terminal());
+    let bar = Bar::new(show_progress && io::stdout().is_terminal());
     let loaded = load(source, client, ledger, options, &pacing, &bar).await;
     interrupt.abort();
     Ok(LoadRun {

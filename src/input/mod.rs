@@ -94,6 +94,31 @@ impl Source {
         Source::sniffed(Origin::Bytes(bytes.into()), sample, options)
     }
 
+    /// A sheet's values (rows of cells, as the Sheets API returns them: ragged, row 1 first)
+    /// as a source, so that a sheet goes through the same engine as a file.
+    pub fn from_rows(rows: &[Vec<String>]) -> Source {
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        for row in rows {
+            // An empty row still counts as a row (`Records` reads a blank line as one).
+            let written = if row.is_empty() {
+                writer.write_record([""])
+            } else {
+                writer.write_record(row)
+            };
+            written.expect("writing to memory does not fail");
+        }
+        let bytes = writer.into_inner().expect("writing to memory does not fail");
+        Source::from_bytes(
+            bytes,
+            ReadOptions {
+                encoding: Some(encoding_rs::UTF_8),
+                delimiter: Some(b','),
+            },
+        )
+    }
+
     fn sniffed(origin: Origin, sample: Vec<u8>, options: ReadOptions) -> Source {
         let decoded = decode::decode(sample, options.encoding);
         let (separator_line, skip) = excel_separator_line(&decoded.text);
@@ -234,6 +259,25 @@ mod tests {
             assert_eq!(got, expected, "{}", encoding.name());
             assert!(!source.had_decode_errors());
         }
+    }
+
+    #[test]
+    fn a_sheets_values_read_as_its_rows() {
+        let cells = |row: &[&str]| row.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        let source = Source::from_rows(&[
+            cells(&["Контакт", "Имя", "Комментарий"]),
+            cells(&["+7 999 123-45-67", "Анна, \"Аня\"", "две\nстроки"]),
+            vec![],
+            cells(&["anna@mail.ru"]),
+        ]);
+        let mut got = Vec::new();
+        source.for_each_record(|row, record| {
+            got.push((row, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+        });
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[1], (2, cells(&["+7 999 123-45-67", "Анна, \"Аня\"", "две\nстроки"])));
+        assert!(got[2].1.iter().all(String::is_empty));
+        assert_eq!(got[3], (4, cells(&["anna@mail.ru"])));
     }
 
     #[test]
