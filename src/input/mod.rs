@@ -109,7 +109,9 @@ impl Source {
             };
             written.expect("writing to memory does not fail");
         }
-        let bytes = writer.into_inner().expect("writing to memory does not fail");
+        let bytes = writer
+            .into_inner()
+            .expect("writing to memory does not fail");
         Source::from_bytes(
             bytes,
             ReadOptions {
@@ -275,7 +277,13 @@ mod tests {
             got.push((row, record.iter().map(str::to_owned).collect::<Vec<_>>()));
         });
         assert_eq!(got.len(), 4);
-        assert_eq!(got[1], (2, cells(&["+7 999 123-45-67", "Анна, \"Аня\"", "две\nстроки"])));
+        assert_eq!(
+            got[1],
+            (
+                2,
+                cells(&["+7 999 123-45-67", "Анна, \"Аня\"", "две\nстроки"])
+            )
+        );
         assert!(got[2].1.iter().all(String::is_empty));
         assert_eq!(got[3], (4, cells(&["anna@mail.ru"])));
     }

@@ -7,11 +7,11 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::str::FromStr;
+use std::sync::Once;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -22,13 +22,14 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the state file {path} cannot be opened: {source}")]
+    #[error("the store {place} cannot be opened: {source}")]
     Open {
-        path: String,
+        /// The file, or the database URL without its password.
+        place: String,
         #[source]
         source: sqlx::Error,
     },
-    #[error("the state file cannot be read or written: {0}")]
+    #[error("the store cannot be read or written: {0}")]
     Query(#[from] sqlx::Error),
 }
 
@@ -46,21 +47,23 @@ pub struct Entry {
     pub create_sent: bool,
 }
 
-/// Schema changes, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["CREATE TABLE ledger (
+/// Schema changes, in order. The SQL is written once for both databases: `$n` parameters
+/// (SQLite takes them too), `BIGINT` integers, `ON CONFLICT` upserts.
+const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS ledger (
         account     TEXT    NOT NULL,
         contact     TEXT    NOT NULL,
-        target_id   INTEGER,
+        target_id   BIGINT,
         applied     TEXT,
         done        TEXT,
-        create_sent INTEGER NOT NULL DEFAULT 0,
-        updated_at  INTEGER NOT NULL,
+        create_sent BIGINT  NOT NULL DEFAULT 0,
+        updated_at  BIGINT  NOT NULL,
         PRIMARY KEY (account, contact)
-    ) WITHOUT ROWID"];
+    )"];
 
+/// The ledger, in an embedded SQLite file or in PostgreSQL: one interface, the same SQL.
 #[derive(Debug, Clone)]
 pub struct Ledger {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl Ledger {
@@ -72,22 +75,54 @@ impl Ledger {
                 source,
             })?;
         }
+        // The path goes into a URL: percent-encode what a URL would read otherwise.
+        let encoded: String = path
+            .to_string_lossy()
+            .chars()
+            .map(|c| match c {
+                '%' | '?' | '#' | ' ' => format!("%{:02X}", c as u32),
+                c => c.to_string(),
+            })
+            .collect();
+        Ledger::connect(
+            &format!("sqlite://{encoded}?mode=rwc"),
+            &path.display().to_string(),
+        )
+        .await
+    }
+
+    /// Opens the store at a database URL: `postgres://…` or `sqlite://…`.
+    pub async fn open_url(url: &str) -> Result<Ledger, StoreError> {
+        Ledger::connect(url, &without_password(url)).await
+    }
+
+    async fn connect(url: &str, place: &str) -> Result<Ledger, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
         let open_error = |source| StoreError::Open {
-            path: path.display().to_string(),
+            place: place.to_owned(),
             source,
         };
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(open_error)?
-            .filename(path)
-            .create_if_missing(true)
-            // WAL with synchronous=NORMAL survives a killed process (not a power cut) and
-            // lets readers and the writer work at once.
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    if connection.backend_name() == "SQLite" {
+                        // WAL with synchronous=NORMAL survives a killed process (not a power
+                        // cut) and lets readers and the writer work at once.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *connection).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
             .await
             .map_err(open_error)?;
         let ledger = Ledger { pool };
@@ -96,28 +131,40 @@ impl Ledger {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&mut *tx)
-            .await?;
-        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (i, migration) in MIGRATIONS.iter().enumerate() {
+            let version = i as i64 + 1;
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if applied.is_some() {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
             sqlx::query(*migration).execute(&mut *tx).await?;
-            // A number we formatted ourselves: nothing of a user's goes in.
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "PRAGMA user_version = {}",
-                i + 1
-            )))
+            // Two instances starting together may both get here: the second insert is a
+            // no-op, and the migrations themselves are idempotent.
+            sqlx::query(
+                "INSERT INTO schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
+            )
+            .bind(version)
             .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
     /// Every entry of an account, by contact.
     pub async fn entries(&self, account: &str) -> Result<HashMap<String, Entry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT contact, target_id, applied, done, create_sent FROM ledger WHERE account = ?",
+            "SELECT contact, target_id, applied, done, create_sent FROM ledger WHERE account = $1",
         )
         .bind(account)
         .fetch_all(&self.pool)
@@ -142,7 +189,7 @@ impl Ledger {
     /// Records that a create is about to be sent.
     pub async fn create_sent(&self, account: &str, contact: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO ledger (account, contact, create_sent, updated_at) VALUES (?, ?, 1, ?)
+            "INSERT INTO ledger (account, contact, create_sent, updated_at) VALUES ($1, $2, 1, $3)
              ON CONFLICT (account, contact) DO UPDATE SET create_sent = 1, updated_at = excluded.updated_at",
         )
         .bind(account)
@@ -165,7 +212,7 @@ impl Ledger {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO ledger (account, contact, target_id, applied, done, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (account, contact) DO UPDATE SET
                 target_id = excluded.target_id, applied = excluded.applied,
                 done = excluded.done, updated_at = excluded.updated_at",
@@ -186,6 +233,18 @@ impl Ledger {
     }
 }
 
+/// A database URL as it may be shown: without its password.
+fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "the database URL".to_owned(),
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -196,31 +255,36 @@ fn now() -> i64 {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn entries_survive_reopening_and_are_kept_per_account() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state/ledger.sqlite");
-        let ledger = Ledger::open(&path).await.unwrap();
-        ledger.create_sent("a", "79991234567").await.unwrap();
+    /// The store suite, the same for both databases. `reopen` opens the same store anew;
+    /// accounts carry a run-unique prefix so that runs on one database do not meet.
+    async fn suite(ledger: Ledger, reopen: impl AsyncFn() -> Ledger) {
+        let run = format!("{:016x}", rand::random::<u64>());
+        let (a, b, c) = (format!("{run}-a"), format!("{run}-b"), format!("{run}-c"));
+        ledger.create_sent(&a, "79991234567").await.unwrap();
         ledger
-            .record("a", "79991234567", 1001, r#"{"nickname":"Анна"}"#, None)
+            .record(&a, "79991234567", 1001, r#"{"nickname":"Анна"}"#, None)
             .await
             .unwrap();
         ledger
-            .record("a", "anna@mail.ru", 1002, "{}", Some("f1"))
+            .record(&a, "anna@mail.ru", 1002, "{}", Some("f1"))
             .await
             .unwrap();
         ledger
-            .record("b", "anna@mail.ru", 7, "{}", None)
+            .record(&b, "anna@mail.ru", 7, "{}", None)
+            .await
+            .unwrap();
+        // An id beyond 2^31 survives the round trip.
+        ledger
+            .record(&b, "79990000000", 5_000_000_000, "{}", None)
             .await
             .unwrap();
         ledger.close().await;
 
-        let ledger = Ledger::open(&path).await.unwrap();
-        let a = ledger.entries("a").await.unwrap();
-        assert_eq!(a.len(), 2);
+        let ledger = reopen().await;
+        let entries = ledger.entries(&a).await.unwrap();
+        assert_eq!(entries.len(), 2);
         assert_eq!(
-            a["79991234567"],
+            entries["79991234567"],
             Entry {
                 target_id: Some(1001),
                 applied: Some(r#"{"nickname":"Анна"}"#.into()),
@@ -228,11 +292,49 @@ mod tests {
                 create_sent: true,
             }
         );
-        assert_eq!(a["anna@mail.ru"].done.as_deref(), Some("f1"));
+        assert_eq!(entries["anna@mail.ru"].done.as_deref(), Some("f1"));
+        assert!(!entries["anna@mail.ru"].create_sent);
+        let entries = ledger.entries(&b).await.unwrap();
+        assert_eq!(entries["anna@mail.ru"].target_id, Some(7));
+        assert_eq!(entries["79990000000"].target_id, Some(5_000_000_000));
+        assert!(ledger.entries(&c).await.unwrap().is_empty());
+
+        // A later record replaces the state and keeps the create mark.
+        ledger
+            .record(&a, "79991234567", 1001, "{}", Some("f2"))
+            .await
+            .unwrap();
+        let entry = &ledger.entries(&a).await.unwrap()["79991234567"];
+        assert_eq!(entry.done.as_deref(), Some("f2"));
+        assert!(entry.create_sent);
+        ledger.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_store_suite_passes_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state dir/ledger #1.sqlite");
+        let ledger = Ledger::open(&path).await.unwrap();
+        suite(ledger, async || Ledger::open(&path).await.unwrap()).await;
+    }
+
+    /// Runs when `CONTACT_LOADER_TEST_POSTGRES` names a database (`scripts/test` starts the
+    /// machine's PostgreSQL and sets it); says so and passes when it does not.
+    #[tokio::test]
+    async fn the_store_suite_passes_on_postgres() {
+        let Ok(url) = std::env::var("CONTACT_LOADER_TEST_POSTGRES") else {
+            eprintln!("skipped PostgreSQL: CONTACT_LOADER_TEST_POSTGRES is not set");
+            return;
+        };
+        let ledger = Ledger::open_url(&url).await.unwrap();
+        suite(ledger, async || Ledger::open_url(&url).await.unwrap()).await;
+    }
+
+    #[test]
+    fn passwords_are_not_shown() {
         assert_eq!(
-            ledger.entries("b").await.unwrap()["anna@mail.ru"].target_id,
-            Some(7)
+            without_password("postgres://loader:secret@127.0.0.1:5432/db"),
+            "postgres://loader:***@127.0.0.1:5432/db"
         );
-        assert!(ledger.entries("c").await.unwrap().is_empty());
     }
 }
