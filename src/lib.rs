@@ -13,6 +13,7 @@
 //! - `targets`: per target system — Chat2Desk's wire format, client, catalog, profile sync,
 //!   cost model and sandbox.
 //! - `pacing`: rate limit, request budget and the one retry decision, for every target.
+//! - `secrets`: target tokens sealed at rest (XChaCha20-Poly1305).
 //! - `store`: the ledger of what each target holds (SQLite), for exactly-once loads.
 //! - `check`: the `check` job — every row gets an `Outcome`.
 //! - `load`: the `load` job — check, compare with the ledger, sync, and a status per row.
@@ -28,5 +29,6 @@ pub mod messages;
 pub mod pacing;
 pub mod plan;
 pub mod report;
+pub mod secrets;
 pub mod store;
 pub mod targets;

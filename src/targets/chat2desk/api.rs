@@ -16,6 +16,41 @@ pub const KNOWN_HOSTS: &[&str] = &[
     "api.chat24.io",
 ];
 
+/// Why a base URL is refused for a job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("`{0}` is not a URL")]
+    NotAUrl(String),
+    #[error(
+        "`{0}` is not a Chat2Desk API host ({hosts}); the server's configuration must allow other hosts",
+        hosts = KNOWN_HOSTS.join(", ")
+    )]
+    UnknownHost(String),
+}
+
+/// The base URL a job may use. A server that takes base URLs from its users refuses any
+/// but Chat2Desk's own hosts over HTTPS — otherwise it could be made to send requests, and
+/// the user's token, anywhere (server-side request forgery) — unless its configuration
+/// allows other hosts (a sandbox, a proxy).
+pub fn allowed_base_url(url: &str, allow_other_hosts: bool) -> Result<reqwest::Url, BaseUrlError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| BaseUrlError::NotAUrl(url.to_owned()))?;
+    if allow_other_hosts && matches!(parsed.scheme(), "http" | "https") {
+        return Ok(parsed);
+    }
+    let known = parsed.scheme() == "https"
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed.port().is_none()
+        && parsed
+            .host_str()
+            .is_some_and(|host| KNOWN_HOSTS.contains(&host.to_ascii_lowercase().as_str()));
+    if known {
+        Ok(parsed)
+    } else {
+        Err(BaseUrlError::UnknownHost(url.to_owned()))
+    }
+}
+
 /// "Lists take `limit` (default 20, max 200) and `offset`".
 pub const PAGE_LIMIT: usize = 200;
 
@@ -282,6 +317,31 @@ mod tests {
         assert!(!is_quota_exhausted("Too many requests"));
         assert!(is_bad_token("Token is not correct"));
         assert!(is_bad_token("You need to auth"));
+    }
+
+    #[test]
+    fn only_chat2desks_hosts_are_allowed_unless_configured() {
+        for url in [
+            "https://api.chat2desk.com",
+            "https://api.chat2desk.kz/",
+            "https://API.chat24.io",
+        ] {
+            assert!(allowed_base_url(url, false).is_ok(), "{url}");
+        }
+        for url in [
+            "http://api.chat2desk.com",
+            "https://api.chat2desk.com.evil.example",
+            "https://user@api.chat2desk.com",
+            "https://api.chat2desk.com:8443",
+            "http://127.0.0.1:8088",
+            "http://169.254.169.254/latest",
+            "file:///etc/passwd",
+        ] {
+            assert!(allowed_base_url(url, false).is_err(), "{url}");
+        }
+        assert!(allowed_base_url("http://127.0.0.1:8088", true).is_ok());
+        assert!(allowed_base_url("file:///etc/passwd", true).is_err());
+        assert!(allowed_base_url("not a url", true).is_err());
     }
 
     #[test]

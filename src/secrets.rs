@@ -1,0 +1,142 @@
+//! Secrets at rest. A target's token travels in a job request and is kept only sealed
+//! (XChaCha20-Poly1305, the key from configuration) while the job needs it: a copy of the
+//! store, a log or a report never holds it readable.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use secrecy::{ExposeSecret, SecretString};
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SecretError {
+    #[error("the sealing key must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)")]
+    BadKey,
+    /// Not sealed with this key, sealed for another purpose, or altered.
+    #[error("a sealed secret cannot be opened with this key")]
+    CannotOpen,
+}
+
+/// Seals and opens secrets with one key.
+pub struct Sealer {
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(…)")
+    }
+}
+
+/// Bytes of the random nonce in front of each sealed secret: 192 bits, so random nonces
+/// never repeat in practice (the reason for the X variant).
+const NONCE_BYTES: usize = 24;
+
+impl Sealer {
+    pub fn from_base64_key(key: &str) -> Result<Sealer, SecretError> {
+        let bytes = STANDARD
+            .decode(key.trim())
+            .map_err(|_| SecretError::BadKey)?;
+        let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadKey)?;
+        Ok(Sealer { cipher })
+    }
+
+    /// Seals `secret` for `purpose` (a job id, say): it opens only for the same purpose, so
+    /// a sealed token copied to another job is useless there.
+    pub fn seal(&self, secret: &SecretString, purpose: &str) -> String {
+        let nonce = XNonce::generate();
+        let sealed = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: secret.expose_secret().as_bytes(),
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .expect("encryption of a short message does not fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        STANDARD.encode(out)
+    }
+
+    pub fn open(&self, sealed: &str, purpose: &str) -> Result<SecretString, SecretError> {
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| SecretError::CannotOpen)?;
+        if bytes.len() < NONCE_BYTES {
+            return Err(SecretError::CannotOpen);
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
+        let nonce = XNonce::try_from(nonce).map_err(|_| SecretError::CannotOpen)?;
+        let opened = self
+            .cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: sealed,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .map_err(|_| SecretError::CannotOpen)?;
+        let text = String::from_utf8(opened).map_err(|_| SecretError::CannotOpen)?;
+        Ok(SecretString::from(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+    #[test]
+    fn a_sealed_token_opens_only_with_its_key_and_purpose() {
+        let sealer = Sealer::from_base64_key(KEY).unwrap();
+        let token = SecretString::from("chat2desk-token-123".to_owned());
+        let sealed = sealer.seal(&token, "job-1");
+        assert!(!sealed.contains("chat2desk-token-123"));
+        assert_ne!(
+            sealed,
+            sealer.seal(&token, "job-1"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(
+            sealer.open(&sealed, "job-1").unwrap().expose_secret(),
+            "chat2desk-token-123"
+        );
+        assert_eq!(
+            sealer.open(&sealed, "job-2").unwrap_err(),
+            SecretError::CannotOpen
+        );
+        let other = Sealer::from_base64_key(&STANDARD.encode([7u8; 32])).unwrap();
+        assert_eq!(
+            other.open(&sealed, "job-1").unwrap_err(),
+            SecretError::CannotOpen
+        );
+        let mut altered = STANDARD.decode(&sealed).unwrap();
+        *altered.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            sealer.open(&STANDARD.encode(altered), "job-1").unwrap_err(),
+            SecretError::CannotOpen
+        );
+        assert_eq!(
+            sealer.open("AAAA", "job-1").unwrap_err(),
+            SecretError::CannotOpen
+        );
+        assert_eq!(format!("{sealer:?}"), "Sealer(…)");
+    }
+
+    #[test]
+    fn keys_must_be_32_bytes_of_base64() {
+        assert_eq!(
+            Sealer::from_base64_key("short").unwrap_err(),
+            SecretError::BadKey
+        );
+        assert_eq!(
+            Sealer::from_base64_key(&STANDARD.encode([1u8; 16])).unwrap_err(),
+            SecretError::BadKey
+        );
+    }
+}
