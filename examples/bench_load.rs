@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use contact_loader::input::{ReadOptions, Source};
 use contact_loader::load::{LoadOptions, Quiet, load};
 use contact_loader::pacing::{Backoff, Pacing};
-use contact_loader::store::Ledger;
+use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 use secrecy::SecretString;
@@ -79,7 +79,7 @@ async fn main() {
     let profiles = seen.len();
 
     let dir = std::env::temp_dir().join(format!("bench-load-{}", std::process::id()));
-    let ledger = Ledger::open(&dir.join("ledger.sqlite"))
+    let ledger = Store::open(&dir.join("ledger.sqlite"))
         .await
         .expect("ledger");
     let client = Chat2Desk::new(

@@ -20,7 +20,7 @@ use crate::identity::{Profile, Profiles};
 use crate::input::{ReadError, Source};
 use crate::messages::{self, Lang};
 use crate::pacing::{Backoff, Halt, Pacing, Ticket};
-use crate::store::{Ledger, StoreError};
+use crate::store::{Store, StoreError};
 use crate::targets::chat2desk::api::{EMAIL_TRANSPORT, RUB_PER_PAID_REQUEST};
 use crate::targets::chat2desk::catalog::Catalog;
 use crate::targets::chat2desk::client::Chat2Desk;
@@ -223,7 +223,7 @@ impl Progress for Quiet {}
 pub async fn load(
     source: Source,
     client: &Chat2Desk,
-    ledger: &Ledger,
+    ledger: &Store,
     options: &LoadOptions,
     pacing: &Pacing,
     progress: &dyn Progress,

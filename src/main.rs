@@ -20,7 +20,7 @@ use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::report::{
     LoadSummary, Summary, write_human, write_load_human, write_report, write_status_csv,
 };
-use contact_loader::store::Ledger;
+use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
@@ -313,7 +313,7 @@ struct LoadRun {
 async fn load_once(
     source: Source,
     client: &Chat2Desk,
-    ledger: &Ledger,
+    ledger: &Store,
     options: &LoadOptions,
     show_progress: bool,
 ) -> anyhow::Result<LoadRun> {
@@ -349,7 +349,7 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
         .context("--timeout must be a positive number of seconds")?;
     let client = Chat2Desk::new(&args.base_url, token(args.token_file.as_deref())?, timeout)?;
     let state = args.state.clone().unwrap_or_else(default_state_path);
-    let ledger = Ledger::open(&state).await?;
+    let ledger = Store::open(&state).await?;
     let options = LoadOptions {
         check: args.list.check_options(),
         channel: args.channel.clone(),
@@ -436,7 +436,7 @@ async fn run_demo() -> anyhow::Result<()> {
         SecretString::from(sandbox.token().to_owned()),
         Duration::from_secs(10),
     )?;
-    let ledger = Ledger::open(&state.join("ledger.sqlite")).await?;
+    let ledger = Store::open(&state.join("ledger.sqlite")).await?;
     let options = LoadOptions {
         channel: Some("Продажи".to_owned()),
         transport: Some("whatsapp".to_owned()),

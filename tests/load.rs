@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use contact_loader::input::{ReadOptions, Source};
 use contact_loader::load::{LoadError, LoadOptions, Loaded, Quiet, RowStatus, load};
 use contact_loader::pacing::{Backoff, Pacing};
-use contact_loader::store::Ledger;
+use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Fault, Sandbox, SandboxConfig};
 
@@ -28,7 +28,7 @@ const LIST: &str = "Телефон;Имя;Комментарий;Теги\n\
 struct Rig {
     sandbox: Sandbox,
     client: Chat2Desk,
-    ledger: Ledger,
+    ledger: Store,
     _dir: tempfile::TempDir,
 }
 
@@ -43,7 +43,7 @@ async fn rig(config: SandboxConfig) -> Rig {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("ledger.sqlite"))
+    let ledger = Store::open(&dir.path().join("ledger.sqlite"))
         .await
         .unwrap();
     Rig {

@@ -6,32 +6,10 @@
 //! unchanged; after a crash it says which writes already happened.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Once;
-use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Row};
-use thiserror::Error;
+use sqlx::Row;
 
-#[derive(Debug, Error)]
-pub enum StoreError {
-    #[error("cannot create the folder of the state file {path}: {source}")]
-    Folder {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the store {place} cannot be opened: {source}")]
-    Open {
-        /// The file, or the database URL without its password.
-        place: String,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("the store cannot be read or written: {0}")]
-    Query(#[from] sqlx::Error),
-}
+use super::{Store, StoreError, now};
 
 /// What the ledger knows of one contact in one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,120 +25,7 @@ pub struct Entry {
     pub create_sent: bool,
 }
 
-/// Schema changes, in order. The SQL is written once for both databases: `$n` parameters
-/// (SQLite takes them too), `BIGINT` integers, `ON CONFLICT` upserts.
-const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS ledger (
-        account     TEXT    NOT NULL,
-        contact     TEXT    NOT NULL,
-        target_id   BIGINT,
-        applied     TEXT,
-        done        TEXT,
-        create_sent BIGINT  NOT NULL DEFAULT 0,
-        updated_at  BIGINT  NOT NULL,
-        PRIMARY KEY (account, contact)
-    )"];
-
-/// The ledger, in an embedded SQLite file or in PostgreSQL: one interface, the same SQL.
-#[derive(Debug, Clone)]
-pub struct Ledger {
-    pool: AnyPool,
-}
-
-impl Ledger {
-    /// Opens (or creates) the SQLite file at `path`.
-    pub async fn open(path: &Path) -> Result<Ledger, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
-                path: path.display().to_string(),
-                source,
-            })?;
-        }
-        // The path goes into a URL: percent-encode what a URL would read otherwise.
-        let encoded: String = path
-            .to_string_lossy()
-            .chars()
-            .map(|c| match c {
-                '%' | '?' | '#' | ' ' => format!("%{:02X}", c as u32),
-                c => c.to_string(),
-            })
-            .collect();
-        Ledger::connect(
-            &format!("sqlite://{encoded}?mode=rwc"),
-            &path.display().to_string(),
-        )
-        .await
-    }
-
-    /// Opens the store at a database URL: `postgres://…` or `sqlite://…`.
-    pub async fn open_url(url: &str) -> Result<Ledger, StoreError> {
-        Ledger::connect(url, &without_password(url)).await
-    }
-
-    async fn connect(url: &str, place: &str) -> Result<Ledger, StoreError> {
-        static DRIVERS: Once = Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
-        let open_error = |source| StoreError::Open {
-            place: place.to_owned(),
-            source,
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(|connection, _| {
-                Box::pin(async move {
-                    if connection.backend_name() == "SQLite" {
-                        // WAL with synchronous=NORMAL survives a killed process (not a power
-                        // cut) and lets readers and the writer work at once.
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            "PRAGMA busy_timeout = 10000",
-                        ] {
-                            sqlx::query(pragma).execute(&mut *connection).await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await
-            .map_err(open_error)?;
-        let ledger = Ledger { pool };
-        ledger.migrate().await?;
-        Ok(ledger)
-    }
-
-    async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY)",
-        )
-        .execute(&self.pool)
-        .await?;
-        for (i, migration) in MIGRATIONS.iter().enumerate() {
-            let version = i as i64 + 1;
-            let applied: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(version)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            if applied.is_some() {
-                continue;
-            }
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(*migration).execute(&mut *tx).await?;
-            // Two instances starting together may both get here: the second insert is a
-            // no-op, and the migrations themselves are idempotent.
-            sqlx::query(
-                "INSERT INTO schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
-            )
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        }
-        Ok(())
-    }
-
+impl Store {
     /// Every entry of an account, by contact.
     pub async fn entries(&self, account: &str) -> Result<HashMap<String, Entry>, StoreError> {
         let rows = sqlx::query(
@@ -227,37 +92,16 @@ impl Ledger {
         .await?;
         Ok(())
     }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
-
-/// A database URL as it may be shown: without its password.
-fn without_password(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "the database URL".to_owned(),
-    }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::without_password;
 
     /// The store suite, the same for both databases. `reopen` opens the same store anew;
     /// accounts carry a run-unique prefix so that runs on one database do not meet.
-    async fn suite(ledger: Ledger, reopen: impl AsyncFn() -> Ledger) {
+    async fn suite(ledger: Store, reopen: impl AsyncFn() -> Store) {
         let run = format!("{:016x}", rand::random::<u64>());
         let (a, b, c) = (format!("{run}-a"), format!("{run}-b"), format!("{run}-c"));
         ledger.create_sent(&a, "79991234567").await.unwrap();
@@ -314,8 +158,8 @@ mod tests {
     async fn the_store_suite_passes_on_sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state dir/ledger #1.sqlite");
-        let ledger = Ledger::open(&path).await.unwrap();
-        suite(ledger, async || Ledger::open(&path).await.unwrap()).await;
+        let ledger = Store::open(&path).await.unwrap();
+        suite(ledger, async || Store::open(&path).await.unwrap()).await;
     }
 
     /// Runs when `CONTACT_LOADER_TEST_POSTGRES` names a database (`scripts/test` starts the
@@ -326,8 +170,8 @@ mod tests {
             eprintln!("skipped PostgreSQL: CONTACT_LOADER_TEST_POSTGRES is not set");
             return;
         };
-        let ledger = Ledger::open_url(&url).await.unwrap();
-        suite(ledger, async || Ledger::open_url(&url).await.unwrap()).await;
+        let ledger = Store::open_url(&url).await.unwrap();
+        suite(ledger, async || Store::open_url(&url).await.unwrap()).await;
     }
 
     #[test]

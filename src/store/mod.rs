@@ -1,5 +1,203 @@
-//! Durable state. For now the ledger of what each target holds, in an embedded SQLite file.
+//! Durable state, in an embedded SQLite file or in PostgreSQL: one interface, the same SQL
+//! (`$n` parameters, which SQLite takes too; `BIGINT` integers; `ON CONFLICT` upserts), and
+//! the same test suite run against both.
+//!
+//! - `ledger`: per target account and contact, what the target holds (exactly-once loads).
+//! - `jobs`: the server's durable jobs, taken by workers under leases.
 
+pub mod jobs;
 pub mod ledger;
 
-pub use ledger::{Entry, Ledger, StoreError};
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use thiserror::Error;
+
+pub use jobs::{Job, JobState, NewJob, Taken};
+pub use ledger::Entry;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot create the folder of the state file {path}: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the store {place} cannot be opened: {source}")]
+    Open {
+        /// The file, or the database URL without its password.
+        place: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("the store cannot be read or written: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// Schema changes, in order. The SQL is written once for both databases: `$n` parameters
+/// (SQLite takes them too), `BIGINT` integers, `ON CONFLICT` upserts.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS ledger (
+        account     TEXT    NOT NULL,
+        contact     TEXT    NOT NULL,
+        target_id   BIGINT,
+        applied     TEXT,
+        done        TEXT,
+        create_sent BIGINT  NOT NULL DEFAULT 0,
+        updated_at  BIGINT  NOT NULL,
+        PRIMARY KEY (account, contact)
+    )",
+    // Jobs. `live` is the sheet while the job is queued or running and NULL after: its
+    // unique index allows one live job per sheet (NULLs never collide, in either database).
+    "CREATE TABLE IF NOT EXISTS jobs (
+        id          TEXT    NOT NULL PRIMARY KEY,
+        owner       TEXT    NOT NULL,
+        sheet       TEXT    NOT NULL,
+        account     TEXT    NOT NULL,
+        request     TEXT    NOT NULL,
+        token       TEXT,
+        state       TEXT    NOT NULL,
+        live        TEXT,
+        progress    TEXT,
+        error       TEXT,
+        created_at  BIGINT  NOT NULL,
+        updated_at  BIGINT  NOT NULL
+    )",
+    "CREATE UNIQUE INDEX IF NOT EXISTS jobs_live_sheet ON jobs (live)",
+    // Who works for a target account, until when: one job per account at a time, across
+    // instances, so that an account's rate limit and monthly budget hold.
+    "CREATE TABLE IF NOT EXISTS account_leases (
+        account     TEXT    NOT NULL PRIMARY KEY,
+        job_id      TEXT    NOT NULL,
+        worker      TEXT    NOT NULL,
+        until       BIGINT  NOT NULL
+    )",
+];
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// Opens (or creates) the SQLite file at `path`.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        // The path goes into a URL: percent-encode what a URL would read otherwise.
+        let encoded: String = path
+            .to_string_lossy()
+            .chars()
+            .map(|c| match c {
+                '%' | '?' | '#' | ' ' => format!("%{:02X}", c as u32),
+                c => c.to_string(),
+            })
+            .collect();
+        Store::connect(
+            &format!("sqlite://{encoded}?mode=rwc"),
+            &path.display().to_string(),
+        )
+        .await
+    }
+
+    /// Opens the store at a database URL: `postgres://…` or `sqlite://…`.
+    pub async fn open_url(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, &without_password(url)).await
+    }
+
+    async fn connect(url: &str, place: &str) -> Result<Store, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let open_error = |source| StoreError::Open {
+            place: place.to_owned(),
+            source,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    if connection.backend_name() == "SQLite" {
+                        // WAL with synchronous=NORMAL survives a killed process (not a power
+                        // cut) and lets readers and the writer work at once.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *connection).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(open_error)?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (i, migration) in MIGRATIONS.iter().enumerate() {
+            let version = i as i64 + 1;
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if applied.is_some() {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(*migration).execute(&mut *tx).await?;
+            // Two instances starting together may both get here: the second insert is a
+            // no-op, and the migrations themselves are idempotent.
+            sqlx::query(
+                "INSERT INTO schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
+            )
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A database URL as it may be shown: without its password.
+pub(crate) fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "the database URL".to_owned(),
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

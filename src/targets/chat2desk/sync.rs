@@ -14,7 +14,7 @@ use super::api::{ClientUpdate, NewClient};
 use super::client::{Chat2Desk, Created};
 use super::cost::Calls;
 use crate::pacing::{Halt, Pacing, Ticket};
-use crate::store::{Entry, Ledger, StoreError};
+use crate::store::{Entry, Store, StoreError};
 
 /// What a profile should be in the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,7 +115,7 @@ pub enum SyncError {
 pub struct Sync<'a> {
     pub client: &'a Chat2Desk,
     pub pacing: &'a Pacing,
-    pub ledger: &'a Ledger,
+    pub ledger: &'a Store,
     /// The ledger's name for the account.
     pub account: &'a str,
 }
