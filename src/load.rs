@@ -242,13 +242,17 @@ pub async fn load(
         .map(|(_, profile)| defaults.wanted(&catalog, &checked.profiles, profile))
         .collect();
 
+    // What each profile is expected to cost, from the ledger: 0 for one done and unchanged.
+    let expected: Vec<u64> = wanted
+        .iter()
+        .map(|w| {
+            w.as_ref()
+                .map_or(0, |w| expected_calls(w, entries.get(&w.contact)).requests())
+        })
+        .collect();
     // The profiles to work on: not done-and-unchanged, and in the sample if there is one.
     let mut work: Vec<u32> = (0..wanted.len() as u32)
-        .filter(|&p| {
-            wanted[p as usize]
-                .as_ref()
-                .is_some_and(|w| expected_calls(w, entries.get(&w.contact)).requests() > 0)
-        })
+        .filter(|&p| wanted[p as usize].is_some() && expected[p as usize] > 0)
         .collect();
     let mut not_sampled = BTreeSet::new();
     if let Some(sample) = options.sample {
@@ -260,13 +264,7 @@ pub async fn load(
             .collect();
         work.retain(|p| chosen.contains(p));
     }
-    let estimate: u64 = work
-        .iter()
-        .map(|&p| {
-            let w = wanted[p as usize].as_ref().expect("work is loadable");
-            expected_calls(w, entries.get(&w.contact)).requests()
-        })
-        .sum();
+    let estimate: u64 = work.iter().map(|&p| expected[p as usize]).sum();
     // `api_info` is the run's first request and its answer counts it: every request after
     // it comes out of what it reported.
     let free_left = catalog.info.requests_left();
@@ -303,7 +301,7 @@ pub async fn load(
         for (p, w) in wanted.iter().enumerate() {
             if let Some(w) = w
                 && let Some(entry) = entries.get(&w.contact)
-                && expected_calls(w, Some(entry)).requests() == 0
+                && expected[p] == 0
             {
                 states[p] = ProfileState::Done {
                     synced: Synced::Unchanged,
@@ -313,10 +311,8 @@ pub async fn load(
             }
         }
         for &p in &not_sampled {
-            states[p as usize] = ProfileState::Pending(Some(match checked.lang() {
-                Lang::Ru => "не вошла в пробную загрузку".to_owned(),
-                Lang::En => "not in the sample".to_owned(),
-            }));
+            states[p as usize] =
+                ProfileState::Pending(Some(messages::not_in_sample(checked.lang())));
         }
     }
 
@@ -338,7 +334,7 @@ pub async fn load(
             };
             let wanted = wanted[p as usize].as_ref().expect("work is loadable");
             let entry = entries.get(&wanted.contact);
-            let expected = expected_calls(wanted, entry).requests();
+            let expected = expected[p as usize];
             if !pacing.budget.reserve(expected) {
                 pacing.stop("the request cap (--max-requests) is reached");
                 return;

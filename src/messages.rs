@@ -80,6 +80,11 @@ pub fn pending(lang: Lang, reason: Option<&str>) -> String {
     }
 }
 
+/// Why a row waits after `--sample`.
+pub fn not_in_sample(lang: Lang) -> String {
+    lang.pick("не вошла в пробную загрузку", "not in the sample")
+}
+
 pub fn skipped(lang: Lang) -> String {
     lang.pick("Пропущено: пустая строка", "Skipped: empty row")
 }
