@@ -430,3 +430,37 @@ async fn email_contacts_go_to_the_email_transport_and_link_nothing() {
             .any(|c| c.phone == "anna@mail.ru" && c.dialogs == [(1, "email".to_owned())])
     );
 }
+
+#[tokio::test]
+async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
+    let rig = rig(SandboxConfig::default()).await;
+    rig.load(LIST, &options()).await.unwrap();
+    let anna = rig
+        .sandbox
+        .clients()
+        .into_iter()
+        .find(|c| c.phone == "79991111111")
+        .unwrap();
+    rig.sandbox.delete_client(anna.id);
+    // A new messenger for every row: each client gets a create (it opens that dialog).
+    let telegram = LoadOptions {
+        transport: Some("telegram".into()),
+        ..options()
+    };
+    let loaded = rig.load(LIST, &telegram).await.unwrap();
+    assert_eq!(
+        statuses(&loaded),
+        ["created", "updated", "updated", "merged", "updated"]
+    );
+    rig.assert_clients(4);
+    let anna = rig
+        .sandbox
+        .clients()
+        .into_iter()
+        .find(|c| c.phone == "79991111111")
+        .unwrap();
+    // The ledger's knowledge of the deleted client is not trusted: comment and tags again.
+    assert_eq!(anna.comment.as_deref(), Some("звонить вечером"));
+    assert_eq!(anna.tag_ids.len(), 2);
+    assert_eq!(anna.dialogs, [(1, "telegram".to_owned())]);
+}

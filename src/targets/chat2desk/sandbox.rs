@@ -204,6 +204,14 @@ impl Sandbox {
         id
     }
 
+    /// Deletes a client, as an operator might in the account.
+    pub fn delete_client(&self, id: u64) {
+        let mut account = self.lock();
+        if let Some(client) = account.clients.remove(&id) {
+            account.by_phone.remove(&client.phone);
+        }
+    }
+
     /// Serves `fault` to the next `times` requests of `method` whose path starts with `path`.
     pub fn inject(&self, method: Method, path: &str, fault: Fault, times: u32) {
         self.lock().faults.push_back(FaultRule {

@@ -154,12 +154,14 @@ impl Sync<'_> {
                 .send(ticket, || self.client.create_client(&new))
                 .await?;
             match answer {
+                // A new client — also when the ledger knew one that has since been deleted in
+                // the account: what the ledger knew of it no longer holds.
                 Created::New(_) => {
-                    created = first_create;
-                    let known = known.get_or_insert_with(Known::default);
-                    if first_create {
-                        known.nickname.clone_from(&wanted.nickname);
-                    }
+                    created = true;
+                    known = Some(Known {
+                        nickname: wanted.nickname.clone(),
+                        ..Known::default()
+                    });
                 }
                 Created::Existing(_) if first_create => {
                     // Ours if an earlier attempt of this create may have gone through, in
