@@ -19,6 +19,8 @@
 //! - `load`: the `load` job — check, compare with the ledger, sync, and a status per row.
 //! - `report`: the status CSV, the JSON-lines report and the summary.
 //! - `messages`: every text a person reads, in Russian or English.
+//! - `serve`: the backend the Sheets add-on calls — API, durable jobs, workers.
+//! - `sheets`: Google Sheets I/O — read a sheet, write statuses back in paced `RAW` batches.
 
 pub mod check;
 pub mod domain;
@@ -30,5 +32,7 @@ pub mod pacing;
 pub mod plan;
 pub mod report;
 pub mod secrets;
+pub mod serve;
+pub mod sheets;
 pub mod store;
 pub mod targets;

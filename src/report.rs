@@ -89,7 +89,7 @@ fn loaded_row(load: Option<&[LoadedRow]>, i: usize) -> Option<&LoadedRow> {
 }
 
 /// The status text of row `i` as a person reads it.
-fn status_text(checked: &Checked, load: Option<&[LoadedRow]>, i: usize) -> String {
+pub fn status_text(checked: &Checked, load: Option<&[LoadedRow]>, i: usize) -> String {
     let lang = checked.lang();
     let result = &checked.rows[i];
     match loaded_row(load, i) {

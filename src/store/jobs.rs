@@ -258,6 +258,27 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a job's per-row report (CSV).
+    pub async fn set_report(&self, job_id: &str, report: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET report = $1 WHERE id = $2")
+            .bind(report)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A job's report, if `owner` submitted it and it has one.
+    pub async fn report(&self, owner: &str, id: &str) -> Result<Option<String>, StoreError> {
+        let report: Option<Option<String>> =
+            sqlx::query_scalar("SELECT report FROM jobs WHERE id = $1 AND owner = $2")
+                .bind(id)
+                .bind(owner)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(report.flatten())
+    }
+
     /// Ends a job the worker holds: its state, its error, the token dropped, the sheet and
     /// the account free again.
     pub async fn finish(

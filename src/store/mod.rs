@@ -76,6 +76,8 @@ const MIGRATIONS: &[&str] = &[
         worker      TEXT    NOT NULL,
         until       BIGINT  NOT NULL
     )",
+    // The finished job's per-row report (CSV: row, status, reason, client id).
+    "ALTER TABLE jobs ADD COLUMN report TEXT",
 ];
 
 /// The database.

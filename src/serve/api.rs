@@ -1,0 +1,280 @@
+//! The HTTP API the add-on calls (`/v1/…`), JSON in and out.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Shared;
+use crate::load::account_id;
+use crate::store::{JobState, NewJob, StoreError};
+use crate::targets::chat2desk::api::{DEFAULT_BASE_URL, allowed_base_url};
+use crate::targets::chat2desk::client::Chat2Desk;
+
+/// The API's errors: 4xx carry a text for the user; internal ones are logged by cause and
+/// answered without it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required: send `Authorization: Bearer <key>`")]
+    Unauthorized,
+    #[error("no such job")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the service failed; try again")]
+    Internal(#[from] StoreError),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(cause) => {
+                eprintln!("contact-loader serve: {cause}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// The caller, by the API key it sent: a handler that takes a `User` needs one.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+}
+
+impl FromRequestParts<Arc<Shared>> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<User, ApiError> {
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized)?;
+        shared
+            .config
+            .api_keys
+            .iter()
+            // Compared in full every time, so that timing does not tell how much matched.
+            .find(|k| constant_time_eq(k.key.as_bytes(), given.as_bytes()))
+            .map(|k| User {
+                name: k.name.clone(),
+            })
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Check,
+    Load,
+    Sample,
+}
+
+#[derive(Deserialize)]
+pub struct TargetRequest {
+    pub kind: String,
+    pub token: String,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub transport: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct JobRequest {
+    pub spreadsheet_id: String,
+    pub sheet: String,
+    pub mode: Mode,
+    pub target: TargetRequest,
+    /// The user's OAuth token for the spreadsheet (`ScriptApp.getOAuthToken()`).
+    pub sheets_token: String,
+}
+
+/// What the worker needs of a request, stored with the job: no secrets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stored {
+    pub spreadsheet_id: String,
+    pub sheet: String,
+    pub mode: Mode,
+    pub base_url: String,
+    pub channel: Option<String>,
+    pub transport: Option<String>,
+    pub tags: Vec<String>,
+    pub region: Option<String>,
+}
+
+/// The secrets of a job, sealed together for it.
+#[derive(Serialize, Deserialize)]
+pub struct Secrets {
+    pub target_token: String,
+    pub sheets_token: String,
+}
+
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/jobs", post(submit))
+        .route("/v1/jobs/{id}", get(job))
+        .route("/v1/jobs/{id}/cancel", post(cancel))
+        .route("/v1/jobs/{id}/report.csv", get(report))
+}
+
+async fn submit(
+    State(shared): State<Arc<Shared>>,
+    user: User,
+    Json(request): Json<JobRequest>,
+) -> Result<Response, ApiError> {
+    if request.target.kind != "chat2desk" {
+        return Err(ApiError::BadRequest(format!(
+            "unknown target kind `{}`: chat2desk",
+            request.target.kind
+        )));
+    }
+    if request.spreadsheet_id.trim().is_empty() || request.sheet.is_empty() {
+        return Err(ApiError::BadRequest(
+            "spreadsheet_id and sheet are needed".into(),
+        ));
+    }
+    let base_url = request
+        .target
+        .base_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    allowed_base_url(&base_url, shared.config.allow_other_hosts)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let client = Chat2Desk::new(
+        &base_url,
+        SecretString::from(request.target.token.clone()),
+        std::time::Duration::from_secs(30),
+    )
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let stored = Stored {
+        spreadsheet_id: request.spreadsheet_id.clone(),
+        sheet: request.sheet.clone(),
+        mode: request.mode,
+        base_url,
+        channel: request.target.channel,
+        transport: request.target.transport,
+        tags: request.target.tags,
+        region: request.target.region,
+    };
+    let secrets = Secrets {
+        target_token: request.target.token,
+        sheets_token: request.sheets_token,
+    };
+    let sheet = format!("{}\n{}", request.spreadsheet_id, request.sheet);
+    // The sealed secrets are bound to the sheet they were sent for.
+    let sealed = shared.sealer.seal(
+        &SecretString::from(serde_json::to_string(&secrets).expect("plain data serialises")),
+        &sheet,
+    );
+    let (job, new) = shared
+        .store
+        .submit(NewJob {
+            owner: user.name,
+            sheet,
+            account: account_id(&client),
+            request: serde_json::to_string(&stored).expect("plain data serialises"),
+            sealed_token: Some(sealed),
+        })
+        .await?;
+    shared.wake.notify_waiters();
+    let status = if new {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "job_id": job.id, "state": job.state.as_str(), "new": new })),
+    )
+        .into_response())
+}
+
+async fn job(
+    State(shared): State<Arc<Shared>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let job = shared
+        .store
+        .job(&user.name, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let progress: serde_json::Value = job
+        .progress
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or(serde_json::Value::Null);
+    Ok(Json(json!({
+        "job_id": job.id,
+        "state": job.state.as_str(),
+        "progress": progress,
+        "error": job.error,
+    })))
+}
+
+async fn cancel(
+    State(shared): State<Arc<Shared>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if shared.store.cancel(&user.name, &id).await? {
+        return Ok(Json(
+            json!({ "job_id": id, "state": JobState::Cancelled.as_str() }),
+        ));
+    }
+    let job = shared
+        .store
+        .job(&user.name, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(json!({ "job_id": id, "state": job.state.as_str() })))
+}
+
+async fn report(
+    State(shared): State<Arc<Shared>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let report = shared
+        .store
+        .report(&user.name, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"report.csv\"",
+            ),
+        ],
+        report,
+    )
+        .into_response())
+}

@@ -1,0 +1,191 @@
+//! The server's configuration: a TOML file, then environment variables over it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the configuration {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A caller known by a static key (the self-hosted mode): its name owns its jobs.
+#[derive(Clone, Deserialize)]
+pub struct ApiKey {
+    pub name: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey").field("name", &self.name).finish()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// A SQLite file path, or a `postgres://` URL (several instances share one).
+    pub database: String,
+    /// 32 bytes in base64: seals target and Sheets tokens while their job needs them.
+    pub sealing_key: String,
+    pub api_keys: Vec<ApiKey>,
+    /// Accept target base URLs other than the target's own hosts (sandboxes, tests).
+    pub allow_other_hosts: bool,
+    /// The Sheets API (a fake in tests).
+    pub sheets_url: String,
+    /// Jobs worked on at once by this instance.
+    pub workers: usize,
+    /// A worker's lease on a job; renewed at a third of it.
+    pub lease_seconds: u64,
+    /// Target requests per second, per job.
+    pub rate: f64,
+    pub concurrency: usize,
+    /// At least this long between two status writes to one spreadsheet (Google allows 60
+    /// writes a minute per user).
+    pub sheets_min_interval_ms: u64,
+}
+
+impl std::fmt::Debug for Config {
+    // Never the sealing key or the API keys' values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database", &crate::store::without_password(&self.database))
+            .field("api_keys", &self.api_keys)
+            .field("allow_other_hosts", &self.allow_other_hosts)
+            .field("sheets_url", &self.sheets_url)
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: "contact-loader.sqlite".to_owned(),
+            sealing_key: String::new(),
+            api_keys: Vec::new(),
+            allow_other_hosts: false,
+            sheets_url: crate::sheets::Sheets::GOOGLE.to_owned(),
+            workers: 2,
+            lease_seconds: 60,
+            rate: 10.0,
+            concurrency: 4,
+            sheets_min_interval_ms: 2000,
+        }
+    }
+}
+
+impl Config {
+    /// The file (if any), then `CONTACT_LOADER_LISTEN`, `CONTACT_LOADER_DATABASE`,
+    /// `CONTACT_LOADER_SEALING_KEY`, `CONTACT_LOADER_API_KEYS` (`name:key,name:key`).
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    message: e.message().to_owned(),
+                })?
+            }
+            None => Config::default(),
+        };
+        if let Ok(listen) = std::env::var("CONTACT_LOADER_LISTEN") {
+            config.listen = listen.parse().map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "CONTACT_LOADER_LISTEN `{listen}` is not an address"
+                ))
+            })?;
+        }
+        if let Ok(database) = std::env::var("CONTACT_LOADER_DATABASE") {
+            config.database = database;
+        }
+        if let Ok(key) = std::env::var("CONTACT_LOADER_SEALING_KEY") {
+            config.sealing_key = key;
+        }
+        if let Ok(keys) = std::env::var("CONTACT_LOADER_API_KEYS") {
+            for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {
+                let (name, key) = pair.split_once(':').ok_or_else(|| {
+                    ConfigError::Invalid("CONTACT_LOADER_API_KEYS is `name:key,name:key`".into())
+                })?;
+                config.api_keys.push(ApiKey {
+                    name: name.trim().to_owned(),
+                    key: key.trim().to_owned(),
+                });
+            }
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.sealing_key.is_empty() {
+            return Err(ConfigError::Invalid(
+                "no sealing key: set sealing_key or CONTACT_LOADER_SEALING_KEY (32 bytes in base64)".into(),
+            ));
+        }
+        if self.api_keys.iter().any(|k| k.key.len() < 16) {
+            return Err(ConfigError::Invalid(
+                "an API key must have at least 16 characters".into(),
+            ));
+        }
+        if self.workers == 0 || self.lease_seconds < 3 {
+            return Err(ConfigError::Invalid(
+                "workers must be 1 or more, lease_seconds 3 or more".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_configures_the_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("serve.toml");
+        std::fs::write(
+            &path,
+            r#"
+listen = "127.0.0.1:9000"
+database = "postgres://loader@db/loader"
+sealing_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+api_keys = [{ name = "marketing", key = "0123456789abcdef" }]
+"#,
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.api_keys[0].name, "marketing");
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("0123456789abcdef"),
+            "API keys are not shown"
+        );
+        assert!(!shown.contains("MDEyMzQ1"), "the sealing key is not shown");
+        std::fs::write(&path, "listne = 1").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path)),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+}

@@ -1,0 +1,98 @@
+//! `serve`: the backend the Sheets add-on calls. Jobs are durable in the store (SQLite on
+//! one machine, PostgreSQL for several instances); workers take them under leases and run
+//! the same engine as `check` and `load`.
+//!
+//! - `config`: the TOML file and the environment.
+//! - `api`: the HTTP API (`/v1/jobs`, …) and who may call it.
+//! - `worker`: from the sheet, through the engine, back to the sheet.
+
+pub mod api;
+pub mod config;
+pub mod worker;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::{Notify, watch};
+
+pub use config::Config;
+
+use crate::secrets::Sealer;
+use crate::store::Store;
+
+/// What the handlers and workers share.
+pub struct Shared {
+    pub config: Config,
+    pub store: Store,
+    pub sealer: Sealer,
+    /// Rung when a job is submitted, so that an idle worker looks at once.
+    pub wake: Notify,
+}
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Opens the store, binds the address and starts the HTTP API and the workers.
+    pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let store = if config.database.contains("://") {
+            Store::open_url(&config.database).await?
+        } else {
+            Store::open(std::path::Path::new(&config.database)).await?
+        };
+        let sealer = Sealer::from_base64_key(&config.sealing_key)?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let workers = config.workers;
+        let shared = Arc::new(Shared {
+            config,
+            store,
+            sealer,
+            wake: Notify::new(),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let app = api::router().with_state(shared.clone());
+        let mut http_stop = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = http_stop.changed().await;
+                })
+                .await;
+        }));
+        let instance = format!("{:08x}", rand::random::<u32>());
+        for n in 0..workers {
+            tasks.push(tokio::spawn(worker::work(
+                shared.clone(),
+                format!("{instance}-{n}"),
+                stopped.clone(),
+            )));
+        }
+        Ok(Server { addr, stop, tasks })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops taking requests and jobs. A job in flight stops after its current requests and
+    /// is left to be resumed (its lease runs out); nothing is half-reported.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

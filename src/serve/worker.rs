@@ -1,0 +1,238 @@
+//! A worker: takes a job under a lease, reads the sheet, runs the same engine as `check` or
+//! `load`, writes each row's status and client id back into the sheet, and ends the job.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use super::Shared;
+use super::api::{Mode, Secrets, Stored};
+use crate::check::{CheckOptions, Checked, check};
+use crate::input::Source;
+use crate::load::{LoadOptions, LoadedRow, Quiet, load};
+use crate::pacing::{Backoff, Pacing};
+use crate::report::status_text;
+use crate::sheets::{Sheets, StatusColumns, StatusWriter};
+use crate::store::{JobState, Taken};
+use crate::targets::chat2desk::client::Chat2Desk;
+
+/// Rows loaded by a `sample` job.
+const SAMPLE_ROWS: usize = 20;
+
+/// Takes and runs jobs until `stop` says so.
+pub async fn work(
+    shared: Arc<Shared>,
+    worker: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let lease = Duration::from_secs(shared.config.lease_seconds);
+    while !*stop.borrow() {
+        match shared.store.take(&worker, lease).await {
+            Ok(Some(taken)) => run(&shared, &worker, taken, &mut stop).await,
+            Ok(None) => {
+                tokio::select! {
+                    _ = shared.wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            Err(error) => {
+                eprintln!("contact-loader serve: {worker}: {error}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Why a job did not end.
+enum Outcome {
+    Done,
+    Failed(String),
+    /// The server is stopping, or the lease was lost: leave the job to be resumed.
+    Left,
+}
+
+async fn run(
+    shared: &Arc<Shared>,
+    worker: &str,
+    taken: Taken,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) {
+    let job_id = taken.job.id.clone();
+    let pacing = Arc::new(Pacing::new(shared.config.rate, None, Backoff::default()));
+    // Renews the lease while the job runs; a lost lease (cancelled, or taken over) or a
+    // stopping server stops the job's requests.
+    let renewal = {
+        let (shared, pacing, worker, job_id, mut stop) = (
+            shared.clone(),
+            pacing.clone(),
+            worker.to_owned(),
+            job_id.clone(),
+            stop.clone(),
+        );
+        let period = Duration::from_secs(shared.config.lease_seconds) / 3;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(period) => {}
+                    _ = stop.changed() => {
+                        pacing.stop("the server is stopping");
+                        return;
+                    }
+                }
+                let lease = Duration::from_secs(shared.config.lease_seconds);
+                if !matches!(shared.store.renew(&worker, &job_id, lease).await, Ok(true)) {
+                    pacing.stop("the job was cancelled or taken over");
+                    return;
+                }
+            }
+        })
+    };
+    let outcome = run_job(shared, &taken, &pacing).await;
+    renewal.abort();
+    let stopping = *stop.borrow();
+    let outcome = match outcome {
+        Ok(_) if pacing.is_stopping() || stopping => Outcome::Left,
+        Ok(()) => Outcome::Done,
+        Err(_) if stopping => Outcome::Left,
+        Err(message) => Outcome::Failed(message),
+    };
+    let ended = match outcome {
+        Outcome::Done => {
+            shared
+                .store
+                .finish(worker, &job_id, JobState::Done, None)
+                .await
+        }
+        Outcome::Failed(message) => {
+            shared
+                .store
+                .finish(worker, &job_id, JobState::Failed, Some(&message))
+                .await
+        }
+        // The lease runs out and the job is resumed where the ledger says it stopped.
+        Outcome::Left => Ok(()),
+    };
+    if let Err(error) = ended {
+        eprintln!("contact-loader serve: {worker}: {error}");
+    }
+}
+
+/// One job, from the sheet to the sheet. Errors are texts for the job's owner.
+async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), String> {
+    let stored: Stored =
+        serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
+    let sealed = taken
+        .sealed_token
+        .as_deref()
+        .ok_or("the job's tokens are gone: submit it again")?;
+    let secrets: Secrets = shared
+        .sealer
+        .open(sealed, &taken.job.sheet)
+        .ok()
+        .and_then(|s| serde_json::from_str(s.expose_secret()).ok())
+        .ok_or("the job's tokens cannot be opened: submit it again")?;
+    let timeout = Duration::from_secs(30);
+    let sheets = Sheets::new(
+        &shared.config.sheets_url,
+        SecretString::from(secrets.sheets_token),
+        timeout,
+    )
+    .map_err(|e| e.to_string())?;
+    let rows = sheets
+        .values(&stored.spreadsheet_id, &stored.sheet)
+        .await
+        .map_err(|e| format!("the sheet cannot be read: {e}"))?;
+    let source = Source::from_rows(&rows);
+    let region = match &stored.region {
+        Some(region) => region.parse().map_err(|e: String| e)?,
+        None => Default::default(),
+    };
+    let check_options = CheckOptions {
+        region,
+        ..CheckOptions::default()
+    };
+    let (checked, loaded): (Checked, Option<Vec<LoadedRow>>) = match stored.mode {
+        Mode::Check => (
+            check(source, check_options).map_err(|e| e.to_string())?,
+            None,
+        ),
+        Mode::Load | Mode::Sample => {
+            let client = Chat2Desk::new(
+                &stored.base_url,
+                SecretString::from(secrets.target_token),
+                timeout,
+            )
+            .map_err(|e| e.to_string())?;
+            let options = LoadOptions {
+                check: check_options,
+                channel: stored.channel.clone(),
+                transport: stored.transport.clone(),
+                tags: stored.tags.clone(),
+                sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
+                rate: shared.config.rate,
+                concurrency: shared.config.concurrency,
+                ..LoadOptions::default()
+            };
+            let loaded = load(source, &client, &shared.store, &options, pacing, &Quiet)
+                .await
+                .map_err(|e| e.to_string())?;
+            (loaded.checked, Some(loaded.rows))
+        }
+    };
+    let load_rows = loaded.as_deref();
+
+    let header = rows
+        .get(checked.header_row as usize - 1)
+        .cloned()
+        .unwrap_or_default();
+    let mut writer = StatusWriter::new(
+        sheets,
+        &stored.spreadsheet_id,
+        &stored.sheet,
+        StatusColumns::find(&header),
+    )
+    .with_min_interval(Duration::from_millis(shared.config.sheets_min_interval_ms));
+    let mut report = csv::Writer::from_writer(Vec::new());
+    let _ = report.write_record(["row", "status", "reason", "client_id"]);
+    let mut counts = std::collections::BTreeMap::<&str, u64>::new();
+    for (i, result) in checked.rows.iter().enumerate() {
+        let status = status_text(&checked, load_rows, i);
+        let (name, reason, client_id) = match load_rows.and_then(|l| l.get(i)) {
+            Some(row) => (
+                row.status.name(),
+                row.status.reason(checked.lang()),
+                row.target_id.map(|id| id.to_string()),
+            ),
+            None => (result.outcome.name(), None, None),
+        };
+        *counts.entry(name).or_default() += 1;
+        writer.push(result.row, &status, client_id.as_deref());
+        let _ = report.write_record([
+            result.row.to_string(),
+            name.to_owned(),
+            reason.unwrap_or_default(),
+            client_id.unwrap_or_default(),
+        ]);
+    }
+    writer
+        .flush()
+        .await
+        .map_err(|e| format!("the statuses cannot be written to the sheet: {e}"))?;
+    let report = String::from_utf8(report.into_inner().unwrap_or_default()).unwrap_or_default();
+    let progress = json!({ "rows": checked.rows.len(), "by_status": counts }).to_string();
+    let store_error = |e: crate::store::StoreError| e.to_string();
+    shared
+        .store
+        .set_report(&taken.job.id, &report)
+        .await
+        .map_err(store_error)?;
+    shared
+        .store
+        .set_progress(&taken.job.id, &progress)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}

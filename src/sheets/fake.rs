@@ -1,0 +1,419 @@
+//! A local Google Sheets API: the two endpoints we use (`shared/specs/google-sheets.md`),
+//! on loopback, keeping real cell state per spreadsheet and sheet. Tests run against it;
+//! so will the server's.
+//!
+//! It answers as Google does where it matters to us: ragged rows, `values` left out of an
+//! empty answer, 400 "Unable to parse range" for an unknown sheet, 404 for an unknown
+//! spreadsheet, 401 for a wrong token, 429 `RESOURCE_EXHAUSTED` on request. It stores
+//! every written value as text whatever `valueInputOption` says (it evaluates no
+//! formulas), and logs the option so tests can check that we sent `RAW`.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+
+use super::a1::{Range, quote_sheet};
+
+/// Requests as the fake saw them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FakeStats {
+    /// Every request, refused ones included.
+    pub total: u64,
+    /// GET values answered 200.
+    pub reads: u64,
+    /// batchUpdates applied.
+    pub writes: u64,
+    pub rate_limited: u64,
+    pub unauthorized: u64,
+}
+
+/// One applied `values:batchUpdate`.
+#[derive(Debug, Clone)]
+pub struct WriteLog {
+    pub at: Instant,
+    pub spreadsheet: String,
+    pub body_bytes: usize,
+    pub value_input_option: String,
+    pub ranges: Vec<String>,
+}
+
+type Grid = Vec<Vec<String>>;
+
+#[derive(Default)]
+struct Books {
+    /// Spreadsheet id → sheet name → cells.
+    books: HashMap<String, HashMap<String, Grid>>,
+    stats: FakeStats,
+    writes: Vec<WriteLog>,
+    /// Requests still to answer with 429.
+    throttle: u32,
+}
+
+struct Shared {
+    token: Mutex<String>,
+    state: Mutex<Books>,
+}
+
+/// A running fake.
+#[derive(Clone)]
+pub struct FakeSheets {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for FakeSheets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeSheets")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl FakeSheets {
+    /// Serves on `127.0.0.1:0` until the runtime ends; requests must carry
+    /// `Authorization: Bearer <token>`.
+    pub async fn start(token: &str) -> std::io::Result<FakeSheets> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            token: Mutex::new(token.to_owned()),
+            state: Mutex::default(),
+        });
+        let app = Router::new()
+            .route("/v4/spreadsheets/{*rest}", any(handle))
+            // Bigger than Google's ~2 MB, so a test sees how large our bodies really are.
+            .layer(DefaultBodyLimit::max(64 << 20))
+            .with_state(shared.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(FakeSheets { addr, shared })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// From now on only `token` is accepted (the old one "expired").
+    pub fn set_token(&self, token: &str) {
+        *self.shared.token.lock().unwrap_or_else(|e| e.into_inner()) = token.to_owned();
+    }
+
+    /// Creates the sheet (and its spreadsheet) if needed and replaces its cells.
+    pub fn set_cells<R, C>(&self, spreadsheet: &str, sheet: &str, rows: R)
+    where
+        R: IntoIterator<Item = C>,
+        C: IntoIterator<Item: Into<String>>,
+    {
+        let grid = rows
+            .into_iter()
+            .map(|row| row.into_iter().map(Into::into).collect())
+            .collect();
+        self.lock()
+            .books
+            .entry(spreadsheet.to_owned())
+            .or_default()
+            .insert(sheet.to_owned(), grid);
+    }
+
+    /// The sheet's cells as Google would return them: trailing empty cells and rows left
+    /// out. `None` if there is no such sheet.
+    pub fn cells(&self, spreadsheet: &str, sheet: &str) -> Option<Vec<Vec<String>>> {
+        let state = self.lock();
+        let grid = state.books.get(spreadsheet)?.get(sheet)?;
+        Some(ragged(grid.iter().map(|row| row.as_slice())))
+    }
+
+    /// Answers the next `n` requests with 429 `RESOURCE_EXHAUSTED`.
+    pub fn rate_limit_next(&self, n: u32) {
+        self.lock().throttle += n;
+    }
+
+    pub fn stats(&self) -> FakeStats {
+        self.lock().stats.clone()
+    }
+
+    /// Every applied write, in order.
+    pub fn writes(&self) -> Vec<WriteLog> {
+        self.lock().writes.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Books> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Google's error body.
+fn error(status: StatusCode, google_status: &str, message: &str) -> Response {
+    let body =
+        json!({"error": {"code": status.as_u16(), "status": google_status, "message": message}});
+    (status, axum::Json(body)).into_response()
+}
+
+fn bad_range(range: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_ARGUMENT",
+        &format!("Unable to parse range: {range}"),
+    )
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let authorized = {
+        let token = shared.token.lock().unwrap_or_else(|e| e.into_inner());
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| t == *token)
+    };
+    let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    state.stats.total += 1;
+    if !authorized {
+        state.stats.unauthorized += 1;
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+        );
+    }
+    if state.throttle > 0 {
+        state.throttle -= 1;
+        state.stats.rate_limited += 1;
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
+            "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'",
+        );
+    }
+    // The raw path, split before decoding: a range is one segment or the request is wrong.
+    let rest = uri
+        .path()
+        .strip_prefix("/v4/spreadsheets/")
+        .unwrap_or_default();
+    let Some(segments) = rest
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<Vec<_>>>()
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "bad percent-encoding",
+        );
+    };
+    match (method, segments.as_slice()) {
+        (Method::GET, [id, values, range]) if values == "values" => read(&mut state, id, range),
+        (Method::POST, [id, action]) if action == "values:batchUpdate" => {
+            write(&mut state, id, &body)
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Requested entity was not found.",
+        ),
+    }
+}
+
+fn read(state: &mut Books, id: &str, range_text: &str) -> Response {
+    let Some(book) = state.books.get(id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Requested entity was not found.",
+        );
+    };
+    let Some(range) = Range::parse(range_text) else {
+        return bad_range(range_text);
+    };
+    let Some(grid) = book.get(&range.sheet) else {
+        return bad_range(range_text);
+    };
+    let first_row = range.first_row.unwrap_or(1) as usize;
+    let last_row = range.last_row.map_or(usize::MAX, |r| r as usize);
+    let first_col = range.first_column.unwrap_or(1) as usize;
+    let last_col = range.last_column.map_or(usize::MAX, |c| c as usize);
+    let rows = grid
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (first_row..=last_row).contains(&(i + 1)))
+        .map(|(_, row)| {
+            let start = (first_col - 1).min(row.len());
+            let end = last_col.min(row.len()).max(start);
+            &row[start..end]
+        });
+    let values = ragged(rows);
+    state.stats.reads += 1;
+    let mut body = json!({"range": quote_sheet(&range.sheet), "majorDimension": "ROWS"});
+    if !values.is_empty() {
+        body["values"] = json!(values);
+    }
+    axum::Json(body).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchUpdate {
+    value_input_option: Option<String>,
+    #[serde(default)]
+    data: Vec<DataRange>,
+}
+
+#[derive(Deserialize)]
+struct DataRange {
+    range: String,
+    #[serde(default)]
+    values: Vec<Vec<Value>>,
+}
+
+fn write(state: &mut Books, id: &str, body: &[u8]) -> Response {
+    let request: BatchUpdate = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_ARGUMENT",
+                &format!("Invalid JSON payload: {e}"),
+            );
+        }
+    };
+    let Some(option) = request.value_input_option else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "'valueInputOption' is required but not specified",
+        );
+    };
+    if option != "RAW" && option != "USER_ENTERED" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            &format!("Invalid valueInputOption: {option}"),
+        );
+    }
+    let Some(book) = state.books.get_mut(id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Requested entity was not found.",
+        );
+    };
+    // Check every range first: Google applies all of a batch or none of it.
+    let mut placed = Vec::new();
+    for data in &request.data {
+        let Some(range) = Range::parse(&data.range) else {
+            return bad_range(&data.range);
+        };
+        if !book.contains_key(&range.sheet) {
+            return bad_range(&data.range);
+        }
+        let row = range.first_row.unwrap_or(1) as usize;
+        let column = range.first_column.unwrap_or(1) as usize;
+        let height = range
+            .last_row
+            .map_or(usize::MAX, |r| (r as usize + 1).saturating_sub(row));
+        let width = range
+            .last_column
+            .map_or(usize::MAX, |c| (c as usize + 1).saturating_sub(column));
+        if data.values.len() > height || data.values.iter().any(|r| r.len() > width) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_ARGUMENT",
+                &format!(
+                    "Requested writing within range [{}], but tried writing more rows or columns",
+                    data.range
+                ),
+            );
+        }
+        placed.push((range.sheet, row, column, &data.values));
+    }
+    let (mut rows, mut cells) = (0u64, 0u64);
+    for (sheet, row, column, values) in placed {
+        let grid = book.get_mut(&sheet).expect("checked above");
+        for (i, line) in values.iter().enumerate() {
+            let r = row - 1 + i;
+            if grid.len() <= r {
+                grid.resize_with(r + 1, Vec::new);
+            }
+            let target = &mut grid[r];
+            for (j, value) in line.iter().enumerate() {
+                let c = column - 1 + j;
+                if target.len() <= c {
+                    target.resize(c + 1, String::new());
+                }
+                target[c] = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                cells += 1;
+            }
+            rows += 1;
+        }
+    }
+    state.stats.writes += 1;
+    state.writes.push(WriteLog {
+        at: Instant::now(),
+        spreadsheet: id.to_owned(),
+        body_bytes: body.len(),
+        value_input_option: option,
+        ranges: request.data.iter().map(|d| d.range.clone()).collect(),
+    });
+    axum::Json(json!({
+        "spreadsheetId": id,
+        "totalUpdatedRows": rows,
+        "totalUpdatedCells": cells,
+        "responses": [],
+    }))
+    .into_response()
+}
+
+/// Rows without their trailing empty cells, and without trailing empty rows.
+fn ragged<'a>(rows: impl Iterator<Item = &'a [String]>) -> Grid {
+    let mut out: Grid = rows
+        .map(|row| {
+            let len = row.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+            row[..len].to_vec()
+        })
+        .collect();
+    while out.last().is_some_and(Vec::is_empty) {
+        out.pop();
+    }
+    out
+}
+
+/// `%XX` → the byte; the result must be UTF-8.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}

@@ -1,0 +1,22 @@
+//! Google Sheets I/O for the add-on's backend (issue 4, "Google Sheets I/O"): read a sheet,
+//! find or create its `Status` and `Client ID` columns, and write row statuses back in few,
+//! paced, `RAW` batches. Facts from `shared/specs/google-sheets.md`.
+//!
+//! - `a1`: column letters and quoted sheet names.
+//! - `Sheets`: the HTTP client — `values` and `values:batchUpdate`.
+//! - `StatusColumns`: where statuses go in the header.
+//! - `StatusWriter`: batches, paces and retries the status writes.
+//! - `fake`: a local Sheets API with real cell state, for tests.
+//!
+//! Plain `reqwest` rather than `google-sheets4`: two endpoints, and the error sorting and
+//! pacing are ours either way.
+
+pub mod a1;
+mod client;
+mod columns;
+pub mod fake;
+mod writer;
+
+pub use client::{BatchUpdated, Sheets, SheetsError};
+pub use columns::StatusColumns;
+pub use writer::{DEFAULT_MIN_INTERVAL, MAX_BODY_BYTES, MAX_CELL_CHARS, StatusWriter, WritePacer};

@@ -1,0 +1,252 @@
+//! `serve` end to end: the add-on's request, a fake Google Sheets with real cells, the
+//! Chat2Desk sandbox, and statuses and client ids back in the sheet.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use contact_loader::serve::config::ApiKey;
+use contact_loader::serve::{Config, Server};
+use contact_loader::sheets::fake::FakeSheets;
+use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+
+const KEY: &str = "ann-0123456789abcdef";
+const OTHER_KEY: &str = "bob-0123456789abcdef";
+const SPREADSHEET: &str = "1AbC_spreadsheet";
+const SHEET: &str = "Контакты для загрузки";
+const ROWS: usize = 500;
+
+fn rows() -> Vec<Vec<String>> {
+    let mut rows = vec![vec![
+        "Контакт".to_owned(),
+        "Имя".to_owned(),
+        "Комментарий".to_owned(),
+        "Теги".to_owned(),
+    ]];
+    for i in 0..ROWS {
+        // Every tenth row repeats the contact above it; row 7 is not a number.
+        let n = if i % 10 == 9 { i - 1 } else { i };
+        let contact = if i == 5 {
+            "8-999-CALL-NOW".to_owned()
+        } else {
+            format!(
+                "8 (999) 2{:02}-{:02}-{:02}",
+                n / 10000,
+                (n / 100) % 100,
+                n % 100
+            )
+        };
+        rows.push(vec![
+            contact,
+            format!("Клиент {n}"),
+            if n % 2 == 0 {
+                "перезвонить".to_owned()
+            } else {
+                String::new()
+            },
+            "vip".to_owned(),
+        ]);
+    }
+    rows
+}
+
+async fn start(sheets: &FakeSheets, dir: &std::path::Path) -> Server {
+    let config = Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database: dir.join("serve.sqlite").display().to_string(),
+        sealing_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned(),
+        api_keys: vec![
+            ApiKey {
+                name: "ann".to_owned(),
+                key: KEY.to_owned(),
+            },
+            ApiKey {
+                name: "bob".to_owned(),
+                key: OTHER_KEY.to_owned(),
+            },
+        ],
+        allow_other_hosts: true,
+        sheets_url: sheets.url(),
+        workers: 2,
+        lease_seconds: 30,
+        rate: 300.0,
+        concurrency: 4,
+        sheets_min_interval_ms: 10,
+    };
+    Server::start(config).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id() {
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    sheets.set_cells(SPREADSHEET, SHEET, rows());
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&sheets, dir.path()).await;
+    let http = reqwest::Client::new();
+    let api = server.url();
+
+    let request = json!({
+        "spreadsheet_id": SPREADSHEET,
+        "sheet": SHEET,
+        "mode": "load",
+        "target": {
+            "kind": "chat2desk",
+            "token": sandbox.token(),
+            "base_url": sandbox.url(),
+            "channel": "Продажи",
+            "transport": "whatsapp",
+        },
+        "sheets_token": "google-oauth-token",
+    });
+    // No key, no job.
+    let refused = http
+        .post(format!("{api}/v1/jobs"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    let first = http
+        .post(format!("{api}/v1/jobs"))
+        .bearer_auth(KEY)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    let job_id = first["job_id"].as_str().unwrap().to_owned();
+    // Pressing again while it runs shows the same job.
+    let again: Value = http
+        .post(format!("{api}/v1/jobs"))
+        .bearer_auth(KEY)
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["job_id"], job_id.as_str());
+    assert_eq!(again["new"], false);
+    // Nobody else sees it.
+    let hidden = http
+        .get(format!("{api}/v1/jobs/{job_id}"))
+        .bearer_auth(OTHER_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 404);
+
+    let started = Instant::now();
+    let state = loop {
+        let job: Value = http
+            .get(format!("{api}/v1/jobs/{job_id}"))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let state = job["state"].as_str().unwrap().to_owned();
+        if state != "queued" && state != "running" {
+            break job;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the job ends: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(state["state"], "done", "{state}");
+    assert_eq!(state["progress"]["rows"], ROWS);
+
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells[0][4], "Статус");
+    assert_eq!(cells[0][5], "ID клиента");
+    let clients = sandbox.clients();
+    assert_eq!(
+        clients.len(),
+        ROWS - ROWS / 10 - 1,
+        "one client per contact"
+    );
+    for (i, row) in cells.iter().enumerate().skip(1) {
+        let status = row.get(4).map(String::as_str).unwrap_or("");
+        let client_id = row.get(5).map(String::as_str).unwrap_or("");
+        if i == 6 {
+            assert!(status.contains("буквы"), "row {}: {status}", i + 1);
+            assert_eq!(client_id, "");
+        } else if (i - 1) % 10 == 9 {
+            assert!(
+                status.starts_with("Объединено со строкой"),
+                "row {}: {status}",
+                i + 1
+            );
+            assert!(!client_id.is_empty(), "row {}", i + 1);
+        } else {
+            assert_eq!(status, "Создан", "row {}", i + 1);
+            assert!(
+                clients.iter().any(|c| c.id.to_string() == client_id),
+                "row {}: {client_id}",
+                i + 1
+            );
+        }
+    }
+
+    let report = http
+        .get(format!("{api}/v1/jobs/{job_id}/report.csv"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(report.lines().count(), ROWS + 1);
+    assert!(!report.contains(sandbox.token()));
+
+    // The sheet's job ended: pressing again starts a new one, which costs the catalog only.
+    let before = sandbox.stats().total;
+    let next: Value = http
+        .post(format!("{api}/v1/jobs"))
+        .bearer_auth(KEY)
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["new"], true);
+    let next_id = next["job_id"].as_str().unwrap();
+    let started = Instant::now();
+    loop {
+        let job: Value = http
+            .get(format!("{api}/v1/jobs/{next_id}"))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["state"] == "done" {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sandbox.stats().total - before, 4, "done rows cost nothing");
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells[1][4], "Без изменений");
+    server.stop().await;
+}

@@ -1,0 +1,358 @@
+//! Google Sheets I/O against the fake Sheets API on loopback: real cell state, real HTTP.
+
+/// One module, so `cargo test --test sheets --lib sheets` selects these too.
+mod sheets {
+    use std::time::Duration;
+
+    use contact_loader::sheets::fake::FakeSheets;
+    use contact_loader::sheets::{Sheets, SheetsError, StatusColumns, StatusWriter};
+    use secrecy::SecretString;
+    use tokio::time::Instant;
+
+    const TOKEN: &str = "ya29.a0-very-secret-oauth-token";
+    const BOOK: &str = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms";
+    /// Spaces, Cyrillic, a quote, `#`, `?` and `/`, all in one name.
+    const AWKWARD: &str = "Лист 1 — it's #2? a/b";
+
+    fn sheets(fake: &FakeSheets, token: &str) -> Sheets {
+        Sheets::new(
+            &fake.url(),
+            SecretString::from(token),
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+            .collect()
+    }
+
+    /// Every way an error reaches a person or a log.
+    fn assert_no_token(error: &SheetsError, token: &str) {
+        let shown = format!("{error} / {error:?}");
+        assert!(!shown.contains(token), "the token leaked: {shown}");
+    }
+
+    #[tokio::test]
+    async fn a_sheet_with_an_awkward_name_reads_back_ragged() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(
+            BOOK,
+            AWKWARD,
+            [
+                vec!["Телефон", "Имя", ""],
+                vec!["", "", ""],
+                vec!["+79001234567", "Анна"],
+                vec!["", "", "x", "", ""],
+                vec!["", ""],
+                vec![],
+            ],
+        );
+        fake.set_cells(BOOK, "Лист 1", [["other sheet"]]);
+        let values = sheets(&fake, TOKEN).values(BOOK, AWKWARD).await.unwrap();
+        assert_eq!(
+            values,
+            strings(&[
+                &["Телефон", "Имя"],
+                &[],
+                &["+79001234567", "Анна"],
+                &["", "", "x"]
+            ])
+        );
+        assert_eq!(fake.stats().reads, 1);
+    }
+
+    #[tokio::test]
+    async fn an_empty_sheet_has_no_rows_and_a_missing_one_is_not_found() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(BOOK, "Empty", Vec::<Vec<String>>::new());
+        let client = sheets(&fake, TOKEN);
+        assert!(client.values(BOOK, "Empty").await.unwrap().is_empty());
+        let error = client.values(BOOK, "No such sheet").await.unwrap_err();
+        assert!(matches!(error, SheetsError::NotFound(_)), "{error:?}");
+        let error = client.values("no-such-book", "Empty").await.unwrap_err();
+        assert!(matches!(error, SheetsError::NotFound(_)), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_formula_written_stays_text() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(BOOK, AWKWARD, [["Name"]]);
+        let client = sheets(&fake, TOKEN);
+        let formula = r#"=HYPERLINK("x")"#;
+        let range = format!("{}!A2", contact_loader::sheets::a1::quote_sheet(AWKWARD));
+        let updated = client
+            .batch_update(BOOK, &[(range, strings(&[&[formula]]))])
+            .await
+            .unwrap();
+        assert_eq!(updated.total_updated_cells, 1);
+        assert_eq!(
+            client.values(BOOK, AWKWARD).await.unwrap()[1],
+            vec![formula]
+        );
+        let writes = fake.writes();
+        assert_eq!(writes.len(), 1);
+        assert_eq!(writes[0].value_input_option, "RAW");
+    }
+
+    #[tokio::test]
+    async fn missing_status_columns_are_created_at_the_end_of_the_header() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(
+            BOOK,
+            AWKWARD,
+            [vec!["Телефон", "Имя", ""], vec!["+79001234567", "Анна", ""]],
+        );
+        let client = sheets(&fake, TOKEN);
+        let header = client.values(BOOK, AWKWARD).await.unwrap().remove(0);
+        let columns = StatusColumns::find(&header);
+        assert_eq!((columns.status, columns.client_id), (3, 4));
+        let mut writer = StatusWriter::new(client, BOOK, AWKWARD, columns)
+            .with_min_interval(Duration::from_millis(5));
+        writer.push(2, "Создан", Some("1001"));
+        writer.flush().await.unwrap();
+        assert_eq!(
+            fake.cells(BOOK, AWKWARD).unwrap(),
+            strings(&[
+                &["Телефон", "Имя", "Статус", "ID клиента"],
+                &["+79001234567", "Анна", "Создан", "1001"],
+            ])
+        );
+        // The header cells went with the first batch: one request in all.
+        assert_eq!(fake.stats().writes, 1);
+    }
+
+    #[tokio::test]
+    async fn existing_status_columns_are_found_by_name() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(
+            BOOK,
+            "Contacts",
+            [
+                vec![" status ", "Phone", "CLIENT ID", "Notes"],
+                vec!["old", "+79001234567", "7", "keep"],
+                vec!["", "+79001234568", "", "keep too"],
+            ],
+        );
+        let client = sheets(&fake, TOKEN);
+        let header = client.values(BOOK, "Contacts").await.unwrap().remove(0);
+        let columns = StatusColumns::find(&header);
+        assert_eq!(
+            (columns.status, columns.client_id, columns.complete()),
+            (1, 3, true)
+        );
+        let mut writer = StatusWriter::new(client, BOOK, "Contacts", columns)
+            .with_min_interval(Duration::from_millis(5));
+        writer.push(2, "Updated", Some("7"));
+        writer.push(3, "Failed: bad phone", None);
+        writer.flush().await.unwrap();
+        assert_eq!(
+            fake.cells(BOOK, "Contacts").unwrap(),
+            strings(&[
+                &[" status ", "Phone", "CLIENT ID", "Notes"],
+                &["Updated", "+79001234567", "7", "keep"],
+                &["Failed: bad phone", "+79001234568", "", "keep too"],
+            ])
+        );
+
+        let russian = StatusColumns::find(&strings(&[&["ID клиента", "Статус"]])[0]);
+        assert_eq!((russian.status, russian.client_id), (2, 1));
+    }
+
+    fn contacts(fake: &FakeSheets, rows: u32) {
+        let mut cells = vec![vec![
+            "Phone".to_owned(),
+            "Status".to_owned(),
+            "Client ID".to_owned(),
+        ]];
+        cells.extend((2..=rows + 1).map(|r| vec![format!("+7900{r:07}")]));
+        fake.set_cells(BOOK, AWKWARD, cells);
+    }
+
+    fn assert_all_written(fake: &FakeSheets, rows: u32) {
+        let cells = fake.cells(BOOK, AWKWARD).unwrap();
+        assert_eq!(cells.len() as u32, rows + 1);
+        for r in 2..=rows + 1 {
+            assert_eq!(
+                cells[r as usize - 1],
+                vec![
+                    format!("+7900{r:07}"),
+                    format!("Создан «{r}»"),
+                    format!("{}", 1000 + r)
+                ],
+                "row {r}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn five_hundred_statuses_go_in_few_paced_requests() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        contacts(&fake, 500);
+        let interval = Duration::from_millis(40);
+        let columns = StatusColumns::find(&strings(&[&["Phone", "Status", "Client ID"]])[0]);
+        let mut writer = StatusWriter::new(sheets(&fake, TOKEN), BOOK, AWKWARD, columns)
+            .with_min_interval(interval);
+        let started = Instant::now();
+        for r in 2..=501u32 {
+            writer.push(r, &format!("Создан «{r}»"), Some(&format!("{}", 1000 + r)));
+            writer.flush_if_due().await.unwrap();
+            if r % 10 == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        writer.flush().await.unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(writer.pending(), 0);
+        assert_all_written(&fake, 500);
+
+        let writes = fake.writes();
+        let allowed = (elapsed.as_millis() / interval.as_millis()) as usize + 2;
+        assert!(writes.len() >= 2, "{} writes", writes.len());
+        assert!(
+            writes.len() <= allowed,
+            "{} writes in {elapsed:?}",
+            writes.len()
+        );
+        assert!(writes.len() <= 50, "{} writes for 500 rows", writes.len());
+        for pair in writes.windows(2) {
+            let gap = pair[1].at - pair[0].at;
+            // Measured at the server: allow a little network jitter under the interval.
+            assert!(
+                gap >= interval - Duration::from_millis(10),
+                "writes {gap:?} apart"
+            );
+        }
+        assert!(writes.iter().all(|w| w.value_input_option == "RAW"));
+        assert_eq!(writer.requests() as usize, writes.len());
+    }
+
+    #[tokio::test]
+    async fn a_body_limit_splits_a_flush_into_several_requests() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        contacts(&fake, 500);
+        let columns = StatusColumns::find(&strings(&[&["Phone", "Status", "Client ID"]])[0]);
+        let limit = 8 * 1024;
+        let mut writer = StatusWriter::new(sheets(&fake, TOKEN), BOOK, AWKWARD, columns)
+            .with_min_interval(Duration::from_millis(2))
+            .with_max_body_bytes(limit);
+        for r in 2..=501u32 {
+            writer.push(r, &format!("Создан «{r}»"), Some(&format!("{}", 1000 + r)));
+        }
+        writer.flush().await.unwrap();
+        assert_all_written(&fake, 500);
+        let writes = fake.writes();
+        assert!(writes.len() > 1);
+        assert!(writes.len() < 30, "{} writes", writes.len());
+        assert!(writes.iter().all(|w| w.body_bytes <= limit), "{writes:?}");
+        // Contiguous rows with side-by-side columns go as one range per request.
+        assert!(writes.iter().all(|w| w.ranges.len() == 1), "{writes:?}");
+    }
+
+    #[tokio::test]
+    async fn a_429_storm_loses_no_update() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        contacts(&fake, 300);
+        let columns = StatusColumns::find(&strings(&[&["Phone", "Status", "Client ID"]])[0]);
+        let mut writer = StatusWriter::new(sheets(&fake, TOKEN), BOOK, AWKWARD, columns)
+            .with_min_interval(Duration::from_millis(2))
+            .with_backoff(Duration::from_millis(5), Duration::from_millis(40))
+            .with_max_body_bytes(4 * 1024);
+        fake.rate_limit_next(6);
+        for r in 2..=301u32 {
+            writer.push(r, &format!("Создан «{r}»"), Some(&format!("{}", 1000 + r)));
+            // A rate limit is not an error here: the rows wait.
+            writer.flush_if_due().await.unwrap();
+        }
+        assert!(writer.pending() > 0);
+        writer.flush().await.unwrap();
+        assert_eq!(writer.pending(), 0);
+        assert_all_written(&fake, 300);
+        assert_eq!(fake.stats().rate_limited, 6);
+
+        // A storm longer than the writer's patience: the error comes back, the rows stay.
+        fake.rate_limit_next(100);
+        writer.push(2, "Создан «2»", Some("1002"));
+        let error = writer.flush().await.unwrap_err();
+        assert!(
+            matches!(error, SheetsError::RateLimited { .. }),
+            "{error:?}"
+        );
+        assert_eq!(writer.pending(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_reported_and_statuses_wait_for_a_fresh_one() {
+        let fake = FakeSheets::start("fresh-token-2").await.unwrap();
+        contacts(&fake, 1);
+        let stale = sheets(&fake, TOKEN);
+        let error = stale.values(BOOK, AWKWARD).await.unwrap_err();
+        assert!(matches!(error, SheetsError::Unauthorized(_)), "{error:?}");
+        assert_no_token(&error, TOKEN);
+        assert!(!format!("{stale:?}").contains(TOKEN));
+
+        let columns = StatusColumns::find(&strings(&[&["Phone", "Status", "Client ID"]])[0]);
+        let mut writer = StatusWriter::new(stale, BOOK, AWKWARD, columns)
+            .with_min_interval(Duration::from_millis(2));
+        writer.push(2, "Создан «2»", Some("1002"));
+        let error = writer.flush().await.unwrap_err();
+        assert!(matches!(error, SheetsError::Unauthorized(_)), "{error:?}");
+        assert_no_token(&error, TOKEN);
+        assert!(!format!("{writer:?}").contains(TOKEN));
+        assert_eq!(writer.pending(), 1);
+        assert_eq!(fake.stats().unauthorized, 2);
+
+        writer.set_token(SecretString::from("fresh-token-2"));
+        writer.flush().await.unwrap();
+        assert_all_written(&fake, 1);
+    }
+
+    #[tokio::test]
+    async fn no_error_shows_the_token() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(BOOK, "S", [["a"]]);
+        let client = sheets(&fake, TOKEN);
+        let mut errors = vec![
+            client.values(BOOK, "missing").await.unwrap_err(),
+            client.values("missing", "S").await.unwrap_err(),
+            sheets(&fake, "wrong").values(BOOK, "S").await.unwrap_err(),
+        ];
+        fake.rate_limit_next(1);
+        errors.push(client.values(BOOK, "S").await.unwrap_err());
+        // Nobody listens on a port just released.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let nowhere = Sheets::new(
+            &format!("http://{closed}"),
+            SecretString::from(TOKEN),
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        errors.push(nowhere.values(BOOK, "S").await.unwrap_err());
+        errors.push(
+            Sheets::new(
+                "not a url",
+                SecretString::from(TOKEN),
+                Duration::from_secs(1),
+            )
+            .unwrap_err(),
+        );
+        assert!(
+            matches!(errors[3], SheetsError::RateLimited { .. }),
+            "{:?}",
+            errors[3]
+        );
+        assert!(
+            matches!(errors[4], SheetsError::NoAnswer(_)),
+            "{:?}",
+            errors[4]
+        );
+        for error in &errors {
+            assert_no_token(error, TOKEN);
+        }
+    }
+}
