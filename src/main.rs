@@ -46,6 +46,18 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Load the example list into a sandbox started here, twice: the second run costs nothing.
     Demo,
+    /// Run the backend the Google Sheets add-on calls.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// A TOML configuration file (see docs/deploy.md); the environment overrides it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The address to listen on, instead of the configuration's.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
 }
 
 /// How a list is read and reported: shared by `check` and `load`.
@@ -181,6 +193,7 @@ fn main() -> ExitCode {
         Command::Load(args) => runtime().and_then(|rt| rt.block_on(run_load(*args))),
         Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(run_sandbox(args))),
         Command::Demo => runtime().and_then(|rt| rt.block_on(run_demo())),
+        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(run_serve(args))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -479,6 +492,38 @@ async fn run_demo() -> anyhow::Result<()> {
     ledger.close().await;
     let _ = std::fs::remove_dir_all(&state);
     Ok(())
+}
+
+async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = contact_loader::serve::Config::load(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let server = contact_loader::serve::Server::start(config).await?;
+    eprintln!(
+        "contact-loader serve: listening on {}; Ctrl-C stops it",
+        server.url()
+    );
+    shutdown_signal().await;
+    eprintln!("contact-loader serve: stopping; jobs in flight are left to be resumed");
+    server.stop().await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what a service manager sends).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }
 
 /// A fresh folder for the demo's state file.

@@ -51,10 +51,10 @@ fn rows() -> Vec<Vec<String>> {
     rows
 }
 
-async fn start(sheets: &FakeSheets, dir: &std::path::Path) -> Server {
+async fn start(sheets: &FakeSheets, database: String) -> Server {
     let config = Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database: dir.join("serve.sqlite").display().to_string(),
+        database,
         sealing_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned(),
         api_keys: vec![
             ApiKey {
@@ -78,7 +78,22 @@ async fn start(sheets: &FakeSheets, dir: &std::path::Path) -> Server {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id() {
+async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_sheet_is_loaded(dir.path().join("serve.sqlite").display().to_string()).await;
+}
+
+/// With `scripts/test`, on the machine's PostgreSQL too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id_on_postgres() {
+    let Ok(url) = std::env::var("CONTACT_LOADER_TEST_POSTGRES_SERVE") else {
+        eprintln!("skipped PostgreSQL: CONTACT_LOADER_TEST_POSTGRES_SERVE is not set");
+        return;
+    };
+    a_sheet_is_loaded(url).await;
+}
+
+async fn a_sheet_is_loaded(database: String) {
     let sandbox = Sandbox::start(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         SandboxConfig::default(),
@@ -87,8 +102,7 @@ async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id() {
     .unwrap();
     let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
     sheets.set_cells(SPREADSHEET, SHEET, rows());
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&sheets, dir.path()).await;
+    let server = start(&sheets, database).await;
     let http = reqwest::Client::new();
     let api = server.url();
 
