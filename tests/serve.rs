@@ -83,16 +83,6 @@ async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id_on_sqlite
     a_sheet_is_loaded(dir.path().join("serve.sqlite").display().to_string()).await;
 }
 
-/// With `scripts/test`, on the machine's PostgreSQL too.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id_on_postgres() {
-    let Ok(url) = std::env::var("CONTACT_LOADER_TEST_POSTGRES_SERVE") else {
-        eprintln!("skipped PostgreSQL: CONTACT_LOADER_TEST_POSTGRES_SERVE is not set");
-        return;
-    };
-    a_sheet_is_loaded(url).await;
-}
-
 async fn a_sheet_is_loaded(database: String) {
     let sandbox = Sandbox::start(
         SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -263,4 +253,181 @@ async fn a_sheet_is_loaded(database: String) {
     let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
     assert_eq!(cells[1][4], "Без изменений");
     server.stop().await;
+}
+
+fn request_for(sandbox: &Sandbox, sheet: &str) -> Value {
+    json!({
+        "spreadsheet_id": SPREADSHEET,
+        "sheet": sheet,
+        "mode": "load",
+        "target": {
+            "kind": "chat2desk",
+            "token": sandbox.token(),
+            "base_url": sandbox.url(),
+            "channel": "Продажи",
+            "transport": "whatsapp",
+        },
+        "sheets_token": "google-oauth-token",
+    })
+}
+
+async fn submit(api: &str, request: &Value) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{api}/v1/jobs"))
+        .bearer_auth(KEY)
+        .json(request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["job_id"].as_str().unwrap().to_owned()
+}
+
+async fn wait_for_end(api: &str, job_id: &str, limit: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let job: Value = reqwest::Client::new()
+            .get(format!("{api}/v1/jobs/{job_id}"))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["state"] != "queued" && job["state"] != "running" {
+            return job;
+        }
+        assert!(started.elapsed() < limit, "the job ends: {job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// No two clients share a phone; `expected` of them.
+fn assert_one_client_per_contact(sandbox: &Sandbox, expected: usize) {
+    let clients = sandbox.clients();
+    let phones: std::collections::HashSet<&str> =
+        clients.iter().map(|c| c.phone.as_str()).collect();
+    assert_eq!(phones.len(), clients.len(), "no duplicate clients");
+    assert_eq!(clients.len(), expected);
+}
+
+/// A server stopped in the middle of a job leaves it; the next one resumes it, and the
+/// sheet ends with a final status on every row, nothing applied twice.
+async fn a_stopped_server_leaves_its_job_to_the_next(database: String) {
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig {
+            latency: Duration::from_millis(20),
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    sheets.set_cells(SPREADSHEET, SHEET, rows());
+    let first = start(&sheets, database.clone()).await;
+    let job_id = submit(&first.url(), &request_for(&sandbox, SHEET)).await;
+    // Stop it once it has made some clients.
+    let started = Instant::now();
+    while sandbox.clients().len() < 20 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the job starts"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.stop().await;
+    let created_before_stop = sandbox.clients().len();
+    assert!(
+        created_before_stop < ROWS - ROWS / 10 - 1,
+        "and had not finished ({created_before_stop})"
+    );
+
+    let second = start(&sheets, database).await;
+    let job = wait_for_end(&second.url(), &job_id, Duration::from_secs(90)).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_one_client_per_contact(&sandbox, ROWS - ROWS / 10 - 1);
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    for (i, row) in cells.iter().enumerate().skip(1) {
+        let status = row.get(4).map(String::as_str).unwrap_or("");
+        assert!(
+            ["Создан", "Без изменений", "Обновлён"].contains(&status)
+                || status.starts_with("Объединено")
+                || (i == 6 && status.starts_with("Ошибка")),
+            "row {}: {status}",
+            i + 1
+        );
+    }
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_server_leaves_its_job_to_the_next_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_stopped_server_leaves_its_job_to_the_next(
+        dir.path().join("serve.sqlite").display().to_string(),
+    )
+    .await;
+}
+
+/// Two instances on one database, three sheets with the same contacts for one account:
+/// each contact is created once, and nothing is applied twice.
+async fn two_instances_never_apply_a_row_twice(database: String) {
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    let names = ["Лист A", "Лист B", "Лист C"];
+    for name in names {
+        sheets.set_cells(SPREADSHEET, name, rows());
+    }
+    let one = start(&sheets, database.clone()).await;
+    let two = start(&sheets, database).await;
+    let mut jobs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let api = if i % 2 == 0 { one.url() } else { two.url() };
+        jobs.push((
+            api.clone(),
+            submit(&api, &request_for(&sandbox, name)).await,
+        ));
+    }
+    for (api, job_id) in &jobs {
+        let job = wait_for_end(api, job_id, Duration::from_secs(90)).await;
+        assert_eq!(job["state"], "done", "{job}");
+    }
+    let unique = ROWS - ROWS / 10 - 1;
+    assert_one_client_per_contact(&sandbox, unique);
+    let stats = sandbox.stats();
+    assert_eq!(
+        stats.requests["POST /v1/clients"], unique as u64,
+        "one create per contact, over three sheets and two instances"
+    );
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_never_apply_a_row_twice_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    two_instances_never_apply_a_row_twice(dir.path().join("serve.sqlite").display().to_string())
+        .await;
+}
+
+/// With `scripts/test`, the same on the machine's PostgreSQL: one after another, since
+/// every server's workers take any job they find in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_works_on_postgres() {
+    let Ok(url) = std::env::var("CONTACT_LOADER_TEST_POSTGRES_SERVE") else {
+        eprintln!("skipped PostgreSQL: CONTACT_LOADER_TEST_POSTGRES_SERVE is not set");
+        return;
+    };
+    a_sheet_is_loaded(url.clone()).await;
+    a_stopped_server_leaves_its_job_to_the_next(url.clone()).await;
+    two_instances_never_apply_a_row_twice(url).await;
 }

@@ -112,8 +112,9 @@ async fn run(
                 .finish(worker, &job_id, JobState::Failed, Some(&message))
                 .await
         }
-        // The lease runs out and the job is resumed where the ledger says it stopped.
-        Outcome::Left => Ok(()),
+        // Resumed by the next worker to look, where the ledger says it stopped. (If the lease
+        // was taken over, there is nothing of ours to let go.)
+        Outcome::Left => shared.store.release(worker, &job_id).await,
     };
     if let Err(error) = ended {
         eprintln!("contact-loader serve: {worker}: {error}");

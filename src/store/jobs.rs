@@ -333,7 +333,9 @@ impl Store {
         Ok(cancelled)
     }
 
-    async fn release(&self, worker: &str, job_id: &str) -> Result<(), StoreError> {
+    /// Lets go of a job without ending it (a stopping server): the next worker to look
+    /// takes it at once instead of waiting for the lease to run out.
+    pub async fn release(&self, worker: &str, job_id: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM account_leases WHERE job_id = $1 AND worker = $2")
             .bind(job_id)
             .bind(worker)
