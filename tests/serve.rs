@@ -16,6 +16,8 @@ const OTHER_KEY: &str = "bob-0123456789abcdef";
 const SPREADSHEET: &str = "1AbC_spreadsheet";
 const SHEET: &str = "Контакты для загрузки";
 const ROWS: usize = 500;
+/// The add-on's OAuth client id: the audience of its users' ID tokens.
+const CLIENT_ID: &str = "1234-addon.apps.googleusercontent.com";
 
 fn rows() -> Vec<Vec<String>> {
     let mut rows = vec![vec![
@@ -52,6 +54,10 @@ fn rows() -> Vec<Vec<String>> {
 }
 
 async fn start(sheets: &FakeSheets, database: String) -> Server {
+    start_with_keys(sheets, database, "http://127.0.0.1:9/no-keys").await
+}
+
+async fn start_with_keys(sheets: &FakeSheets, database: String, jwks_url: &str) -> Server {
     let config = Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database,
@@ -67,6 +73,8 @@ async fn start(sheets: &FakeSheets, database: String) -> Server {
             },
         ],
         allow_other_hosts: true,
+        google_client_ids: vec![CLIENT_ID.to_owned()],
+        google_jwks_url: jwks_url.to_owned(),
         sheets_url: sheets.url(),
         workers: 2,
         lease_seconds: 30,
@@ -430,4 +438,188 @@ async fn the_server_works_on_postgres() {
     a_sheet_is_loaded(url.clone()).await;
     a_stopped_server_leaves_its_job_to_the_next(url.clone()).await;
     two_instances_never_apply_a_row_twice(url).await;
+}
+
+mod google_id_tokens {
+    use jsonwebtoken::jwk::{Jwk, JwkSet};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+
+    use super::*;
+
+    const KEY_ID: &str = "test-key-1";
+
+    fn key(pem: &[u8]) -> EncodingKey {
+        EncodingKey::from_rsa_pem(pem).unwrap()
+    }
+
+    fn signing_key() -> EncodingKey {
+        key(include_bytes!("fixtures/oidc-test-key.pem"))
+    }
+
+    /// A local JWKS endpoint vouching for the test key, as Google's does for its own.
+    async fn jwks() -> String {
+        let mut jwk = Jwk::from_encoding_key(&signing_key(), Algorithm::RS256).unwrap();
+        jwk.common.key_id = Some(KEY_ID.to_owned());
+        let set = JwkSet { keys: vec![jwk] };
+        let app = axum::Router::new().route(
+            "/certs",
+            axum::routing::get(move || {
+                let set = set.clone();
+                async move { axum::Json(set) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/certs")
+    }
+
+    fn token(
+        sub: &str,
+        aud: &str,
+        iss: &str,
+        expires_in: i64,
+        key: &EncodingKey,
+        kid: &str,
+    ) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        let claims = json!({
+            "iss": iss, "aud": aud, "sub": sub, "email": format!("{sub}@example.com"),
+            "iat": now, "exp": now + expires_in,
+        });
+        encode(&header, &claims, key).unwrap()
+    }
+
+    fn good(sub: &str) -> String {
+        token(
+            sub,
+            CLIENT_ID,
+            "https://accounts.google.com",
+            3600,
+            &signing_key(),
+            KEY_ID,
+        )
+    }
+
+    async fn status(api: &str, path: &str, bearer: &str) -> u16 {
+        reqwest::Client::new()
+            .get(format!("{api}{path}"))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn id_tokens_are_verified_and_jobs_stay_with_their_user() {
+        let jwks_url = jwks().await;
+        let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+        sheets.set_cells(SPREADSHEET, SHEET, rows());
+        let dir = tempfile::tempdir().unwrap();
+        let server = start_with_keys(
+            &sheets,
+            dir.path().join("s.sqlite").display().to_string(),
+            &jwks_url,
+        )
+        .await;
+        let api = server.url();
+        // Authenticated, no such job.
+        assert_eq!(status(&api, "/v1/jobs/none", &good("anna")).await, 404);
+        let other = key(include_bytes!("fixtures/oidc-other-key.pem"));
+        for (why, bad) in [
+            (
+                "expired",
+                token(
+                    "anna",
+                    CLIENT_ID,
+                    "https://accounts.google.com",
+                    -600,
+                    &signing_key(),
+                    KEY_ID,
+                ),
+            ),
+            (
+                "another audience",
+                token(
+                    "anna",
+                    "other.apps.googleusercontent.com",
+                    "accounts.google.com",
+                    3600,
+                    &signing_key(),
+                    KEY_ID,
+                ),
+            ),
+            (
+                "another issuer",
+                token(
+                    "anna",
+                    CLIENT_ID,
+                    "https://evil.example",
+                    3600,
+                    &signing_key(),
+                    KEY_ID,
+                ),
+            ),
+            (
+                "signed by another key",
+                token(
+                    "anna",
+                    CLIENT_ID,
+                    "accounts.google.com",
+                    3600,
+                    &other,
+                    KEY_ID,
+                ),
+            ),
+            (
+                "an unknown key id",
+                token(
+                    "anna",
+                    CLIENT_ID,
+                    "accounts.google.com",
+                    3600,
+                    &signing_key(),
+                    "nope",
+                ),
+            ),
+            ("not a token", "not.a.token".to_owned()),
+        ] {
+            assert_eq!(status(&api, "/v1/jobs/none", &bad).await, 401, "{why}");
+        }
+
+        // A check job of Anna's: visible to her, not to Boris.
+        let request = json!({
+            "spreadsheet_id": SPREADSHEET, "sheet": SHEET, "mode": "check",
+            "target": {"kind": "chat2desk", "token": "t", "base_url": "http://127.0.0.1:9"},
+            "sheets_token": "google-oauth-token",
+        });
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{api}/v1/jobs"))
+            .bearer_auth(good("anna"))
+            .json(&request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job_id = answer["job_id"].as_str().unwrap();
+        assert_eq!(
+            status(&api, &format!("/v1/jobs/{job_id}"), &good("anna")).await,
+            200
+        );
+        assert_eq!(
+            status(&api, &format!("/v1/jobs/{job_id}"), &good("boris")).await,
+            404
+        );
+        assert_eq!(status(&api, &format!("/v1/jobs/{job_id}"), KEY).await, 404);
+        server.stop().await;
+    }
 }

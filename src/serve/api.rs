@@ -22,7 +22,7 @@ use crate::targets::chat2desk::client::Chat2Desk;
 /// answered without it.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("authentication required: send `Authorization: Bearer <key>`")]
+    #[error("authentication required: send `Authorization: Bearer <ID token or API key>`")]
     Unauthorized,
     #[error("no such job")]
     NotFound,
@@ -47,7 +47,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The caller, by the API key it sent: a handler that takes a `User` needs one.
+/// The caller: a Google account (`google:<sub>`) by its ID token, or a named API key. A
+/// handler that takes a `User` needs one.
 #[derive(Debug, Clone)]
 pub struct User {
     pub name: String,
@@ -63,16 +64,28 @@ impl FromRequestParts<Arc<Shared>> for User {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
-        shared
+        if let Some(key) = shared
             .config
             .api_keys
             .iter()
             // Compared in full every time, so that timing does not tell how much matched.
             .find(|k| constant_time_eq(k.key.as_bytes(), given.as_bytes()))
-            .map(|k| User {
-                name: k.name.clone(),
-            })
-            .ok_or(ApiError::Unauthorized)
+        {
+            return Ok(User {
+                name: key.name.clone(),
+            });
+        }
+        let oidc = shared.oidc.as_ref().ok_or(ApiError::Unauthorized)?;
+        match oidc.verify(given).await {
+            Ok(subject) => Ok(User {
+                name: format!("google:{subject}"),
+            }),
+            Err(super::auth::AuthError::Keys(cause)) => {
+                eprintln!("contact-loader serve: {cause}");
+                Err(ApiError::Unauthorized)
+            }
+            Err(_) => Err(ApiError::Unauthorized),
+        }
     }
 }
 

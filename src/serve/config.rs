@@ -42,6 +42,10 @@ pub struct Config {
     /// 32 bytes in base64: seals target and Sheets tokens while their job needs them.
     pub sealing_key: String,
     pub api_keys: Vec<ApiKey>,
+    /// The add-on's OAuth client ids: ID tokens for them are accepted (empty: none are).
+    pub google_client_ids: Vec<String>,
+    /// Where Google publishes the keys of its ID tokens (a local server in tests).
+    pub google_jwks_url: String,
     /// Accept target base URLs other than the target's own hosts (sandboxes, tests).
     pub allow_other_hosts: bool,
     /// The Sheets API (a fake in tests).
@@ -65,6 +69,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database", &crate::store::without_password(&self.database))
             .field("api_keys", &self.api_keys)
+            .field("google_client_ids", &self.google_client_ids)
             .field("allow_other_hosts", &self.allow_other_hosts)
             .field("sheets_url", &self.sheets_url)
             .field("workers", &self.workers)
@@ -79,6 +84,8 @@ impl Default for Config {
             database: "contact-loader.sqlite".to_owned(),
             sealing_key: String::new(),
             api_keys: Vec::new(),
+            google_client_ids: Vec::new(),
+            google_jwks_url: super::auth::GOOGLE_JWKS_URL.to_owned(),
             allow_other_hosts: false,
             sheets_url: crate::sheets::Sheets::GOOGLE.to_owned(),
             workers: 2,
@@ -92,7 +99,8 @@ impl Default for Config {
 
 impl Config {
     /// The file (if any), then `CONTACT_LOADER_LISTEN`, `CONTACT_LOADER_DATABASE`,
-    /// `CONTACT_LOADER_SEALING_KEY`, `CONTACT_LOADER_API_KEYS` (`name:key,name:key`).
+    /// `CONTACT_LOADER_SEALING_KEY`, `CONTACT_LOADER_GOOGLE_CLIENT_IDS` (comma-separated),
+    /// `CONTACT_LOADER_API_KEYS` (`name:key,name:key`).
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
@@ -119,6 +127,13 @@ impl Config {
         }
         if let Ok(key) = std::env::var("CONTACT_LOADER_SEALING_KEY") {
             config.sealing_key = key;
+        }
+        if let Ok(ids) = std::env::var("CONTACT_LOADER_GOOGLE_CLIENT_IDS") {
+            config.google_client_ids = ids
+                .split(',')
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+                .collect();
         }
         if let Ok(keys) = std::env::var("CONTACT_LOADER_API_KEYS") {
             for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {

@@ -3,10 +3,12 @@
 //! the same engine as `check` and `load`.
 //!
 //! - `config`: the TOML file and the environment.
-//! - `api`: the HTTP API (`/v1/jobs`, …) and who may call it.
+//! - `api`: the HTTP API (`/v1/jobs`, …).
+//! - `auth`: who may call it — Google ID tokens, or static API keys.
 //! - `worker`: from the sheet, through the engine, back to the sheet.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod worker;
 
@@ -26,6 +28,8 @@ pub struct Shared {
     pub config: Config,
     pub store: Store,
     pub sealer: Sealer,
+    /// Verifies Google ID tokens, when client ids are configured.
+    pub oidc: Option<auth::Oidc>,
     /// Rung when a job is submitted, so that an idle worker looks at once.
     pub wake: Notify,
 }
@@ -51,10 +55,13 @@ impl Server {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
+        let oidc = (!config.google_client_ids.is_empty())
+            .then(|| auth::Oidc::new(&config.google_jwks_url, config.google_client_ids.clone()));
         let shared = Arc::new(Shared {
             config,
             store,
             sealer,
+            oidc,
             wake: Notify::new(),
         });
         let (stop, stopped) = watch::channel(false);
