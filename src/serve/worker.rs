@@ -2,7 +2,8 @@
 //! `load`, writes each row's status and client id back into the sheet, and ends the job.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -11,7 +12,7 @@ use super::Shared;
 use super::api::{Mode, Secrets, Stored};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
-use crate::load::{LoadOptions, LoadedRow, Quiet, load};
+use crate::load::{LoadOptions, LoadedRow, Progress, load};
 use crate::pacing::{Backoff, Pacing};
 use crate::report::status_text;
 use crate::sheets::{Sheets, StatusColumns, StatusWriter};
@@ -20,6 +21,46 @@ use crate::targets::chat2desk::client::Chat2Desk;
 
 /// Rows loaded by a `sample` job.
 const SAMPLE_ROWS: usize = 20;
+
+/// How often a running job's progress is written for the add-on's progress bar.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// Counts a load's profiles as they finish.
+#[derive(Default)]
+struct Counter {
+    total: AtomicU64,
+    done: AtomicU64,
+}
+
+impl Progress for Counter {
+    fn start(&self, profiles: u64) {
+        self.total.store(profiles, Ordering::Relaxed);
+    }
+    fn advance(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the add-on shows while a job runs: contacts done of all, requests spent, the rate
+/// and the time left at that rate.
+fn running_progress(counter: &Counter, pacing: &Pacing, started: Instant) -> String {
+    let (done, total) = (
+        counter.done.load(Ordering::Relaxed),
+        counter.total.load(Ordering::Relaxed),
+    );
+    let requests = pacing.counters.requests.load(Ordering::Relaxed);
+    let seconds = started.elapsed().as_secs_f64().max(0.001);
+    let per_second = done as f64 / seconds;
+    let eta = (per_second > 0.0).then(|| ((total.saturating_sub(done)) as f64 / per_second).ceil());
+    json!({
+        "contacts_done": done,
+        "contacts_total": total,
+        "requests": requests,
+        "requests_per_second": (requests as f64 / seconds * 10.0).round() / 10.0,
+        "eta_seconds": eta,
+    })
+    .to_string()
+}
 
 /// Takes and runs jobs until `stop` says so.
 pub async fn work(
@@ -177,9 +218,21 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
                 concurrency: shared.config.concurrency,
                 ..LoadOptions::default()
             };
-            let loaded = load(source, &client, &shared.store, &options, pacing, &Quiet)
-                .await
-                .map_err(|e| e.to_string())?;
+            let counter = Counter::default();
+            let started = Instant::now();
+            let loading = load(source, &client, &shared.store, &options, pacing, &counter);
+            tokio::pin!(loading);
+            let loaded = loop {
+                tokio::select! {
+                    loaded = &mut loading => break loaded,
+                    _ = tokio::time::sleep(PROGRESS_EVERY) => {
+                        let progress = running_progress(&counter, pacing, started);
+                        // Progress is for show: a failed write is not the job's failure.
+                        let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+                    }
+                }
+            }
+            .map_err(|e| e.to_string())?;
             (loaded.checked, Some(loaded.rows))
         }
     };
@@ -223,7 +276,12 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
         .await
         .map_err(|e| format!("the statuses cannot be written to the sheet: {e}"))?;
     let report = String::from_utf8(report.into_inner().unwrap_or_default()).unwrap_or_default();
-    let progress = json!({ "rows": checked.rows.len(), "by_status": counts }).to_string();
+    let progress = json!({
+        "rows": checked.rows.len(),
+        "by_status": counts,
+        "requests": pacing.counters.requests.load(Ordering::Relaxed),
+    })
+    .to_string();
     let store_error = |e: crate::store::StoreError| e.to_string();
     shared
         .store
