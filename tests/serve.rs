@@ -226,6 +226,53 @@ async fn a_sheet_is_loaded(database: String) {
     assert_eq!(report.lines().count(), ROWS + 1);
     assert!(!report.contains(sandbox.token()));
 
+    // This month's usage of the account: every request the job sent.
+    let usage: Value = http
+        .get(format!("{api}/v1/usage"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        usage["accounts"][0]["requests"],
+        sandbox.stats().total,
+        "{usage}"
+    );
+    assert_eq!(usage["accounts"][0]["label"], "Sandbox");
+
+    // The sidebar's dropdowns.
+    let catalog = |token: &str| {
+        http.get(format!("{api}/v1/targets/chat2desk/catalog"))
+            .bearer_auth(KEY)
+            .header("X-Target-Token", token.to_owned())
+            .header("X-Target-Base-Url", sandbox.url())
+            .send()
+    };
+    let listed: Value = catalog(sandbox.token())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["channels"][0]["name"], "Продажи", "{listed}");
+    assert!(
+        listed["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["label"] == "vip")
+    );
+    let refused = catalog("wrong-token").await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap();
+    assert!(
+        text.contains("not accepted") && !text.contains("wrong-token"),
+        "{text}"
+    );
+
     // The sheet's job ended: pressing again starts a new one, which costs the catalog only.
     let before = sandbox.stats().total;
     let next: Value = http

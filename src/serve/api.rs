@@ -154,6 +154,8 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/cancel", post(cancel))
         .route("/v1/jobs/{id}/report.csv", get(report))
+        .route("/v1/usage", get(usage))
+        .route("/v1/targets/chat2desk/catalog", get(catalog))
 }
 
 async fn submit(
@@ -290,4 +292,65 @@ async fn report(
         report,
     )
         .into_response())
+}
+
+async fn usage(
+    State(shared): State<Arc<Shared>>,
+    user: User,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let usage = shared.store.usage(&user.name).await?;
+    Ok(Json(json!({
+        "month": crate::store::usage::month_of(crate::store::now()),
+        "accounts": usage,
+    })))
+}
+
+/// The account's channels, messengers and tags, for the sidebar's dropdowns. The add-on
+/// sends the target token in `X-Target-Token` (and a base URL in `X-Target-Base-Url`).
+async fn catalog(
+    State(shared): State<Arc<Shared>>,
+    _user: User,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let token = header("x-target-token")
+        .ok_or_else(|| ApiError::BadRequest("send the target token in X-Target-Token".into()))?;
+    let base_url = header("x-target-base-url").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    allowed_base_url(&base_url, shared.config.allow_other_hosts)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let client = Chat2Desk::new(
+        &base_url,
+        SecretString::from(token),
+        std::time::Duration::from_secs(30),
+    )
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let pacing =
+        crate::pacing::Pacing::new(shared.config.rate, None, crate::pacing::Backoff::default());
+    let catalog = crate::targets::chat2desk::catalog::Catalog::read(&client, &pacing)
+        .await
+        .map_err(|halt| ApiError::BadRequest(format!("Chat2Desk: {halt}")))?;
+    let requests = pacing
+        .counters
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    shared
+        .store
+        .add_usage(
+            &account_id(&client),
+            catalog.info.company_name.as_deref(),
+            requests,
+        )
+        .await?;
+    Ok(Json(json!({
+        "company_name": catalog.info.company_name,
+        "requests_left": catalog.info.requests_left(),
+        "channels": catalog.channels,
+        "transports": catalog.transports,
+        "tags": catalog.tags,
+    })))
 }

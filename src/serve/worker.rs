@@ -231,8 +231,18 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
                         let _ = shared.store.set_progress(&taken.job.id, &progress).await;
                     }
                 }
+            };
+            // Requests count against the account's month whether the load ends well or not.
+            let label = loaded.as_ref().ok().and_then(|l| l.account_name.clone());
+            let requests = pacing.counters.requests.load(Ordering::Relaxed);
+            if let Err(error) = shared
+                .store
+                .add_usage(&taken.job.account, label.as_deref(), requests)
+                .await
+            {
+                eprintln!("contact-loader serve: usage not recorded: {error}");
             }
-            .map_err(|e| e.to_string())?;
+            let loaded = loaded.map_err(|e| e.to_string())?;
             (loaded.checked, Some(loaded.rows))
         }
     };

@@ -4,9 +4,11 @@
 //!
 //! - `ledger`: per target account and contact, what the target holds (exactly-once loads).
 //! - `jobs`: the server's durable jobs, taken by workers under leases.
+//! - `usage`: target requests spent per account and month.
 
 pub mod jobs;
 pub mod ledger;
+pub mod usage;
 
 use std::path::Path;
 use std::sync::Once;
@@ -18,6 +20,7 @@ use thiserror::Error;
 
 pub use jobs::{Job, JobState, NewJob, Taken};
 pub use ledger::Entry;
+pub use usage::Usage;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -78,6 +81,14 @@ const MIGRATIONS: &[&str] = &[
     )",
     // The finished job's per-row report (CSV: row, status, reason, client id).
     "ALTER TABLE jobs ADD COLUMN report TEXT",
+    // Target requests spent, per account and calendar month (UTC).
+    "CREATE TABLE IF NOT EXISTS usage (
+        account     TEXT    NOT NULL,
+        month       TEXT    NOT NULL,
+        label       TEXT,
+        requests    BIGINT  NOT NULL,
+        PRIMARY KEY (account, month)
+    )",
 ];
 
 /// The database.
