@@ -226,6 +226,25 @@ async fn a_sheet_is_loaded(database: String) {
     assert_eq!(report.lines().count(), ROWS + 1);
     assert!(!report.contains(sandbox.token()));
 
+    // Prometheus sees the job and its rows.
+    let metrics = http
+        .get(format!("{api}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("contact_loader_jobs{state=\"done\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!(
+        "contact_loader_rows_total{{status=\"created\"}} {}",
+        ROWS - ROWS / 10 - 1
+    )));
+    assert!(metrics.contains("contact_loader_sheets_requests_total"));
+
     // This month's usage of the account: every request the job sent.
     let usage: Value = http
         .get(format!("{api}/v1/usage"))

@@ -150,6 +150,7 @@ pub struct Secrets {
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/v1/jobs", post(submit))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/cancel", post(cancel))
@@ -353,4 +354,13 @@ async fn catalog(
         "transports": catalog.transports,
         "tags": catalog.tags,
     })))
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> {
+    let jobs = shared.store.job_counts().await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        shared.metrics.render(&jobs),
+    )
+        .into_response())
 }

@@ -5,11 +5,13 @@
 //! - `config`: the TOML file and the environment.
 //! - `api`: the HTTP API (`/v1/jobs`, …).
 //! - `auth`: who may call it — Google ID tokens, or static API keys.
+//! - `metrics`: `/metrics` for Prometheus.
 //! - `worker`: from the sheet, through the engine, back to the sheet.
 
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod metrics;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ pub struct Shared {
     pub oidc: Option<auth::Oidc>,
     /// Rung when a job is submitted, so that an idle worker looks at once.
     pub wake: Notify,
+    pub metrics: metrics::Metrics,
 }
 
 /// A running server.
@@ -63,6 +66,7 @@ impl Server {
             sealer,
             oidc,
             wake: Notify::new(),
+            metrics: metrics::Metrics::default(),
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();

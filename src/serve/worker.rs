@@ -281,10 +281,16 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
             client_id.unwrap_or_default(),
         ]);
     }
-    writer
-        .flush()
-        .await
-        .map_err(|e| format!("the statuses cannot be written to the sheet: {e}"))?;
+    let written = writer.flush().await;
+    // The read, and the writes.
+    shared
+        .metrics
+        .sheets_requests
+        .fetch_add(1 + writer.requests(), Ordering::Relaxed);
+    written.map_err(|e| format!("the statuses cannot be written to the sheet: {e}"))?;
+    for (status, count) in &counts {
+        shared.metrics.add_rows(status, *count);
+    }
     let report = String::from_utf8(report.into_inner().unwrap_or_default()).unwrap_or_default();
     let progress = json!({
         "rows": checked.rows.len(),

@@ -258,6 +258,18 @@ impl Store {
         Ok(())
     }
 
+    /// Jobs by state, for `/metrics`.
+    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
     /// Keeps a job's per-row report (CSV).
     pub async fn set_report(&self, job_id: &str, report: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE jobs SET report = $1 WHERE id = $2")
