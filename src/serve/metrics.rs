@@ -6,6 +6,14 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// A metric family: name, type, help, and its samples (labels, value).
+type Family = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<(String, String)>,
+);
+
 /// This instance's counters since it started.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -39,7 +47,7 @@ impl Metrics {
             .iter()
             .map(|(status, count)| (format!("{{status=\"{status}\"}}"), count.to_string()))
             .collect();
-        let families: [(&str, &str, &str, Vec<(String, String)>); 5] = [
+        let families: [Family; 5] = [
             (
                 "contact_loader_jobs",
                 "gauge",
