@@ -15,6 +15,7 @@
 //! - `pacing`: rate limit, request budget and the one retry decision, for every target.
 //! - `secrets`: target tokens sealed at rest (XChaCha20-Poly1305).
 //! - `store`: the ledger of what each target holds (SQLite), for exactly-once loads.
+//! - `http_client`: how every client of someone else's API is built.
 //! - `check`: the `check` job — every row gets an `Outcome`.
 //! - `load`: the `load` job — check, compare with the ledger, sync, and a status per row.
 //! - `report`: the status CSV, the JSON-lines report and the summary.
@@ -24,6 +25,7 @@
 
 pub mod check;
 pub mod domain;
+pub mod http_client;
 pub mod identity;
 pub mod input;
 pub mod load;

@@ -158,27 +158,7 @@ async fn a_sheet_is_loaded(database: String) {
         .unwrap();
     assert_eq!(hidden.status(), 404);
 
-    let started = Instant::now();
-    let state = loop {
-        let job: Value = http
-            .get(format!("{api}/v1/jobs/{job_id}"))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let state = job["state"].as_str().unwrap().to_owned();
-        if state != "queued" && state != "running" {
-            break job;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the job ends: {job}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let state = wait_for_end(&api, &job_id, Duration::from_secs(60)).await;
     assert_eq!(state["state"], "done", "{state}");
     assert_eq!(state["progress"]["rows"], ROWS);
 
@@ -306,23 +286,8 @@ async fn a_sheet_is_loaded(database: String) {
         .unwrap();
     assert_eq!(next["new"], true);
     let next_id = next["job_id"].as_str().unwrap();
-    let started = Instant::now();
-    loop {
-        let job: Value = http
-            .get(format!("{api}/v1/jobs/{next_id}"))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if job["state"] == "done" {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "{job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let job = wait_for_end(&api, next_id, Duration::from_secs(30)).await;
+    assert_eq!(job["state"], "done", "{job}");
     assert_eq!(sandbox.stats().total - before, 4, "done rows cost nothing");
     let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
     assert_eq!(cells[1][4], "Без изменений");

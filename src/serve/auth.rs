@@ -51,10 +51,7 @@ impl Oidc {
         Oidc {
             jwks_url: jwks_url.to_owned(),
             audiences,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+            http: crate::http_client::build(Duration::from_secs(10)).unwrap_or_default(),
             keys: RwLock::new(None),
         }
     }

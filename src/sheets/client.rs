@@ -135,12 +135,8 @@ impl Sheets {
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(SheetsError::BadBaseUrl(base_url.to_owned()));
         }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("contact-loader/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SheetsError::Build(e.to_string()))?;
+        let http =
+            crate::http_client::build(timeout).map_err(|e| SheetsError::Build(e.to_string()))?;
         Ok(Sheets { http, base, token })
     }
 

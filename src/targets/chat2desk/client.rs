@@ -74,12 +74,8 @@ impl Chat2Desk {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("contact-loader/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Build(e.to_string()))?;
+        let http =
+            crate::http_client::build(timeout).map_err(|e| ClientError::Build(e.to_string()))?;
         Ok(Chat2Desk { http, base, token })
     }
 
