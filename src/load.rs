@@ -74,6 +74,8 @@ pub enum LoadError {
     Store(#[from] StoreError),
     #[error("Chat2Desk: {0}")]
     Target(String),
+    #[error("the check of the list stopped: {0}")]
+    Interrupted(String),
     #[error("the account has no channel `{given}`; it has: {known}")]
     UnknownChannel { given: String, known: String },
     #[error("the account has no messenger `{given}`; it has: {known}")]
@@ -232,7 +234,16 @@ pub async fn load(
         .await
         .map_err(|halt| LoadError::Target(halt.to_string()))?;
     let defaults = Defaults::resolve(&catalog, options)?;
-    let checked = check_with(source, options.check, &|row| defaults.rule(&catalog, row))?;
+    // Parsing a big list keeps both cores busy for seconds: off the async runtime, so that a
+    // server's other jobs and requests go on meanwhile.
+    let checked = {
+        let (catalog, defaults, check) = (catalog.clone(), defaults.clone(), options.check);
+        tokio::task::spawn_blocking(move || {
+            check_with(source, check, &|row| defaults.rule(&catalog, row))
+        })
+        .await
+        .map_err(|e| LoadError::Interrupted(e.to_string()))??
+    };
 
     let account = account_id(client);
     let entries = ledger.entries(&account).await?;
@@ -393,6 +404,7 @@ pub async fn load(
 }
 
 /// The run's defaults, resolved against the account once.
+#[derive(Clone)]
 struct Defaults {
     channel: Option<u64>,
     transport: Option<String>,
