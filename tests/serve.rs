@@ -654,3 +654,76 @@ mod google_id_tokens {
         server.stop().await;
     }
 }
+
+/// A Google token that expires while a job runs: the statuses wait, and go out with the
+/// fresh token the add-on sends with its next poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_google_token_holds_the_statuses_until_a_fresh_one_comes() {
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig {
+            latency: Duration::from_millis(20),
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    sheets.set_cells(SPREADSHEET, SHEET, rows());
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&sheets, dir.path().join("s.sqlite").display().to_string()).await;
+    let api = server.url();
+    let job_id = submit(&api, &request_for(&sandbox, SHEET)).await;
+    // Once the job has read the sheet, the user's token expires.
+    let started = Instant::now();
+    while sandbox.clients().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the job starts"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sheets.set_token("a-fresh-token");
+    // The job finishes its contacts and waits: still running, nothing written.
+    let started = Instant::now();
+    while sandbox.clients().len() < ROWS - ROWS / 10 - 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the contacts are loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let job: Value = reqwest::Client::new()
+        .get(format!("{api}/v1/jobs/{job_id}"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(job["state"], "running", "{job}");
+    assert_eq!(
+        sheets.cells(SPREADSHEET, SHEET).unwrap()[1].len(),
+        4,
+        "no status yet"
+    );
+    // The add-on polls with the fresh token.
+    let job: Value = reqwest::Client::new()
+        .get(format!("{api}/v1/jobs/{job_id}"))
+        .bearer_auth(KEY)
+        .header("X-Sheets-Token", "a-fresh-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(job["state"], "failed", "{job}");
+    let job = wait_for_end(&api, &job_id, Duration::from_secs(30)).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells[1][4], "Создан");
+    server.stop().await;
+}

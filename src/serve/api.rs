@@ -140,11 +140,10 @@ pub struct Stored {
     pub region: Option<String>,
 }
 
-/// The secrets of a job, sealed together for it.
-#[derive(Serialize, Deserialize)]
-pub struct Secrets {
-    pub target_token: String,
-    pub sheets_token: String,
+/// What a job's Google token is sealed for: its sheet, and that it is the Google token
+/// (the target's token is sealed for the sheet alone), so neither opens as the other.
+pub fn sheets_token_purpose(sheet: &str) -> String {
+    format!("{sheet}\ngoogle")
 }
 
 pub fn router() -> Router<Arc<Shared>> {
@@ -198,15 +197,14 @@ async fn submit(
         tags: request.target.tags,
         region: request.target.region,
     };
-    let secrets = Secrets {
-        target_token: request.target.token,
-        sheets_token: request.sheets_token,
-    };
     let sheet = format!("{}\n{}", request.spreadsheet_id, request.sheet);
-    // The sealed secrets are bound to the sheet they were sent for.
-    let sealed = shared.sealer.seal(
-        &SecretString::from(serde_json::to_string(&secrets).expect("plain data serialises")),
-        &sheet,
+    // Sealed, and bound to the sheet they were sent for.
+    let sealed = shared
+        .sealer
+        .seal(&SecretString::from(request.target.token), &sheet);
+    let sealed_sheets = shared.sealer.seal(
+        &SecretString::from(request.sheets_token),
+        &sheets_token_purpose(&sheet),
     );
     let (job, new) = shared
         .store
@@ -216,6 +214,7 @@ async fn submit(
             account: account_id(&client),
             request: serde_json::to_string(&stored).expect("plain data serialises"),
             sealed_token: Some(sealed),
+            sealed_sheets_token: Some(sealed_sheets),
         })
         .await?;
     shared.wake.notify_waiters();
@@ -231,16 +230,35 @@ async fn submit(
         .into_response())
 }
 
+/// A job's state. The add-on sends its user's current Google token with each poll
+/// (`X-Sheets-Token`): an OAuth token lives an hour, and a long job's statuses wait for a
+/// valid one.
 async fn job(
     State(shared): State<Arc<Shared>>,
     user: User,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let job = shared
         .store
         .job(&user.name, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if let Some(token) = headers
+        .get("x-sheets-token")
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty())
+        && job.state.is_live()
+    {
+        let sealed = shared.sealer.seal(
+            &SecretString::from(token.to_owned()),
+            &sheets_token_purpose(&job.sheet),
+        );
+        shared
+            .store
+            .set_sheets_token(&user.name, &id, &sealed)
+            .await?;
+    }
     let progress: serde_json::Value = job
         .progress
         .as_deref()

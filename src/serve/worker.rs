@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::json;
 
 use super::Shared;
-use super::api::{Mode, Secrets, Stored};
+use super::api::{Mode, Stored, sheets_token_purpose};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
 use crate::load::{LoadOptions, LoadedRow, Progress, load};
@@ -166,23 +166,16 @@ async fn run(
 async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), String> {
     let stored: Stored =
         serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
-    let sealed = taken
+    let gone = "the job's tokens are gone: submit it again";
+    let target_token = taken
         .sealed_token
         .as_deref()
-        .ok_or("the job's tokens are gone: submit it again")?;
-    let secrets: Secrets = shared
-        .sealer
-        .open(sealed, &taken.job.sheet)
-        .ok()
-        .and_then(|s| serde_json::from_str(s.expose_secret()).ok())
-        .ok_or("the job's tokens cannot be opened: submit it again")?;
+        .and_then(|sealed| shared.sealer.open(sealed, &taken.job.sheet).ok())
+        .ok_or(gone)?;
+    let (_, sheets_token) = google_token(shared, taken).await.ok_or(gone)?;
     let timeout = Duration::from_secs(30);
-    let sheets = Sheets::new(
-        &shared.config.sheets_url,
-        SecretString::from(secrets.sheets_token),
-        timeout,
-    )
-    .map_err(|e| e.to_string())?;
+    let sheets =
+        Sheets::new(&shared.config.sheets_url, sheets_token, timeout).map_err(|e| e.to_string())?;
     let rows = sheets
         .values(&stored.spreadsheet_id, &stored.sheet)
         .await
@@ -202,12 +195,8 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
             None,
         ),
         Mode::Load | Mode::Sample => {
-            let client = Chat2Desk::new(
-                &stored.base_url,
-                SecretString::from(secrets.target_token),
-                timeout,
-            )
-            .map_err(|e| e.to_string())?;
+            let client = Chat2Desk::new(&stored.base_url, target_token, timeout)
+                .map_err(|e| e.to_string())?;
             let options = LoadOptions {
                 check: check_options,
                 channel: stored.channel.clone(),
@@ -281,13 +270,19 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
             client_id.unwrap_or_default(),
         ]);
     }
-    let written = writer.flush().await;
+    let written = write_statuses(shared, taken, &mut writer).await;
     // The read, and the writes.
     shared
         .metrics
         .sheets_requests
         .fetch_add(1 + writer.requests(), Ordering::Relaxed);
-    written.map_err(|e| format!("the statuses cannot be written to the sheet: {e}"))?;
+    written.map_err(|e| match e {
+        crate::sheets::SheetsError::Unauthorized(_) => "the Google sign-in expired before the \
+            statuses could be written: open the add-on so that it signs in again, then press \
+            Process list again"
+            .to_owned(),
+        other => format!("the statuses cannot be written to the sheet: {other}"),
+    })?;
     for (status, count) in &counts {
         shared.metrics.add_rows(status, *count);
     }
@@ -310,4 +305,48 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
         .await
         .map_err(store_error)?;
     Ok(())
+}
+
+/// The job's current Google token: sealed as stored, and opened.
+async fn google_token(shared: &Shared, taken: &Taken) -> Option<(String, SecretString)> {
+    let sealed = shared.store.sheets_token(&taken.job.id).await.ok()??;
+    let token = shared
+        .sealer
+        .open(&sealed, &sheets_token_purpose(&taken.job.sheet))
+        .ok()?;
+    Some((sealed, token))
+}
+
+/// How long a job's statuses wait for a fresh Google token once the one it has expired.
+const TOKEN_WAIT: Duration = Duration::from_secs(30 * 60);
+
+/// Writes the statuses; when Google says the user's token expired, keeps them and waits
+/// for the add-on to send a fresh one with its next poll.
+async fn write_statuses(
+    shared: &Shared,
+    taken: &Taken,
+    writer: &mut StatusWriter,
+) -> Result<(), crate::sheets::SheetsError> {
+    let mut used = google_token(shared, taken).await.map(|(sealed, _)| sealed);
+    loop {
+        match writer.flush().await {
+            Err(crate::sheets::SheetsError::Unauthorized(message)) => {
+                let waited = Instant::now();
+                loop {
+                    if waited.elapsed() > TOKEN_WAIT {
+                        return Err(crate::sheets::SheetsError::Unauthorized(message));
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    if let Some((sealed, token)) = google_token(shared, taken).await
+                        && used.as_ref() != Some(&sealed)
+                    {
+                        used = Some(sealed);
+                        writer.set_token(token);
+                        break;
+                    }
+                }
+            }
+            other => return other,
+        }
+    }
 }

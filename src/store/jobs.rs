@@ -65,6 +65,8 @@ pub struct NewJob {
     pub request: String,
     /// The target token, sealed (`crate::secrets`); dropped when the job ends.
     pub sealed_token: Option<String>,
+    /// The user's Google token, sealed; replaced by fresher ones while the job lives.
+    pub sealed_sheets_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,8 +131,8 @@ impl Store {
         let now = now_ms();
         let id = new_id();
         let inserted = sqlx::query(
-            "INSERT INTO jobs (id, owner, sheet, account, request, token, state, live, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'queued', $3, $7, $7)
+            "INSERT INTO jobs (id, owner, sheet, account, request, token, sheets_token, state, live, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $8, 'queued', $3, $7, $7)
              ON CONFLICT (live) DO NOTHING",
         )
         .bind(&id)
@@ -140,6 +142,7 @@ impl Store {
         .bind(&job.request)
         .bind(&job.sealed_token)
         .bind(now)
+        .bind(&job.sealed_sheets_token)
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -247,6 +250,37 @@ impl Store {
         Ok(renewed)
     }
 
+    /// Replaces a live job's Google token with a fresher one (sealed); `false` if `owner`
+    /// has no such live job.
+    pub async fn set_sheets_token(
+        &self,
+        owner: &str,
+        id: &str,
+        sealed: &str,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE jobs SET sheets_token = $1 WHERE id = $2 AND owner = $3 AND state IN ('queued', 'running')",
+        )
+        .bind(sealed)
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        Ok(updated)
+    }
+
+    /// A job's current Google token (sealed).
+    pub async fn sheets_token(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let token: Option<Option<String>> =
+            sqlx::query_scalar("SELECT sheets_token FROM jobs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(token.flatten())
+    }
+
     /// Records a running job's progress (JSON).
     pub async fn set_progress(&self, job_id: &str, progress: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE jobs SET progress = $1, updated_at = $2 WHERE id = $3")
@@ -302,7 +336,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE jobs SET state = $1, error = $2, token = NULL, live = NULL, updated_at = $3
+            "UPDATE jobs SET state = $1, error = $2, token = NULL, sheets_token = NULL, live = NULL, updated_at = $3
              WHERE id = $4 AND state IN ('queued', 'running')",
         )
         .bind(state.as_str())
@@ -325,7 +359,7 @@ impl Store {
     pub async fn cancel(&self, owner: &str, id: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let cancelled = sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', token = NULL, live = NULL, updated_at = $1
+            "UPDATE jobs SET state = 'cancelled', token = NULL, sheets_token = NULL, live = NULL, updated_at = $1
              WHERE id = $2 AND owner = $3 AND state IN ('queued', 'running')",
         )
         .bind(now_ms())
@@ -371,6 +405,7 @@ pub(crate) mod tests {
             account: format!("{run}/{account}"),
             request: "{}".to_owned(),
             sealed_token: Some("sealed".to_owned()),
+            sealed_sheets_token: Some("sealed-sheets".to_owned()),
         }
     }
 
@@ -409,6 +444,26 @@ pub(crate) mod tests {
         assert_eq!(first.job.id, a.id);
         assert_eq!(first.job.state, JobState::Running);
         assert_eq!(first.sealed_token.as_deref(), Some("sealed"));
+        assert_eq!(
+            store.sheets_token(&a.id).await.unwrap().as_deref(),
+            Some("sealed-sheets")
+        );
+        assert!(
+            store
+                .set_sheets_token("ann", &a.id, "fresher")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .set_sheets_token("bob", &a.id, "theirs")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.sheets_token(&a.id).await.unwrap().as_deref(),
+            Some("fresher")
+        );
         assert!(
             mine(store.take("w2", LEASE).await.unwrap()).is_none(),
             "acct-1 is busy"

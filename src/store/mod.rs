@@ -81,6 +81,9 @@ const MIGRATIONS: &[&str] = &[
     )",
     // The finished job's per-row report (CSV: row, status, reason, client id).
     "ALTER TABLE jobs ADD COLUMN report TEXT",
+    // The user's Google token, sealed apart from the target's: the add-on sends a fresh one
+    // with its polls (an OAuth token lives an hour; a long job outlives it).
+    "ALTER TABLE jobs ADD COLUMN sheets_token TEXT",
     // Target requests spent, per account and calendar month (UTC).
     "CREATE TABLE IF NOT EXISTS usage (
         account     TEXT    NOT NULL,

@@ -100,6 +100,7 @@ mod tests {
                 account: account.clone(),
                 request: "{}".into(),
                 sealed_token: None,
+                sealed_sheets_token: None,
             })
             .await
             .unwrap();
