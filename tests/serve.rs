@@ -53,6 +53,30 @@ fn rows() -> Vec<Vec<String>> {
     rows
 }
 
+/// A Chat2Desk sandbox answering after `latency`.
+async fn sandbox(latency: Duration) -> Sandbox {
+    Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig {
+            latency,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// `GET /v1/jobs/{id}` as Anna, with a fresh Google token if given.
+async fn get_job(api: &str, job_id: &str, sheets_token: Option<&str>) -> Value {
+    let mut request = reqwest::Client::new()
+        .get(format!("{api}/v1/jobs/{job_id}"))
+        .bearer_auth(KEY);
+    if let Some(token) = sheets_token {
+        request = request.header("X-Sheets-Token", token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn start(sheets: &FakeSheets, database: String) -> Server {
     start_with_keys(sheets, database, "http://127.0.0.1:9/no-keys").await
 }
@@ -92,12 +116,7 @@ async fn a_sheet_is_loaded_and_every_row_gets_its_status_and_client_id_on_sqlite
 }
 
 async fn a_sheet_is_loaded(database: String) {
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig::default(),
-    )
-    .await
-    .unwrap();
+    let sandbox = sandbox(Duration::ZERO).await;
     let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
     sheets.set_cells(SPREADSHEET, SHEET, rows());
     let server = start(&sheets, database).await;
@@ -327,15 +346,7 @@ async fn submit(api: &str, request: &Value) -> String {
 async fn wait_for_end(api: &str, job_id: &str, limit: Duration) -> Value {
     let started = Instant::now();
     loop {
-        let job: Value = reqwest::Client::new()
-            .get(format!("{api}/v1/jobs/{job_id}"))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job = get_job(api, job_id, None).await;
         if job["state"] != "queued" && job["state"] != "running" {
             return job;
         }
@@ -356,15 +367,7 @@ fn assert_one_client_per_contact(sandbox: &Sandbox, expected: usize) {
 /// A server stopped in the middle of a job leaves it; the next one resumes it, and the
 /// sheet ends with a final status on every row, nothing applied twice.
 async fn a_stopped_server_leaves_its_job_to_the_next(database: String) {
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig {
-            latency: Duration::from_millis(20),
-            ..SandboxConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let sandbox = sandbox(Duration::from_millis(20)).await;
     let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
     sheets.set_cells(SPREADSHEET, SHEET, rows());
     let first = start(&sheets, database.clone()).await;
@@ -415,12 +418,7 @@ async fn a_stopped_server_leaves_its_job_to_the_next_on_sqlite() {
 /// Two instances on one database, three sheets with the same contacts for one account:
 /// each contact is created once, and nothing is applied twice.
 async fn two_instances_never_apply_a_row_twice(database: String) {
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig::default(),
-    )
-    .await
-    .unwrap();
+    let sandbox = sandbox(Duration::ZERO).await;
     let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
     let names = ["Лист A", "Лист B", "Лист C"];
     for name in names {
@@ -659,15 +657,7 @@ mod google_id_tokens {
 /// fresh token the add-on sends with its next poll.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_google_token_holds_the_statuses_until_a_fresh_one_comes() {
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig {
-            latency: Duration::from_millis(20),
-            ..SandboxConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let sandbox = sandbox(Duration::from_millis(20)).await;
     let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
     sheets.set_cells(SPREADSHEET, SHEET, rows());
     let dir = tempfile::tempdir().unwrap();
@@ -694,15 +684,7 @@ async fn an_expired_google_token_holds_the_statuses_until_a_fresh_one_comes() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let job: Value = reqwest::Client::new()
-        .get(format!("{api}/v1/jobs/{job_id}"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let job = get_job(&api, &job_id, None).await;
     assert_eq!(job["state"], "running", "{job}");
     assert_eq!(
         sheets.cells(SPREADSHEET, SHEET).unwrap()[1].len(),
@@ -710,16 +692,7 @@ async fn an_expired_google_token_holds_the_statuses_until_a_fresh_one_comes() {
         "no status yet"
     );
     // The add-on polls with the fresh token.
-    let job: Value = reqwest::Client::new()
-        .get(format!("{api}/v1/jobs/{job_id}"))
-        .bearer_auth(KEY)
-        .header("X-Sheets-Token", "a-fresh-token")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let job = get_job(&api, &job_id, Some("a-fresh-token")).await;
     assert_ne!(job["state"], "failed", "{job}");
     let job = wait_for_end(&api, &job_id, Duration::from_secs(30)).await;
     assert_eq!(job["state"], "done", "{job}");
