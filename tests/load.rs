@@ -13,7 +13,7 @@ use contact_loader::load::{LoadError, LoadOptions, Loaded, Quiet, RowStatus, loa
 use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
-use contact_loader::targets::chat2desk::sandbox::{Fault, Sandbox, SandboxConfig};
+use contact_loader::targets::chat2desk::sandbox::{Fault, Sandbox, SandboxConfig, StoredClient};
 
 /// Requests that read the account before any write: api_info, transports, channels, tags.
 const CATALOG: u64 = 4;
@@ -83,6 +83,15 @@ impl Rig {
         assert_eq!(clients.len(), expected, "{clients:#?}");
     }
 
+    /// The sandbox's client with this phone (E.164 digits).
+    fn client(&self, phone: &str) -> StoredClient {
+        self.sandbox
+            .clients()
+            .into_iter()
+            .find(|c| c.phone == phone)
+            .unwrap_or_else(|| panic!("a client with {phone}"))
+    }
+
     fn requests(&self, endpoint: &str) -> u64 {
         self.sandbox
             .stats()
@@ -121,12 +130,7 @@ async fn a_list_is_loaded_with_the_fewest_requests_and_a_second_run_spends_none(
     assert_eq!(rig.requests("POST /v1/clients"), 4);
     assert_eq!(rig.requests("PUT /v1/clients/{id}"), 2);
     assert_eq!(rig.requests("POST /v1/tags/assign_to"), 3);
-    let anna = rig
-        .sandbox
-        .clients()
-        .into_iter()
-        .find(|c| c.phone == "79991111111")
-        .unwrap();
+    let anna = rig.client("79991111111");
     assert_eq!(anna.assigned_name.as_deref(), Some("Анна Петрова"));
     assert_eq!(anna.comment.as_deref(), Some("звонить вечером"));
     assert_eq!(anna.tag_ids.len(), 2);
@@ -178,12 +182,7 @@ async fn existing_clients_get_only_the_writes_that_change_something() {
     // Gleb: 3.
     assert_eq!(loaded.api_requests, CATALOG + 3 + 2 + 3 + 3);
     rig.assert_clients(4);
-    let vera = rig
-        .sandbox
-        .clients()
-        .into_iter()
-        .find(|c| c.phone == "79993333333")
-        .unwrap();
+    let vera = rig.client("79993333333");
     assert_eq!(vera.assigned_name.as_deref(), Some("Вера"));
 }
 
@@ -435,12 +434,7 @@ async fn email_contacts_go_to_the_email_transport_and_link_nothing() {
 async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
     let rig = rig(SandboxConfig::default()).await;
     rig.load(LIST, &options()).await.unwrap();
-    let anna = rig
-        .sandbox
-        .clients()
-        .into_iter()
-        .find(|c| c.phone == "79991111111")
-        .unwrap();
+    let anna = rig.client("79991111111");
     rig.sandbox.delete_client(anna.id);
     // A new messenger for every row: each client gets a create (it opens that dialog).
     let telegram = LoadOptions {
@@ -453,12 +447,7 @@ async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
         ["created", "updated", "updated", "merged", "updated"]
     );
     rig.assert_clients(4);
-    let anna = rig
-        .sandbox
-        .clients()
-        .into_iter()
-        .find(|c| c.phone == "79991111111")
-        .unwrap();
+    let anna = rig.client("79991111111");
     // The ledger's knowledge of the deleted client is not trusted: comment and tags again.
     assert_eq!(anna.comment.as_deref(), Some("звонить вечером"));
     assert_eq!(anna.tag_ids.len(), 2);

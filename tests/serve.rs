@@ -145,27 +145,12 @@ async fn a_sheet_is_loaded(database: String) {
         .unwrap();
     assert_eq!(refused.status(), 401);
 
-    let first = http
-        .post(format!("{api}/v1/jobs"))
-        .bearer_auth(KEY)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(first.status(), 202);
-    let first: Value = first.json().await.unwrap();
+    let (status, first) = post_job(&api, KEY, &request).await;
+    assert_eq!(status, 202);
     let job_id = first["job_id"].as_str().unwrap().to_owned();
     // Pressing again while it runs shows the same job.
-    let again: Value = http
-        .post(format!("{api}/v1/jobs"))
-        .bearer_auth(KEY)
-        .json(&request)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, again) = post_job(&api, KEY, &request).await;
+    assert_eq!(status, 200);
     assert_eq!(again["job_id"], job_id.as_str());
     assert_eq!(again["new"], false);
     // Nobody else sees it.
@@ -293,16 +278,8 @@ async fn a_sheet_is_loaded(database: String) {
 
     // The sheet's job ended: pressing again starts a new one, which costs the catalog only.
     let before = sandbox.stats().total;
-    let next: Value = http
-        .post(format!("{api}/v1/jobs"))
-        .bearer_auth(KEY)
-        .json(&request)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, next) = post_job(&api, KEY, &request).await;
+    assert_eq!(status, 202);
     assert_eq!(next["new"], true);
     let next_id = next["job_id"].as_str().unwrap();
     let job = wait_for_end(&api, next_id, Duration::from_secs(30)).await;
@@ -329,17 +306,21 @@ fn request_for(sandbox: &Sandbox, sheet: &str) -> Value {
     })
 }
 
-async fn submit(api: &str, request: &Value) -> String {
-    let answer: Value = reqwest::Client::new()
+/// `POST /v1/jobs` as the holder of `bearer`: the answer's status and body.
+async fn post_job(api: &str, bearer: &str, request: &Value) -> (u16, Value) {
+    let answer = reqwest::Client::new()
         .post(format!("{api}/v1/jobs"))
-        .bearer_auth(KEY)
+        .bearer_auth(bearer)
         .json(request)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+/// Submits as Anna; the job's id.
+async fn submit(api: &str, request: &Value) -> String {
+    let (_, answer) = post_job(api, KEY, request).await;
     answer["job_id"].as_str().unwrap().to_owned()
 }
 
@@ -629,16 +610,7 @@ mod google_id_tokens {
             "target": {"kind": "chat2desk", "token": "t", "base_url": "http://127.0.0.1:9"},
             "sheets_token": "google-oauth-token",
         });
-        let answer: Value = reqwest::Client::new()
-            .post(format!("{api}/v1/jobs"))
-            .bearer_auth(good("anna"))
-            .json(&request)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, answer) = post_job(&api, &good("anna"), &request).await;
         let job_id = answer["job_id"].as_str().unwrap();
         assert_eq!(
             status(&api, &format!("/v1/jobs/{job_id}"), &good("anna")).await,
@@ -649,6 +621,32 @@ mod google_id_tokens {
             404
         );
         assert_eq!(status(&api, &format!("/v1/jobs/{job_id}"), KEY).await, 404);
+
+        // A check job reports every row, with the reason of each invalid one.
+        let started = Instant::now();
+        let report = loop {
+            let answer = reqwest::Client::new()
+                .get(format!("{api}/v1/jobs/{job_id}/report.csv"))
+                .bearer_auth(good("anna"))
+                .send()
+                .await
+                .unwrap();
+            if answer.status() == 200 {
+                break answer.text().await.unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the check ends"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(report.lines().count(), ROWS + 1);
+        let letters = report.lines().find(|l| l.starts_with("7,")).unwrap();
+        assert!(
+            letters.starts_with("7,invalid,") && letters.contains("буквы"),
+            "{letters}"
+        );
+        assert!(report.lines().any(|l| l.starts_with("2,ready,")));
         server.stop().await;
     }
 }

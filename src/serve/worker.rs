@@ -14,7 +14,7 @@ use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
 use crate::load::{LoadOptions, LoadedRow, Progress, load};
 use crate::pacing::{Backoff, Pacing};
-use crate::report::status_text;
+use crate::report::{ReportLine, status_text};
 use crate::sheets::{Sheets, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
 use crate::targets::chat2desk::client::Chat2Desk;
@@ -253,20 +253,15 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
     let mut counts = std::collections::BTreeMap::<&str, u64>::new();
     for (i, result) in checked.rows.iter().enumerate() {
         let status = status_text(&checked, load_rows, i);
-        let (name, reason, client_id) = match load_rows.and_then(|l| l.get(i)) {
-            Some(row) => (
-                row.status.name(),
-                row.status.reason(checked.lang()),
-                row.target_id.map(|id| id.to_string()),
-            ),
-            None => (result.outcome.name(), None, None),
-        };
-        *counts.entry(name).or_default() += 1;
+        // The same status name and reason as `--report` gives.
+        let line = ReportLine::new(&checked, result, load_rows.and_then(|l| l.get(i)));
+        let client_id = line.load.and_then(|l| l.target_id).map(|id| id.to_string());
+        *counts.entry(line.status).or_default() += 1;
         writer.push(result.row, &status, client_id.as_deref());
         let _ = report.write_record([
             result.row.to_string(),
-            name.to_owned(),
-            reason.unwrap_or_default(),
+            line.status.to_owned(),
+            line.reason.unwrap_or_default(),
             client_id.unwrap_or_default(),
         ]);
     }

@@ -130,11 +130,8 @@ impl Sheets {
         token: SecretString,
         timeout: Duration,
     ) -> Result<Sheets, SheetsError> {
-        let base =
-            Url::parse(base_url).map_err(|_| SheetsError::BadBaseUrl(base_url.to_owned()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(SheetsError::BadBaseUrl(base_url.to_owned()));
-        }
+        let base = crate::http_client::base_url(base_url)
+            .ok_or_else(|| SheetsError::BadBaseUrl(base_url.to_owned()))?;
         let http =
             crate::http_client::build(timeout).map_err(|e| SheetsError::Build(e.to_string()))?;
         Ok(Sheets { http, base, token })

@@ -64,11 +64,8 @@ impl Chat2Desk {
         token: SecretString,
         timeout: Duration,
     ) -> Result<Chat2Desk, ClientError> {
-        let mut base =
-            Url::parse(base_url).map_err(|_| ClientError::BadBaseUrl(base_url.to_owned()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(ClientError::BadBaseUrl(base_url.to_owned()));
-        }
+        let mut base = crate::http_client::base_url(base_url)
+            .ok_or_else(|| ClientError::BadBaseUrl(base_url.to_owned()))?;
         // Paths are joined relative to the base: keep a trailing slash so a base with a path
         // prefix (a proxy) is not cut.
         if !base.path().ends_with('/') {
