@@ -69,6 +69,7 @@ async fn main() {
         workers,
         rate: 50.0,
         sheets_min_interval_ms: 100,
+        google_service_account_key: None,
         ..Config::default()
     })
     .await

@@ -210,11 +210,19 @@ enum ProfileState {
     Pending(Option<String>),
 }
 
-/// Observes progress (a progress bar in the terminal).
+/// Observes progress (a progress bar in the terminal; the server's live statuses).
 pub trait Progress: Send + std::marker::Sync {
     fn start(&self, _profiles: u64) {}
     fn advance(&self) {}
     fn finish(&self) {}
+    /// Whether `rows` should be called: it costs an index of rows by profile.
+    fn wants_rows(&self) -> bool {
+        false
+    }
+    /// Rows (by index into `checked.rows`) whose status became final: once for the rows
+    /// that need no request (invalid, skipped, done and unchanged), then for the rows of
+    /// each profile as it finishes. The server writes them into the sheet as the job runs.
+    fn rows(&self, _checked: &Checked, _rows: &[(usize, LoadedRow)]) {}
 }
 
 /// No progress shown.
@@ -326,6 +334,17 @@ pub async fn load(
                 ProfileState::Pending(Some(messages::not_in_sample(checked.lang())));
         }
     }
+    let row_map = RowMap::new(&checked);
+    let shown_in = progress.wants_rows().then(|| row_map.shown_in());
+    if shown_in.is_some() {
+        let decided: Vec<(usize, LoadedRow)> = row_map
+            .all(&states.lock().expect("states lock"))
+            .into_iter()
+            .enumerate()
+            .filter(|(_, row)| !undecided(row))
+            .collect();
+        progress.rows(&checked, &decided);
+    }
 
     let sync = Sync {
         client,
@@ -370,7 +389,21 @@ pub async fn load(
                 }
             };
             pacing.budget.release(ticket.reserved);
-            states.lock().expect("states lock")[p as usize] = state;
+            let decided: Vec<(usize, LoadedRow)> = {
+                let mut states = states.lock().expect("states lock");
+                states[p as usize] = state;
+                shown_in
+                    .as_ref()
+                    .and_then(|shown_in| shown_in.get(&p))
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| (i as usize, row_map.status(&states, i as usize)))
+                    .filter(|(_, row)| !undecided(row))
+                    .collect()
+            };
+            if !decided.is_empty() {
+                progress.rows(&checked, &decided);
+            }
             progress.advance();
         }
     };
@@ -387,7 +420,7 @@ pub async fn load(
             }
         }
     }
-    let rows = row_statuses(&checked, &states);
+    let rows = row_map.all(&states);
     let api_requests = pacing.counters.requests.load(Ordering::Relaxed);
     Ok(Loaded {
         rows,
@@ -582,16 +615,61 @@ fn sample_profiles(checked: &Checked, work: &[u32], count: usize) -> BTreeSet<u3
     chosen
 }
 
-/// Each row's status from the states of the profiles it created.
-fn row_statuses(checked: &Checked, states: &[ProfileState]) -> Vec<LoadedRow> {
-    let mut created_by: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (id, profile) in checked.profiles.iter() {
-        created_by.entry(profile.first_row).or_default().push(id);
+/// Rows and the profiles whose results they show: a row's status comes from the profiles
+/// it created, its client id from its first contact's profile (a merged row's from the
+/// profile it was merged into).
+struct RowMap<'a> {
+    checked: &'a Checked,
+    /// Row number → the profiles that row created.
+    created_by: HashMap<u32, Vec<u32>>,
+}
+
+impl<'a> RowMap<'a> {
+    fn new(checked: &'a Checked) -> RowMap<'a> {
+        let mut created_by: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (id, profile) in checked.profiles.iter() {
+            created_by.entry(profile.first_row).or_default().push(id);
+        }
+        RowMap {
+            checked,
+            created_by,
+        }
     }
-    checked
-        .rows
-        .iter()
-        .map(|result| match &result.outcome {
+
+    /// Every row's status.
+    fn all(&self, states: &[ProfileState]) -> Vec<LoadedRow> {
+        (0..self.checked.rows.len())
+            .map(|i| self.status(states, i))
+            .collect()
+    }
+
+    /// Profile → the rows (indices) whose status or client id it decides.
+    fn shown_in(&self) -> HashMap<u32, Vec<u32>> {
+        let rows = &self.checked.rows;
+        let mut shown_in: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (i, result) in rows.iter().enumerate() {
+            if let Outcome::Ready { profile } | Outcome::Merged { profile, .. } = result.outcome {
+                shown_in.entry(profile).or_default().push(i as u32);
+            }
+        }
+        for (row, created) in &self.created_by {
+            // Rows are in sheet order, so a row's number finds its index.
+            if let Ok(i) = rows.binary_search_by_key(row, |r| r.row) {
+                for &p in created {
+                    let shown = shown_in.entry(p).or_default();
+                    if !shown.contains(&(i as u32)) {
+                        shown.push(i as u32);
+                    }
+                }
+            }
+        }
+        shown_in
+    }
+
+    /// Row `i`'s status from the states of its profiles.
+    fn status(&self, states: &[ProfileState], i: usize) -> LoadedRow {
+        let result = &self.checked.rows[i];
+        match &result.outcome {
             Outcome::Skipped => LoadedRow {
                 status: RowStatus::Skipped,
                 target_id: None,
@@ -610,7 +688,10 @@ fn row_statuses(checked: &Checked, states: &[ProfileState]) -> Vec<LoadedRow> {
                 requests: 0,
             },
             Outcome::Ready { profile } => {
-                let own = created_by.get(&result.row).map_or(&[][..], Vec::as_slice);
+                let own = self
+                    .created_by
+                    .get(&result.row)
+                    .map_or(&[][..], Vec::as_slice);
                 let own_states: Vec<&ProfileState> =
                     own.iter().map(|p| &states[*p as usize]).collect();
                 LoadedRow {
@@ -625,8 +706,13 @@ fn row_statuses(checked: &Checked, states: &[ProfileState]) -> Vec<LoadedRow> {
                         .sum(),
                 }
             }
-        })
-        .collect()
+        }
+    }
+}
+
+/// Not yet decided: a row waiting for a profile still in the queue.
+fn undecided(row: &LoadedRow) -> bool {
+    matches!(row.status, RowStatus::Pending(None))
 }
 
 fn target_id(state: &ProfileState) -> Option<u64> {

@@ -93,9 +93,15 @@ pub fn status_text(checked: &Checked, load: Option<&[LoadedRow]>, i: usize) -> S
     let lang = checked.lang();
     let result = &checked.rows[i];
     match loaded_row(load, i) {
-        Some(loaded) => messages::with_warnings(lang, loaded.status.text(lang), &result.warnings),
+        Some(loaded) => loaded_status_text(checked, i, loaded),
         None => result.status_text(lang),
     }
+}
+
+/// The status text of row `i` after a load, from its `LoadedRow`.
+pub fn loaded_status_text(checked: &Checked, i: usize, loaded: &LoadedRow) -> String {
+    let lang = checked.lang();
+    messages::with_warnings(lang, loaded.status.text(lang), &checked.rows[i].warnings)
 }
 
 /// Writes one JSON object per data row, in row order (`load`: the statuses of a load).

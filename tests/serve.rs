@@ -82,7 +82,14 @@ async fn start(sheets: &FakeSheets, database: String) -> Server {
 }
 
 async fn start_with_keys(sheets: &FakeSheets, database: String, jwks_url: &str) -> Server {
-    let config = Config {
+    Server::start(config(sheets, database, jwks_url))
+        .await
+        .unwrap()
+}
+
+/// The tests' server configuration: two API keys, fast pacing, any target host.
+fn config(sheets: &FakeSheets, database: String, jwks_url: &str) -> Config {
+    Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database,
         sealing_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned(),
@@ -105,8 +112,8 @@ async fn start_with_keys(sheets: &FakeSheets, database: String, jwks_url: &str) 
         rate: 300.0,
         concurrency: 4,
         sheets_min_interval_ms: 10,
-    };
-    Server::start(config).await.unwrap()
+        google_service_account_key: None,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -696,5 +703,210 @@ async fn an_expired_google_token_holds_the_statuses_until_a_fresh_one_comes() {
     assert_eq!(job["state"], "done", "{job}");
     let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
     assert_eq!(cells[1][4], "Создан");
+    server.stop().await;
+}
+
+/// Statuses go into the sheet while the job runs, not only at its end; the header may sit
+/// below blank rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_appear_in_the_sheet_while_the_job_runs() {
+    let sandbox = sandbox(Duration::from_millis(15)).await;
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    let mut cells = vec![Vec::new(), vec![String::new()]];
+    cells.extend(rows());
+    sheets.set_cells(SPREADSHEET, SHEET, cells);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&sheets, dir.path().join("s.sqlite").display().to_string()).await;
+    let api = server.url();
+    let job_id = submit(&api, &request_for(&sandbox, SHEET)).await;
+
+    let started = Instant::now();
+    let (seen_running, counted_running) = loop {
+        let job = get_job(&api, &job_id, None).await;
+        let written = sheets.cells(SPREADSHEET, SHEET).unwrap()[3..]
+            .iter()
+            .filter(|row| row.get(4).is_some_and(|s| s == "Создан"))
+            .count();
+        if job["state"] != "running" && job["state"] != "queued" {
+            panic!("the job ended before any status was seen mid-run: {job}");
+        }
+        let created = job["progress"]["by_status"]["created"]
+            .as_u64()
+            .unwrap_or(0);
+        if written > 0 && created > 0 {
+            break (written, created);
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(seen_running < ROWS, "{seen_running} rows written mid-run");
+    assert!(counted_running > 0);
+
+    let job = wait_for_end(&api, &job_id, Duration::from_secs(60)).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(
+        job["progress"]["by_status"]["created"],
+        ROWS - ROWS / 10 - 1
+    );
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells[2][4], "Статус", "the header row is row 3");
+    assert_eq!(cells[2][5], "ID клиента");
+    assert!(
+        cells[..2].iter().all(|row| row.is_empty()),
+        "{:?}",
+        &cells[..2]
+    );
+    for (i, row) in cells.iter().enumerate().skip(3) {
+        assert!(
+            row.get(4).is_some_and(|s| !s.is_empty()),
+            "row {} has a status",
+            i + 1
+        );
+    }
+    server.stop().await;
+}
+
+/// A load that would go past the month's free requests is refused before any write, with
+/// the numbers; sent again with `allow_paid`, it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_load_waits_for_consent_with_its_estimate() {
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig {
+            quota: 200,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    sheets.set_cells(SPREADSHEET, SHEET, rows());
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&sheets, dir.path().join("s.sqlite").display().to_string()).await;
+    let api = server.url();
+    let mut request = request_for(&sandbox, SHEET);
+
+    // Without the user's Google token this server (no service account) cannot open the sheet.
+    let mut tokenless = request.clone();
+    tokenless.as_object_mut().unwrap().remove("sheets_token");
+    let (status, answer) = post_job(&api, KEY, &tokenless).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("sheets_token"));
+
+    let job_id = submit(&api, &request).await;
+    let job = wait_for_end(&api, &job_id, Duration::from_secs(30)).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["mode"], "load");
+    let estimate = &job["estimate"];
+    let needed = estimate["requests"].as_u64().unwrap();
+    let left = estimate["free_left"].as_u64().unwrap();
+    assert!(needed > left, "{estimate}");
+    assert_eq!(estimate["paid"].as_u64().unwrap(), needed - left);
+    assert!(estimate["cost_rub"].as_f64().unwrap() > 0.0);
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing was loaded")
+    );
+    assert!(sandbox.clients().is_empty(), "nothing written");
+    assert_eq!(sheets.cells(SPREADSHEET, SHEET).unwrap()[1].len(), 4);
+
+    // This account has no postpay: with consent the load runs until Chat2Desk stops it,
+    // and the rows it did not reach wait, saying why.
+    request["allow_paid"] = json!(true);
+    let job_id = submit(&api, &request).await;
+    let job = wait_for_end(&api, &job_id, Duration::from_secs(60)).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["estimate"], Value::Null);
+    let created = job["progress"]["by_status"]["created"].as_u64().unwrap();
+    // A client whose create went through just before the stop, and whose next step did
+    // not, waits too (the ledger knows it: the next run does not create it again).
+    let clients = sandbox.clients().len() as u64;
+    assert!(
+        (created..=created + 4).contains(&clients),
+        "{clients} clients"
+    );
+    assert!(created > 0 && job["progress"]["by_status"]["pending"].as_u64().unwrap() > 0);
+    assert!(
+        job["progress"]["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("exceeded"),
+        "{job}"
+    );
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert!(
+        cells
+            .iter()
+            .skip(1)
+            .all(|row| row.get(4).is_some_and(|s| !s.is_empty()))
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|row| row.get(4).is_some_and(|s| s.starts_with("Ожидает")))
+    );
+    server.stop().await;
+}
+
+/// A deployment with a service account: jobs sent without the user's token open the sheet
+/// as the account, and a sheet not shared with it fails with what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_account_opens_the_sheets_shared_with_it() {
+    use jsonwebtoken::jwk::Jwk;
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+
+    const EMAIL: &str = "loader@project.iam.gserviceaccount.com";
+    let pem = include_str!("fixtures/oidc-test-key.pem");
+    let sandbox = sandbox(Duration::ZERO).await;
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    let jwk = Jwk::from_encoding_key(
+        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+        Algorithm::RS256,
+    )
+    .unwrap();
+    sheets.accept_service_account(EMAIL, DecodingKey::from_jwk(&jwk).unwrap());
+    sheets.set_cells(SPREADSHEET, SHEET, rows());
+    sheets.set_cells("not-shared", SHEET, rows());
+    sheets.share(SPREADSHEET);
+
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("service-account.json");
+    std::fs::write(
+        &key_file,
+        json!({
+            "type": "service_account",
+            "client_email": EMAIL,
+            "private_key": pem,
+            "private_key_id": "k1",
+            "token_uri": sheets.token_url(),
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut config = config(
+        &sheets,
+        dir.path().join("s.sqlite").display().to_string(),
+        "http://127.0.0.1:9/no-keys",
+    );
+    config.google_service_account_key = Some(key_file.display().to_string());
+    let server = Server::start(config).await.unwrap();
+    let api = server.url();
+
+    let mut request = request_for(&sandbox, SHEET);
+    request.as_object_mut().unwrap().remove("sheets_token");
+    let job_id = submit(&api, &request).await;
+    let job = wait_for_end(&api, &job_id, Duration::from_secs(60)).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells[1][4], "Создан");
+
+    request["spreadsheet_id"] = json!("not-shared");
+    let job_id = submit(&api, &request).await;
+    let job = wait_for_end(&api, &job_id, Duration::from_secs(30)).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    let error = job["error"].as_str().unwrap();
+    assert!(error.contains(EMAIL) && error.contains("share"), "{error}");
     server.stop().await;
 }

@@ -230,6 +230,33 @@ mod sheets {
     }
 
     #[tokio::test]
+    async fn a_status_already_written_is_not_written_again() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        contacts(&fake, 3);
+        let columns = StatusColumns::find(&strings(&[&["Phone", "Status", "Client ID"]])[0]);
+        let mut writer = StatusWriter::new(sheets(&fake, TOKEN), BOOK, AWKWARD, columns)
+            .with_min_interval(Duration::from_millis(1));
+        for r in 2..=4u32 {
+            writer.push(r, &format!("Создан «{r}»"), Some(&format!("{}", 1000 + r)));
+        }
+        writer.flush().await.unwrap();
+        assert_eq!(fake.writes().len(), 1);
+
+        // The job's final pass repeats every row: nothing to write.
+        for r in 2..=4u32 {
+            writer.push(r, &format!("Создан «{r}»"), Some(&format!("{}", 1000 + r)));
+        }
+        assert_eq!(writer.pending(), 0);
+        // A change queued and then taken back leaves the written value alone.
+        writer.push(3, "Ошибка", None);
+        writer.push(3, "Создан «3»", Some("1003"));
+        assert_eq!(writer.pending(), 0);
+        writer.flush().await.unwrap();
+        assert_eq!(fake.writes().len(), 1);
+        assert_all_written(&fake, 3);
+    }
+
+    #[tokio::test]
     async fn a_body_limit_splits_a_flush_into_several_requests() {
         let fake = FakeSheets::start(TOKEN).await.unwrap();
         contacts(&fake, 500);
@@ -274,7 +301,7 @@ mod sheets {
 
         // A storm longer than the writer's patience: the error comes back, the rows stay.
         fake.rate_limit_next(100);
-        writer.push(2, "Создан «2»", Some("1002"));
+        writer.push(2, "Обновлён «2»", Some("1002"));
         let error = writer.flush().await.unwrap_err();
         assert!(
             matches!(error, SheetsError::RateLimited { .. }),

@@ -123,8 +123,14 @@ pub struct JobRequest {
     pub sheet: String,
     pub mode: Mode,
     pub target: TargetRequest,
-    /// The user's OAuth token for the spreadsheet (`ScriptApp.getOAuthToken()`).
-    pub sheets_token: String,
+    /// The user's OAuth token for the spreadsheet (`ScriptApp.getOAuthToken()`). Without
+    /// it the server's service account reads and writes the sheet, if it has one.
+    #[serde(default)]
+    pub sheets_token: Option<String>,
+    /// Go past the month's free requests. Without it a load that would is refused before
+    /// any write, and the job's `estimate` says what it would cost.
+    #[serde(default)]
+    pub allow_paid: bool,
 }
 
 /// What the worker needs of a request, stored with the job: no secrets.
@@ -138,6 +144,11 @@ pub struct Stored {
     pub transport: Option<String>,
     pub tags: Vec<String>,
     pub region: Option<String>,
+    #[serde(default)]
+    pub allow_paid: bool,
+    /// Sent without the user's Google token: the server's service account opens the sheet.
+    #[serde(default)]
+    pub service_account: bool,
 }
 
 /// What a job's Google token is sealed for: its sheet, and that it is the Google token
@@ -181,6 +192,14 @@ async fn submit(
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     allowed_base_url(&base_url, shared.config.allow_other_hosts)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let sheets_token = request.sheets_token.filter(|t| !t.is_empty());
+    if sheets_token.is_none() && shared.service_account.is_none() {
+        return Err(ApiError::BadRequest(
+            "send sheets_token (the add-on's ScriptApp.getOAuthToken()): this server has no \
+             service account to open the sheet with"
+                .into(),
+        ));
+    }
     let client = Chat2Desk::new(
         &base_url,
         SecretString::from(request.target.token.clone()),
@@ -196,16 +215,19 @@ async fn submit(
         transport: request.target.transport,
         tags: request.target.tags,
         region: request.target.region,
+        allow_paid: request.allow_paid,
+        service_account: sheets_token.is_none(),
     };
     let sheet = format!("{}\n{}", request.spreadsheet_id, request.sheet);
     // Sealed, and bound to the sheet they were sent for.
     let sealed = shared
         .sealer
         .seal(&SecretString::from(request.target.token), &sheet);
-    let sealed_sheets = shared.sealer.seal(
-        &SecretString::from(request.sheets_token),
-        &sheets_token_purpose(&sheet),
-    );
+    let sealed_sheets = sheets_token.map(|token| {
+        shared
+            .sealer
+            .seal(&SecretString::from(token), &sheets_token_purpose(&sheet))
+    });
     let (job, new) = shared
         .store
         .submit(NewJob {
@@ -214,7 +236,7 @@ async fn submit(
             account: account_id(&client),
             request: serde_json::to_string(&stored).expect("plain data serialises"),
             sealed_token: Some(sealed),
-            sealed_sheets_token: Some(sealed_sheets),
+            sealed_sheets_token: sealed_sheets,
         })
         .await?;
     shared.wake.notify_waiters();
@@ -259,16 +281,29 @@ async fn job(
             .set_sheets_token(&user.name, &id, &sealed)
             .await?;
     }
-    let progress: serde_json::Value = job
+    let mut progress: serde_json::Value = job
         .progress
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or(serde_json::Value::Null);
+    // A load refused as paid leaves its estimate where its progress would be.
+    let estimate = progress
+        .as_object_mut()
+        .and_then(|p| p.remove("estimate"))
+        .unwrap_or(serde_json::Value::Null);
+    if progress.as_object().is_some_and(|p| p.is_empty()) {
+        progress = serde_json::Value::Null;
+    }
+    let mode = serde_json::from_str::<Stored>(&job.request)
+        .ok()
+        .map(|stored| stored.mode);
     Ok(Json(json!({
         "job_id": job.id,
+        "mode": mode,
         "state": job.state.as_str(),
         "progress": progress,
         "error": job.error,
+        "estimate": estimate,
     })))
 }
 

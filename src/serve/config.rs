@@ -50,6 +50,9 @@ pub struct Config {
     pub allow_other_hosts: bool,
     /// The Sheets API (a fake in tests).
     pub sheets_url: String,
+    /// A service account's JSON key file: jobs sent without the user's Google token read
+    /// and write the sheet as this account (the sheet must be shared with it).
+    pub google_service_account_key: Option<String>,
     /// Jobs worked on at once by this instance.
     pub workers: usize,
     /// A worker's lease on a job; renewed at a third of it.
@@ -72,6 +75,10 @@ impl std::fmt::Debug for Config {
             .field("google_client_ids", &self.google_client_ids)
             .field("allow_other_hosts", &self.allow_other_hosts)
             .field("sheets_url", &self.sheets_url)
+            .field(
+                "google_service_account_key",
+                &self.google_service_account_key,
+            )
             .field("workers", &self.workers)
             .finish_non_exhaustive()
     }
@@ -88,6 +95,7 @@ impl Default for Config {
             google_jwks_url: super::auth::GOOGLE_JWKS_URL.to_owned(),
             allow_other_hosts: false,
             sheets_url: crate::sheets::Sheets::GOOGLE.to_owned(),
+            google_service_account_key: None,
             workers: 2,
             lease_seconds: 60,
             rate: 10.0,
@@ -100,7 +108,8 @@ impl Default for Config {
 impl Config {
     /// The file (if any), then `CONTACT_LOADER_LISTEN`, `CONTACT_LOADER_DATABASE`,
     /// `CONTACT_LOADER_SEALING_KEY`, `CONTACT_LOADER_GOOGLE_CLIENT_IDS` (comma-separated),
-    /// `CONTACT_LOADER_API_KEYS` (`name:key,name:key`).
+    /// `CONTACT_LOADER_API_KEYS` (`name:key,name:key`),
+    /// `CONTACT_LOADER_GOOGLE_SERVICE_ACCOUNT_KEY` (a key file's path).
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
@@ -134,6 +143,9 @@ impl Config {
                 .map(|id| id.trim().to_owned())
                 .filter(|id| !id.is_empty())
                 .collect();
+        }
+        if let Ok(path) = std::env::var("CONTACT_LOADER_GOOGLE_SERVICE_ACCOUNT_KEY") {
+            config.google_service_account_key = Some(path).filter(|p| !p.is_empty());
         }
         if let Ok(keys) = std::env::var("CONTACT_LOADER_API_KEYS") {
             for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {

@@ -32,6 +32,8 @@ pub struct Shared {
     pub sealer: Sealer,
     /// Verifies Google ID tokens, when client ids are configured.
     pub oidc: Option<auth::Oidc>,
+    /// Sheets access for jobs sent without the user's Google token.
+    pub service_account: Option<Arc<crate::sheets::ServiceAccount>>,
     /// Rung when a job is submitted, so that an idle worker looks at once.
     pub wake: Notify,
     pub metrics: metrics::Metrics,
@@ -60,11 +62,18 @@ impl Server {
         let workers = config.workers;
         let oidc = (!config.google_client_ids.is_empty())
             .then(|| auth::Oidc::new(&config.google_jwks_url, config.google_client_ids.clone()));
+        let service_account = match &config.google_service_account_key {
+            Some(path) => Some(Arc::new(crate::sheets::ServiceAccount::from_file(
+                std::path::Path::new(path),
+            )?)),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             config,
             store,
             sealer,
             oidc,
+            service_account,
             wake: Notify::new(),
             metrics: metrics::Metrics::default(),
         });

@@ -1,21 +1,23 @@
 //! A worker: takes a job under a lease, reads the sheet, runs the same engine as `check` or
 //! `load`, writes each row's status and client id back into the sheet, and ends the job.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use serde_json::json;
+use tokio::sync::Notify;
 
 use super::Shared;
 use super::api::{Mode, Stored, sheets_token_purpose};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
-use crate::load::{LoadOptions, LoadedRow, Progress, load};
+use crate::load::{LoadError, LoadOptions, LoadedRow, Progress, load};
 use crate::pacing::{Backoff, Pacing};
-use crate::report::{ReportLine, status_text};
-use crate::sheets::{Sheets, StatusColumns, StatusWriter};
+use crate::report::{ReportLine, loaded_status_text, status_text};
+use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
 use crate::targets::chat2desk::client::Chat2Desk;
 
@@ -25,41 +27,105 @@ const SAMPLE_ROWS: usize = 20;
 /// How often a running job's progress is written for the add-on's progress bar.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
-/// Counts a load's profiles as they finish.
+/// A load as the add-on sees it while it runs: profiles done of all, and each row's status
+/// as soon as it is final, for the sheet and the counts.
 #[derive(Default)]
-struct Counter {
+struct Live {
     total: AtomicU64,
     done: AtomicU64,
+    rows: Mutex<LiveRows>,
 }
 
-impl Progress for Counter {
+/// A row's status for the sheet: (sheet row, status, client id).
+type Decided = (u32, String, Option<String>);
+
+#[derive(Default)]
+struct LiveRows {
+    header_row: Option<u32>,
+    rows: usize,
+    /// Rows decided since the writer last took them.
+    decided: Vec<Decided>,
+    /// Each row's status name so far (by index into the checked rows), for the counts.
+    names: Vec<Option<&'static str>>,
+    counts: BTreeMap<&'static str, u64>,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LiveRows> {
+        // Plain data: still consistent after a panic elsewhere.
+        self.rows.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The header's row (once known) and the rows decided since the last call.
+    fn take(&self) -> (Option<u32>, Vec<Decided>) {
+        let mut live = self.lock();
+        (live.header_row, std::mem::take(&mut live.decided))
+    }
+
+    /// What the add-on shows while a job runs: contacts done of all, the rows' counts so
+    /// far, requests spent, the rate and the time left at that rate.
+    fn progress(&self, pacing: &Pacing, started: Instant) -> String {
+        let (done, total) = (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        );
+        let requests = pacing.counters.requests.load(Ordering::Relaxed);
+        let seconds = started.elapsed().as_secs_f64().max(0.001);
+        let per_second = done as f64 / seconds;
+        let eta =
+            (per_second > 0.0).then(|| ((total.saturating_sub(done)) as f64 / per_second).ceil());
+        let live = self.lock();
+        let counts: BTreeMap<&str, u64> = live
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (*k, *n))
+            .collect();
+        json!({
+            "rows": live.rows,
+            "contacts_done": done,
+            "contacts_total": total,
+            "requests": requests,
+            "requests_per_second": (requests as f64 / seconds * 10.0).round() / 10.0,
+            "eta_seconds": eta,
+            "by_status": counts,
+        })
+        .to_string()
+    }
+}
+
+impl Progress for Live {
     fn start(&self, profiles: u64) {
         self.total.store(profiles, Ordering::Relaxed);
     }
     fn advance(&self) {
         self.done.fetch_add(1, Ordering::Relaxed);
     }
-}
-
-/// What the add-on shows while a job runs: contacts done of all, requests spent, the rate
-/// and the time left at that rate.
-fn running_progress(counter: &Counter, pacing: &Pacing, started: Instant) -> String {
-    let (done, total) = (
-        counter.done.load(Ordering::Relaxed),
-        counter.total.load(Ordering::Relaxed),
-    );
-    let requests = pacing.counters.requests.load(Ordering::Relaxed);
-    let seconds = started.elapsed().as_secs_f64().max(0.001);
-    let per_second = done as f64 / seconds;
-    let eta = (per_second > 0.0).then(|| ((total.saturating_sub(done)) as f64 / per_second).ceil());
-    json!({
-        "contacts_done": done,
-        "contacts_total": total,
-        "requests": requests,
-        "requests_per_second": (requests as f64 / seconds * 10.0).round() / 10.0,
-        "eta_seconds": eta,
-    })
-    .to_string()
+    fn wants_rows(&self) -> bool {
+        true
+    }
+    fn rows(&self, checked: &Checked, rows: &[(usize, LoadedRow)]) {
+        let mut live = self.lock();
+        live.header_row = Some(checked.header_row);
+        live.rows = checked.rows.len();
+        if live.names.len() != checked.rows.len() {
+            live.names = vec![None; checked.rows.len()];
+        }
+        for (i, loaded) in rows {
+            let name = loaded.status.name();
+            if let Some(old) = live.names[*i].replace(name)
+                && let Some(count) = live.counts.get_mut(old)
+            {
+                *count = count.saturating_sub(1);
+            }
+            *live.counts.entry(name).or_default() += 1;
+            live.decided.push((
+                checked.rows[*i].row,
+                loaded_status_text(checked, *i, loaded),
+                loaded.target_id.map(|id| id.to_string()),
+            ));
+        }
+    }
 }
 
 /// Takes and runs jobs until `stop` says so.
@@ -105,13 +171,17 @@ async fn run(
     let pacing = Arc::new(Pacing::new(shared.config.rate, None, Backoff::default()));
     // Renews the lease while the job runs; a lost lease (cancelled, or taken over) or a
     // stopping server stops the job's requests.
+    // Set when the job is to be left for another worker; a stop for the target's reasons
+    // (its quota, a bad token) ends the job with its rows pending instead.
+    let left = Arc::new(AtomicBool::new(false));
     let renewal = {
-        let (shared, pacing, worker, job_id, mut stop) = (
+        let (shared, pacing, worker, job_id, mut stop, left) = (
             shared.clone(),
             pacing.clone(),
             worker.to_owned(),
             job_id.clone(),
             stop.clone(),
+            left.clone(),
         );
         let period = Duration::from_secs(shared.config.lease_seconds) / 3;
         tokio::spawn(async move {
@@ -119,12 +189,14 @@ async fn run(
                 tokio::select! {
                     _ = tokio::time::sleep(period) => {}
                     _ = stop.changed() => {
+                        left.store(true, Ordering::SeqCst);
                         pacing.stop("the server is stopping");
                         return;
                     }
                 }
                 let lease = Duration::from_secs(shared.config.lease_seconds);
                 if !matches!(shared.store.renew(&worker, &job_id, lease).await, Ok(true)) {
+                    left.store(true, Ordering::SeqCst);
                     pacing.stop("the job was cancelled or taken over");
                     return;
                 }
@@ -133,9 +205,9 @@ async fn run(
     };
     let outcome = run_job(shared, &taken, &pacing).await;
     renewal.abort();
-    let stopping = *stop.borrow();
+    let stopping = *stop.borrow() || left.load(Ordering::SeqCst);
     let outcome = match outcome {
-        Ok(_) if pacing.is_stopping() || stopping => Outcome::Left,
+        Ok(_) if stopping => Outcome::Left,
         Ok(()) => Outcome::Done,
         Err(_) if stopping => Outcome::Left,
         Err(message) => Outcome::Failed(message),
@@ -162,25 +234,137 @@ async fn run(
     }
 }
 
+/// How a job reaches its sheet: with its user's Google token, which the add-on refreshes
+/// with each poll, or as the server's service account.
+enum Access {
+    User {
+        used: Option<String>,
+    },
+    Service {
+        account: Arc<ServiceAccount>,
+        refreshed: bool,
+    },
+}
+
+impl Access {
+    async fn open(
+        shared: &Shared,
+        taken: &Taken,
+        stored: &Stored,
+    ) -> Result<(Access, SecretString), String> {
+        if stored.service_account {
+            let account = shared.service_account.clone().ok_or(
+                "the server no longer has a service account: send the job from the add-on again",
+            )?;
+            let token = account
+                .token()
+                .await
+                .map_err(|e| format!("the service account cannot sign in to Google: {e}"))?;
+            let access = Access::Service {
+                account,
+                refreshed: false,
+            };
+            return Ok((access, token));
+        }
+        let (sealed, token) = google_token(shared, taken)
+            .await
+            .ok_or("the job's tokens are gone: submit it again")?;
+        Ok((Access::User { used: Some(sealed) }, token))
+    }
+
+    /// A token newer than the one Google refused: the add-on's latest, or one fresh
+    /// service-account token (a second refusal is not a matter of time).
+    async fn fresh(&mut self, shared: &Shared, taken: &Taken) -> Option<SecretString> {
+        match self {
+            Access::User { used } => {
+                let (sealed, token) = google_token(shared, taken).await?;
+                if used.as_ref() == Some(&sealed) {
+                    return None;
+                }
+                *used = Some(sealed);
+                Some(token)
+            }
+            Access::Service { account, refreshed } => {
+                if *refreshed {
+                    return None;
+                }
+                *refreshed = true;
+                account.refresh().await.ok()
+            }
+        }
+    }
+
+    /// What the owner must do about a refusal.
+    fn explain(&self, error: &SheetsError) -> Option<String> {
+        match (self, error) {
+            (Access::Service { account, .. }, SheetsError::Forbidden(_)) => Some(format!(
+                "the sheet is not shared with the service account: share it with {} as an \
+                 editor, then press Process list again",
+                account.email()
+            )),
+            (Access::User { .. }, SheetsError::Unauthorized(_)) => Some(
+                "the Google sign-in expired before the statuses could be written: open the \
+                 add-on so that it signs in again, then press Process list again"
+                    .to_owned(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// One job's sheet: where it is, what it held when read, and how to write to it.
+struct SheetJob<'a> {
+    shared: &'a Shared,
+    stored: &'a Stored,
+    values: &'a [Vec<String>],
+}
+
+impl SheetJob<'_> {
+    /// A writer for the `Status` and `Client ID` columns of the header on `header_row`.
+    fn writer(&self, sheets: Sheets, header_row: u32) -> StatusWriter {
+        let header = self
+            .values
+            .get(header_row as usize - 1)
+            .cloned()
+            .unwrap_or_default();
+        StatusWriter::new(
+            sheets,
+            &self.stored.spreadsheet_id,
+            &self.stored.sheet,
+            StatusColumns::find(&header).at_row(header_row),
+        )
+        .with_min_interval(Duration::from_millis(
+            self.shared.config.sheets_min_interval_ms,
+        ))
+    }
+}
+
 /// One job, from the sheet to the sheet. Errors are texts for the job's owner.
 async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), String> {
     let stored: Stored =
         serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
-    let gone = "the job's tokens are gone: submit it again";
-    let target_token = taken
-        .sealed_token
-        .as_deref()
-        .and_then(|sealed| shared.sealer.open(sealed, &taken.job.sheet).ok())
-        .ok_or(gone)?;
-    let (_, sheets_token) = google_token(shared, taken).await.ok_or(gone)?;
+    let (mut access, sheets_token) = Access::open(shared, taken, &stored).await?;
     let timeout = Duration::from_secs(30);
     let sheets =
         Sheets::new(&shared.config.sheets_url, sheets_token, timeout).map_err(|e| e.to_string())?;
-    let rows = sheets
+    let values = sheets
         .values(&stored.spreadsheet_id, &stored.sheet)
         .await
-        .map_err(|e| format!("the sheet cannot be read: {e}"))?;
-    let source = Source::from_rows(&rows);
+        .map_err(|e| {
+            access
+                .explain(&e)
+                .unwrap_or_else(|| format!("the sheet cannot be read: {e}"))
+        })?;
+    shared
+        .metrics
+        .sheets_requests
+        .fetch_add(1, Ordering::Relaxed);
+    let job = SheetJob {
+        shared,
+        stored: &stored,
+        values: &values,
+    };
+    let source = Source::from_rows(&values);
     let region = match &stored.region {
         Some(region) => region.parse().map_err(|e: String| e)?,
         None => Default::default(),
@@ -189,12 +373,18 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
         region,
         ..CheckOptions::default()
     };
+    let mut writer = None;
     let (checked, loaded): (Checked, Option<Vec<LoadedRow>>) = match stored.mode {
         Mode::Check => (
             check(source, check_options).map_err(|e| e.to_string())?,
             None,
         ),
         Mode::Load | Mode::Sample => {
+            let target_token = taken
+                .sealed_token
+                .as_deref()
+                .and_then(|sealed| shared.sealer.open(sealed, &taken.job.sheet).ok())
+                .ok_or("the job's tokens are gone: submit it again")?;
             let client = Chat2Desk::new(&stored.base_url, target_token, timeout)
                 .map_err(|e| e.to_string())?;
             let options = LoadOptions {
@@ -205,22 +395,48 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
                 sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
                 rate: shared.config.rate,
                 concurrency: shared.config.concurrency,
+                allow_paid: stored.allow_paid,
                 ..LoadOptions::default()
             };
-            let counter = Counter::default();
+            let live = Live::default();
             let started = Instant::now();
-            let loading = load(source, &client, &shared.store, &options, pacing, &counter);
-            tokio::pin!(loading);
-            let loaded = loop {
-                tokio::select! {
-                    loaded = &mut loading => break loaded,
-                    _ = tokio::time::sleep(PROGRESS_EVERY) => {
-                        let progress = running_progress(&counter, pacing, started);
-                        // Progress is for show: a failed write is not the job's failure.
-                        let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+            let finished = Notify::new();
+            let loading = async {
+                let loaded = load(source, &client, &shared.store, &options, pacing, &live).await;
+                finished.notify_one();
+                loaded
+            };
+            // Meanwhile: the progress every second, and the statuses decided so far into
+            // the sheet, as often as the sheet's write pace allows.
+            let going = async {
+                loop {
+                    let last = tokio::select! {
+                        _ = finished.notified() => true,
+                        _ = tokio::time::sleep(PROGRESS_EVERY) => false,
+                    };
+                    if last {
+                        return;
+                    }
+                    // Progress is for show: a failed write is not the job's failure.
+                    let progress = live.progress(pacing, started);
+                    let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+                    let (Some(header_row), decided) = live.take() else {
+                        continue;
+                    };
+                    let writer =
+                        writer.get_or_insert_with(|| job.writer(sheets.clone(), header_row));
+                    for (row, status, client_id) in decided {
+                        writer.push(row, &status, client_id.as_deref());
+                    }
+                    // Whatever fails here stays pending for the job's final write.
+                    if let Err(SheetsError::Unauthorized(_)) = writer.flush_if_due().await
+                        && let Some(token) = access.fresh(shared, taken).await
+                    {
+                        writer.set_token(token);
                     }
                 }
             };
+            let (loaded, ()) = tokio::join!(loading, going);
             // Requests count against the account's month whether the load ends well or not.
             let label = loaded.as_ref().ok().and_then(|l| l.account_name.clone());
             let requests = pacing.counters.requests.load(Ordering::Relaxed);
@@ -231,32 +447,49 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
             {
                 eprintln!("contact-loader serve: usage not recorded: {error}");
             }
-            let loaded = loaded.map_err(|e| e.to_string())?;
+            let loaded = match loaded {
+                Ok(loaded) => loaded,
+                Err(LoadError::WouldBePaid {
+                    needed,
+                    left,
+                    paid,
+                    cost,
+                    ..
+                }) => {
+                    // The add-on shows these numbers and asks before it sends the job
+                    // again with `allow_paid`.
+                    let estimate = json!({ "estimate": {
+                        "requests": needed, "free_left": left, "paid": paid,
+                        "cost_rub": (cost * 100.0).round() / 100.0,
+                    }});
+                    let _ = shared
+                        .store
+                        .set_progress(&taken.job.id, &estimate.to_string())
+                        .await;
+                    return Err(format!(
+                        "this load needs about {needed} requests and {left} free ones are left \
+                         this month: {paid} would be paid (about {cost:.2} RUB). Nothing was \
+                         loaded; confirm the paid requests to go ahead"
+                    ));
+                }
+                Err(other) => return Err(other.to_string()),
+            };
             (loaded.checked, Some(loaded.rows))
         }
     };
     let load_rows = loaded.as_deref();
 
-    let header = rows
-        .get(checked.header_row as usize - 1)
-        .cloned()
-        .unwrap_or_default();
-    let mut writer = StatusWriter::new(
-        sheets,
-        &stored.spreadsheet_id,
-        &stored.sheet,
-        StatusColumns::find(&header),
-    )
-    .with_min_interval(Duration::from_millis(shared.config.sheets_min_interval_ms));
+    let mut writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
     let mut report = csv::Writer::from_writer(Vec::new());
     let _ = report.write_record(["row", "status", "reason", "client_id"]);
-    let mut counts = std::collections::BTreeMap::<&str, u64>::new();
+    let mut counts = BTreeMap::<&str, u64>::new();
     for (i, result) in checked.rows.iter().enumerate() {
         let status = status_text(&checked, load_rows, i);
         // The same status name and reason as `--report` gives.
         let line = ReportLine::new(&checked, result, load_rows.and_then(|l| l.get(i)));
         let client_id = line.load.and_then(|l| l.target_id).map(|id| id.to_string());
         *counts.entry(line.status).or_default() += 1;
+        // Rows already written as the job ran with this status cost nothing here.
         writer.push(result.row, &status, client_id.as_deref());
         let _ = report.write_record([
             result.row.to_string(),
@@ -265,27 +498,29 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
             client_id.unwrap_or_default(),
         ]);
     }
-    let written = write_statuses(shared, taken, &mut writer).await;
-    // The read, and the writes.
+    let written = write_statuses(shared, taken, &mut writer, &mut access).await;
     shared
         .metrics
         .sheets_requests
-        .fetch_add(1 + writer.requests(), Ordering::Relaxed);
-    written.map_err(|e| match e {
-        crate::sheets::SheetsError::Unauthorized(_) => "the Google sign-in expired before the \
-            statuses could be written: open the add-on so that it signs in again, then press \
-            Process list again"
-            .to_owned(),
-        other => format!("the statuses cannot be written to the sheet: {other}"),
+        .fetch_add(writer.requests(), Ordering::Relaxed);
+    written.map_err(|e| {
+        access
+            .explain(&e)
+            .unwrap_or_else(|| format!("the statuses cannot be written to the sheet: {e}"))
     })?;
     for (status, count) in &counts {
         shared.metrics.add_rows(status, *count);
     }
     let report = String::from_utf8(report.into_inner().unwrap_or_default()).unwrap_or_default();
+    let contacts = checked.profiles.len();
     let progress = json!({
         "rows": checked.rows.len(),
+        "contacts_done": contacts,
+        "contacts_total": contacts,
         "by_status": counts,
         "requests": pacing.counters.requests.load(Ordering::Relaxed),
+        // Why rows were left pending (the account's quota, a request cap), if they were.
+        "stopped": pacing.stop_reason(),
     })
     .to_string();
     let store_error = |e: crate::store::StoreError| e.to_string();
@@ -321,24 +556,21 @@ async fn write_statuses(
     shared: &Shared,
     taken: &Taken,
     writer: &mut StatusWriter,
-) -> Result<(), crate::sheets::SheetsError> {
-    let mut used = google_token(shared, taken).await.map(|(sealed, _)| sealed);
+    access: &mut Access,
+) -> Result<(), SheetsError> {
     loop {
         match writer.flush().await {
-            Err(crate::sheets::SheetsError::Unauthorized(message)) => {
+            Err(SheetsError::Unauthorized(message)) => {
                 let waited = Instant::now();
                 loop {
-                    if waited.elapsed() > TOKEN_WAIT {
-                        return Err(crate::sheets::SheetsError::Unauthorized(message));
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    if let Some((sealed, token)) = google_token(shared, taken).await
-                        && used.as_ref() != Some(&sealed)
-                    {
-                        used = Some(sealed);
+                    if let Some(token) = access.fresh(shared, taken).await {
                         writer.set_token(token);
                         break;
                     }
+                    if matches!(access, Access::Service { .. }) || waited.elapsed() > TOKEN_WAIT {
+                        return Err(SheetsError::Unauthorized(message));
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
             other => return other,

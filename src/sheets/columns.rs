@@ -22,6 +22,8 @@ pub struct StatusColumns {
     pub client_id: u32,
     /// Header cells to create: (column, name), in column order.
     missing: Vec<(u32, &'static str)>,
+    /// The header's row (1-based): lists may have blank or title rows above it.
+    header_row: u32,
 }
 
 impl StatusColumns {
@@ -53,7 +55,14 @@ impl StatusColumns {
             status,
             client_id,
             missing,
+            header_row: 1,
         }
+    }
+
+    /// The header is on `row`, not row 1 (`check` skips blank rows above it).
+    pub fn at_row(mut self, row: u32) -> StatusColumns {
+        self.header_row = row.max(1);
+        self
     }
 
     /// Both columns were in the header.
@@ -67,7 +76,8 @@ impl StatusColumns {
         let (first, _) = *self.missing.first()?;
         let (last, _) = *self.missing.last()?;
         let names = self.missing.iter().map(|(_, n)| (*n).to_owned()).collect();
-        Some((a1::block(sheet, first, 1, last, 1), vec![names]))
+        let row = self.header_row;
+        Some((a1::block(sheet, first, row, last, row), vec![names]))
     }
 }
 
@@ -115,5 +125,9 @@ mod tests {
 
         let c = StatusColumns::find(&[]);
         assert_eq!((c.status, c.client_id), (1, 2));
+
+        // A header below blank rows gets its cells on its own row.
+        let c = StatusColumns::find(&header(&["Phone"])).at_row(3);
+        assert_eq!(c.header_update("S").unwrap().0, "'S'!B3:C3");
     }
 }

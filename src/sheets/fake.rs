@@ -63,6 +63,18 @@ struct Books {
 struct Shared {
     token: Mutex<String>,
     state: Mutex<Books>,
+    service: Mutex<Option<Service>>,
+    /// Where `/token` is served: the `aud` a service account's assertion must name.
+    token_url: String,
+}
+
+/// A service account the fake trusts: its key, the tokens it was given, and the
+/// spreadsheets shared with it.
+struct Service {
+    email: String,
+    key: jsonwebtoken::DecodingKey,
+    tokens: std::collections::HashSet<String>,
+    shared_with: std::collections::HashSet<String>,
 }
 
 /// A running fake.
@@ -89,9 +101,12 @@ impl FakeSheets {
         let shared = Arc::new(Shared {
             token: Mutex::new(token.to_owned()),
             state: Mutex::default(),
+            service: Mutex::default(),
+            token_url: format!("http://{addr}/token"),
         });
         let app = Router::new()
             .route("/v4/spreadsheets/{*rest}", any(handle))
+            .route("/token", axum::routing::post(issue_token))
             // Bigger than Google's ~2 MB, so a test sees how large our bodies really are.
             .layer(DefaultBodyLimit::max(64 << 20))
             .with_state(shared.clone());
@@ -136,6 +151,36 @@ impl FakeSheets {
         Some(ragged(grid.iter().map(|row| row.as_slice())))
     }
 
+    /// Google's token endpoint for service accounts, as a key file's `token_uri`.
+    pub fn token_url(&self) -> String {
+        self.shared.token_url.clone()
+    }
+
+    /// Trusts assertions from `email` signed with `key`; its tokens may touch the
+    /// spreadsheets shared with it.
+    pub fn accept_service_account(&self, email: &str, key: jsonwebtoken::DecodingKey) {
+        *self.service() = Some(Service {
+            email: email.to_owned(),
+            key,
+            tokens: Default::default(),
+            shared_with: Default::default(),
+        });
+    }
+
+    /// Shares `spreadsheet` with the service account.
+    pub fn share(&self, spreadsheet: &str) {
+        if let Some(service) = self.service().as_mut() {
+            service.shared_with.insert(spreadsheet.to_owned());
+        }
+    }
+
+    fn service(&self) -> std::sync::MutexGuard<'_, Option<Service>> {
+        self.shared
+            .service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Answers the next `n` requests with 429 `RESOURCE_EXHAUSTED`.
     pub fn rate_limit_next(&self, n: u32) {
         self.lock().throttle += n;
@@ -177,16 +222,35 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorized = {
-        let token = shared.token.lock().unwrap_or_else(|e| e.into_inner());
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|t| t == *token)
-    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let user = *shared.token.lock().unwrap_or_else(|e| e.into_inner()) == bearer;
+    // A service account's token is valid, but only for what is shared with it (403).
+    let service_may = (!user)
+        .then(|| {
+            let service = shared.service.lock().unwrap_or_else(|e| e.into_inner());
+            let service = service.as_ref().filter(|s| s.tokens.contains(bearer))?;
+            let spreadsheet = uri
+                .path()
+                .strip_prefix("/v4/spreadsheets/")
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_default();
+            Some(service.shared_with.contains(spreadsheet))
+        })
+        .flatten();
+    let authorized = user || service_may.is_some();
     let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     state.stats.total += 1;
+    if service_may == Some(false) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "PERMISSION_DENIED",
+            "The caller does not have permission",
+        );
+    }
     if !authorized {
         state.stats.unauthorized += 1;
         return error(
@@ -231,6 +295,52 @@ async fn handle(
             "Requested entity was not found.",
         ),
     }
+}
+
+/// `POST /token`: the JWT-bearer grant. The assertion must be signed by the trusted
+/// service account's key, name this endpoint as its audience and ask for Sheets.
+async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let refuse = |why: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "invalid_grant", "error_description": why})),
+        )
+            .into_response()
+    };
+    let form: HashMap<String, String> = String::from_utf8_lossy(&body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter_map(|(k, v)| Some((percent_decode(k)?, percent_decode(v)?)))
+        .collect();
+    if form.get("grant_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+    {
+        return refuse("Invalid grant_type");
+    }
+    let Some(assertion) = form.get("assertion") else {
+        return refuse("No assertion");
+    };
+    let mut service = shared.service.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(service) = service.as_mut() else {
+        return refuse("Invalid JWT Signature.");
+    };
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[&shared.token_url]);
+    validation.set_issuer(&[&service.email]);
+    let Ok(claims) = jsonwebtoken::decode::<Value>(assertion, &service.key, &validation) else {
+        return refuse("Invalid JWT Signature.");
+    };
+    let scopes = claims.claims["scope"].as_str().unwrap_or_default();
+    if !scopes
+        .split(' ')
+        .any(|s| s == "https://www.googleapis.com/auth/spreadsheets")
+    {
+        return refuse("Invalid OAuth scope or ID token audience provided.");
+    }
+    let token = format!("service-token-{}", service.tokens.len() + 1);
+    service.tokens.insert(token.clone());
+    axum::Json(json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}))
+        .into_response()
 }
 
 fn read(state: &mut Books, id: &str, range_text: &str) -> Response {

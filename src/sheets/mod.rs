@@ -6,6 +6,7 @@
 //! - `Sheets`: the HTTP client — `values` and `values:batchUpdate`.
 //! - `StatusColumns`: where statuses go in the header.
 //! - `StatusWriter`: batches, paces and retries the status writes.
+//! - `ServiceAccount`: access as a service account the spreadsheet is shared with.
 //! - `fake`: a local Sheets API with real cell state, for tests.
 //!
 //! Plain `reqwest` rather than `google-sheets4`: two endpoints, and the error sorting and
@@ -15,8 +16,10 @@ pub mod a1;
 mod client;
 mod columns;
 pub mod fake;
+mod service_account;
 mod writer;
 
 pub use client::{BatchUpdated, Sheets, SheetsError};
 pub use columns::StatusColumns;
+pub use service_account::ServiceAccount;
 pub use writer::{DEFAULT_MIN_INTERVAL, MAX_BODY_BYTES, MAX_CELL_CHARS, StatusWriter, WritePacer};

@@ -103,6 +103,9 @@ pub struct StatusWriter {
     header: Option<(String, Vec<Vec<String>>)>,
     /// Row → [status, client id].
     pending: BTreeMap<u32, [String; 2]>,
+    /// What this writer has written to each row: pushing the same again writes nothing, so
+    /// a job's final pass costs no request for the rows written as it went.
+    written: HashMap<u32, [String; 2]>,
     pacer: WritePacer,
     max_body: usize,
     backoff_start: Duration,
@@ -127,6 +130,7 @@ impl StatusWriter {
             columns,
             header,
             pending: BTreeMap::new(),
+            written: HashMap::new(),
             pacer: WritePacer::default(),
             max_body: MAX_BODY_BYTES,
             backoff_start: BACKOFF_START,
@@ -189,8 +193,13 @@ impl StatusWriter {
             Some((cut, _)) => s[..cut].to_owned(),
             None => s.to_owned(),
         };
-        self.pending
-            .insert(row, [cell(status), cell(client_id.unwrap_or(""))]);
+        let value = [cell(status), cell(client_id.unwrap_or(""))];
+        if self.written.get(&row) == Some(&value) {
+            // An earlier, different value still queued must not overwrite it.
+            self.pending.remove(&row);
+            return;
+        }
+        self.pending.insert(row, value);
     }
 
     /// Writes one batch if this spreadsheet's slot is free now, else nothing; call it after
@@ -273,7 +282,9 @@ impl StatusWriter {
         self.header = None;
         let written: Vec<u32> = self.pending.keys().take(count).copied().collect();
         for row in &written {
-            self.pending.remove(row);
+            if let Some(value) = self.pending.remove(row) {
+                self.written.insert(*row, value);
+            }
         }
         Ok(written.len())
     }
