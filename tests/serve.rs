@@ -810,6 +810,7 @@ async fn a_paid_load_waits_for_consent_with_its_estimate() {
             .contains("Nothing was loaded")
     );
     assert!(sandbox.clients().is_empty(), "nothing written");
+    assert_documented(&job);
     assert_eq!(sheets.cells(SPREADSHEET, SHEET).unwrap()[1].len(), 4);
 
     // This account has no postpay: with consent the load runs until Chat2Desk stops it,
@@ -835,6 +836,7 @@ async fn a_paid_load_waits_for_consent_with_its_estimate() {
             .contains("exceeded"),
         "{job}"
     );
+    assert_documented(&job);
     let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
     assert!(
         cells
@@ -908,5 +910,61 @@ async fn a_service_account_opens_the_sheets_shared_with_it() {
     assert_eq!(job["state"], "failed", "{job}");
     let error = job["error"].as_str().unwrap();
     assert!(error.contains(EMAIL) && error.contains("share"), "{error}");
+    server.stop().await;
+}
+
+/// Every field of a job's JSON is in `/openapi.json`'s `Job` schema, its progress's too.
+fn assert_documented(job: &Value) {
+    let document: Value = serde_json::from_str(contact_loader::serve::api::OPENAPI).unwrap();
+    let schema = &document["components"]["schemas"]["Job"]["properties"];
+    for (key, value) in job.as_object().unwrap() {
+        assert!(schema.get(key).is_some(), "`{key}` is not documented");
+        for inner in value.as_object().into_iter().flat_map(|o| o.keys()) {
+            assert!(
+                schema[key]["properties"].get(inner).is_some(),
+                "`{key}.{inner}` is not documented"
+            );
+        }
+    }
+}
+
+/// `/openapi.json` is served, and every operation it describes is routed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_the_routes() {
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&sheets, dir.path().join("s.sqlite").display().to_string()).await;
+    let api = server.url();
+    let http = reqwest::Client::new();
+    let document: Value = http
+        .get(format!("{api}/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 9);
+    for (path, operations) in paths {
+        for method in operations.as_object().unwrap().keys() {
+            let url = format!("{api}{}", path.replace("{id}", "no-such-job"));
+            let request = match method.as_str() {
+                "get" => http.get(&url),
+                "post" => http.post(&url).json(&json!({})),
+                other => panic!("undocumented method {other}"),
+            };
+            let answer = request.bearer_auth(KEY).send().await.unwrap();
+            let status = answer.status().as_u16();
+            let body = answer.text().await.unwrap();
+            // Unrouted paths answer 404 with an empty body, wrong methods 405.
+            assert_ne!(status, 405, "{method} {path}");
+            assert!(
+                status != 404 || body.contains("no such job"),
+                "{method} {path} is not routed"
+            );
+        }
+    }
     server.stop().await;
 }

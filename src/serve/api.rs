@@ -161,6 +161,7 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
         .route("/v1/jobs", post(submit))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/cancel", post(cancel))
@@ -407,6 +408,14 @@ async fn catalog(
         "transports": catalog.transports,
         "tags": catalog.tags,
     })))
+}
+
+/// The API described (OpenAPI 3.1), written by hand next to this file; `tests/serve.rs`
+/// checks that it names every route and that its examples are what the server answers.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> {
