@@ -11,6 +11,8 @@ use contact_loader::serve::{Config, Server};
 use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 
+mod support;
+
 const KEY: &str = "ann-0123456789abcdef";
 const OTHER_KEY: &str = "bob-0123456789abcdef";
 const SPREADSHEET: &str = "1AbC_spreadsheet";
@@ -375,6 +377,14 @@ async fn a_stopped_server_leaves_its_job_to_the_next(database: String) {
         created_before_stop < ROWS - ROWS / 10 - 1,
         "and had not finished ({created_before_stop})"
     );
+    // The sheet holds only final statuses: none says "pending" because the server stopped.
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert!(
+        cells
+            .iter()
+            .all(|row| !row.get(4).is_some_and(|s| s.starts_with("Ожидает"))),
+        "{cells:?}"
+    );
 
     let second = start(&sheets, database).await;
     let job = wait_for_end(&second.url(), &job_id, Duration::from_secs(90)).await;
@@ -458,59 +468,8 @@ async fn the_server_works_on_postgres() {
 }
 
 mod google_id_tokens {
-    use jsonwebtoken::jwk::{Jwk, JwkSet};
-    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-
+    use super::support::oidc::{KEY_ID, jwks, key, signing_key, token};
     use super::*;
-
-    const KEY_ID: &str = "test-key-1";
-
-    fn key(pem: &[u8]) -> EncodingKey {
-        EncodingKey::from_rsa_pem(pem).unwrap()
-    }
-
-    fn signing_key() -> EncodingKey {
-        key(include_bytes!("fixtures/oidc-test-key.pem"))
-    }
-
-    /// A local JWKS endpoint vouching for the test key, as Google's does for its own.
-    async fn jwks() -> String {
-        let mut jwk = Jwk::from_encoding_key(&signing_key(), Algorithm::RS256).unwrap();
-        jwk.common.key_id = Some(KEY_ID.to_owned());
-        let set = JwkSet { keys: vec![jwk] };
-        let app = axum::Router::new().route(
-            "/certs",
-            axum::routing::get(move || {
-                let set = set.clone();
-                async move { axum::Json(set) }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        format!("http://{addr}/certs")
-    }
-
-    fn token(
-        sub: &str,
-        aud: &str,
-        iss: &str,
-        expires_in: i64,
-        key: &EncodingKey,
-        kid: &str,
-    ) -> String {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(kid.to_owned());
-        let claims = json!({
-            "iss": iss, "aud": aud, "sub": sub, "email": format!("{sub}@example.com"),
-            "iat": now, "exp": now + expires_in,
-        });
-        encode(&header, &claims, key).unwrap()
-    }
 
     fn good(sub: &str) -> String {
         token(

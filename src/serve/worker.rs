@@ -203,7 +203,7 @@ async fn run(
             }
         })
     };
-    let outcome = run_job(shared, &taken, &pacing).await;
+    let outcome = run_job(shared, &taken, &pacing, &left).await;
     renewal.abort();
     let stopping = *stop.borrow() || left.load(Ordering::SeqCst);
     let outcome = match outcome {
@@ -339,8 +339,15 @@ impl SheetJob<'_> {
     }
 }
 
-/// One job, from the sheet to the sheet. Errors are texts for the job's owner.
-async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), String> {
+/// One job, from the sheet to the sheet. Errors are texts for the job's owner. When `left`
+/// is set (the server stops, the lease is lost) the job ends without its final pass: the
+/// sheet keeps only final statuses, and the worker that resumes it writes the rest.
+async fn run_job(
+    shared: &Shared,
+    taken: &Taken,
+    pacing: &Pacing,
+    left: &AtomicBool,
+) -> Result<(), String> {
     let stored: Stored =
         serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
     let (mut access, sheets_token) = Access::open(shared, taken, &stored).await?;
@@ -446,6 +453,9 @@ async fn run_job(shared: &Shared, taken: &Taken, pacing: &Pacing) -> Result<(), 
                 .await
             {
                 eprintln!("contact-loader serve: usage not recorded: {error}");
+            }
+            if left.load(Ordering::SeqCst) {
+                return Ok(());
             }
             let loaded = match loaded {
                 Ok(loaded) => loaded,
