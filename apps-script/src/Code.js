@@ -1,0 +1,112 @@
+/**
+ * The add-on's public entry points: the menu, its handlers, and the functions the sidebar
+ * calls with google.script.run (CONTRACT.md). Each one only hands the real services to a
+ * plain function in another file — Menu.js, Settings.js, Jobs.js, ContactSheet.js — which
+ * Node tests call with stateful fakes instead (test/support/).
+ *
+ * Helpers end with `_`: google.script.run cannot call those, and Apps Script's single
+ * global scope is shared by every file.
+ */
+
+/** The real Apps Script services, as the plain functions take them. */
+function clServices_() {
+  return {
+    SpreadsheetApp: SpreadsheetApp,
+    PropertiesService: PropertiesService,
+    UrlFetchApp: UrlFetchApp,
+    ScriptApp: ScriptApp,
+    HtmlService: HtmlService,
+    Utilities: Utilities,
+    Session: Session,
+  };
+}
+
+// ---- Menu -------------------------------------------------------------------------------
+
+/**
+ * Only the services a menu needs: in AuthMode.NONE, PropertiesService and UrlFetchApp must
+ * not be touched (google-sheets.md), so they are not even handed over.
+ */
+function onOpen(e) {
+  clBuildMenu_({ SpreadsheetApp: SpreadsheetApp, ScriptApp: ScriptApp, Session: Session }, e);
+}
+
+/** google-sheets.md: onInstall(e) calls onOpen(e), so the menu appears right after installing. */
+function onInstall(e) {
+  onOpen(e);
+}
+
+function menuProcessList() {
+  clShowSidebar_(clServices_(), 'progress', 'load');
+}
+
+function menuCheckList() {
+  clShowSidebar_(clServices_(), 'progress', 'check');
+}
+
+function menuProcessSample() {
+  clShowSidebar_(clServices_(), 'progress', 'sample');
+}
+
+function menuSettings() {
+  clShowSidebar_(clServices_(), 'settings', null);
+}
+
+function menuNewContactSheet() {
+  clMenuNewContactSheet_(clServices_());
+}
+
+function menuHelp() {
+  clShowHelp_(clServices_());
+}
+
+/** For the pages: `<?!= include('Styles') ?>` pulls in a partial (CONTRACT.md). */
+function include(name) {
+  return HtmlService.createHtmlOutputFromFile(name).getContent();
+}
+
+// ---- Called by the sidebar (google.script.run) -------------------------------------------
+
+function getSettings() {
+  return clAnswer_(clServices_(), clSettingsView_);
+}
+
+function saveSettings(input) {
+  return clAnswer_(clServices_(), function (svc, lang) {
+    return clSaveSettings_(svc, lang, input);
+  });
+}
+
+function checkConnection(token) {
+  return clAnswer_(clServices_(), function (svc, lang) {
+    return clCheckConnection_(svc, lang, token);
+  });
+}
+
+function startJob(mode, allowPaid) {
+  return clAnswer_(clServices_(), function (svc, lang) {
+    return clStartJob_(svc, lang, mode, allowPaid);
+  });
+}
+
+function jobStatus(jobId) {
+  return clAnswer_(clServices_(), function (svc, lang) {
+    return clJobStatus_(svc, lang, jobId);
+  });
+}
+
+function cancelJob(jobId) {
+  return clAnswer_(clServices_(), function (svc, lang) {
+    return clCancelJob_(svc, lang, jobId);
+  });
+}
+
+function openReport(jobId) {
+  return clAnswer_(clServices_(), function (svc, lang) {
+    return clOpenReport_(svc, lang, jobId);
+  });
+}
+
+function currentJob() {
+  return clAnswer_(clServices_(), clCurrentJob_);
+}

@@ -1,0 +1,216 @@
+/**
+ * "New contact sheet": a sheet with the headers the backend recognises (CONTRACT.md), laid
+ * out so that what people type is what gets loaded, and an Instructions sheet in plain words.
+ */
+
+// 1-based columns of CONTRACT.md's header order:
+// Contact, Name, Comment, Tags, Channel, Messenger, Status, Client ID.
+var CL_COL_CONTACT = 1;
+var CL_COL_TAGS = 4;
+var CL_COL_CHANNEL = 5;
+var CL_COL_MESSENGER = 6;
+var CL_COL_STATUS = 7;
+var CL_COLUMN_WIDTHS = [190, 170, 240, 170, 150, 120, 300, 110];
+
+// Sheets refuses a dropdown of more than 500 items.
+var CL_MAX_LIST_ITEMS = 500;
+
+/**
+ * Status colours by how the status text starts (CONTRACT.md lists what the backend writes,
+ * in both languages; a status may carry a suffix such as "; note: …").
+ */
+var CL_STATUS_COLOURS = [
+  { background: '#d9ead3', starts: ['Создан', 'Обновлён', 'Готово к загрузке', 'Created', 'Updated', 'Ready to load'] },
+  { background: '#efefef', starts: ['Объединено', 'Без изменений', 'Пропущено', 'Merged', 'Unchanged', 'Skipped'] },
+  { background: '#f4cccc', starts: ['Ошибка', 'Не загружено', 'Error', 'Not loaded'] },
+  { background: '#fff2cc', starts: ['Ожидает', 'Pending'] },
+];
+
+/** `base` if no sheet has that name, else `base 2`, `base 3`, …: an existing sheet is never touched. */
+function clFreeSheetName_(spreadsheet, base) {
+  if (!spreadsheet.getSheetByName(base)) {
+    return base;
+  }
+  for (var n = 2; ; n++) {
+    var name = base + ' ' + n;
+    if (!spreadsheet.getSheetByName(name)) {
+      return name;
+    }
+  }
+}
+
+/** The conditional format rules that colour the statuses in `range`. */
+function clStatusFormatRules_(svc, range) {
+  var rules = [];
+  CL_STATUS_COLOURS.forEach(function (colour) {
+    colour.starts.forEach(function (start) {
+      rules.push(
+        svc.SpreadsheetApp.newConditionalFormatRule()
+          .whenTextStartsWith(start)
+          .setBackground(colour.background)
+          .setRanges([range])
+          .build()
+      );
+    });
+  });
+  return rules;
+}
+
+/** A dropdown of `values` (its first CL_MAX_LIST_ITEMS), or `null` when there is nothing to offer. */
+function clListValidation_(svc, values, allowInvalid, helpText) {
+  var seen = {};
+  var items = values.filter(function (value) {
+    var keep = typeof value === 'string' && value.trim() !== '' && !seen[value];
+    seen[value] = true;
+    return keep;
+  });
+  if (items.length === 0) {
+    return null;
+  }
+  return svc.SpreadsheetApp.newDataValidation()
+    .requireValueInList(items.slice(0, CL_MAX_LIST_ITEMS), true)
+    .setAllowInvalid(allowInvalid)
+    .setHelpText(helpText)
+    .build();
+}
+
+/**
+ * The lists for the Tags, Channel and Messenger dropdowns from the account's catalog, or
+ * `{reason}` saying why there are none: no token yet, or the catalog call failed.
+ */
+function clDropdownLists_(svc, lang) {
+  var token = clReadSettings_(svc).token;
+  if (!token) {
+    return { reason: clText_(lang, 'noDropdownsNoToken') };
+  }
+  var catalog;
+  try {
+    catalog = clFetchCatalog_(svc, lang, token);
+  } catch (e) {
+    if (!e.clUser) {
+      throw e;
+    }
+    return { reason: clText_(lang, 'noDropdownsFailed', { error: e.message.replace(/[.\s]+$/, '') }) };
+  }
+  var channels = catalog.channels || [];
+  // The messengers the account's channels work with; the catalog's whole list of transports
+  // names system ones too (widget, external, system), so it is only the fallback.
+  var messengers = [];
+  channels.forEach(function (channel) {
+    (channel.transports || []).forEach(function (transport) {
+      messengers.push(transport);
+    });
+  });
+  if (messengers.length === 0) {
+    messengers = catalog.transports || [];
+  }
+  return {
+    tags: (catalog.tags || []).map(function (tag) {
+      return tag.label;
+    }),
+    channels: channels.map(function (channel) {
+      return channel.name;
+    }),
+    messengers: messengers,
+  };
+}
+
+/**
+ * Creates the contact sheet (and the Instructions sheet if there is none) and makes it the
+ * active sheet. Returns `{ok, sheetName, dropdowns, message}`; `message` is for the user.
+ */
+function clNewContactSheet_(svc, lang) {
+  var spreadsheet = svc.SpreadsheetApp.getActive();
+  clEnsureInstructionsSheet_(spreadsheet, lang);
+
+  var name = clFreeSheetName_(spreadsheet, clText_(lang, 'contactSheetName'));
+  var sheet = spreadsheet.insertSheet(name);
+  var headers = clTexts_(lang, 'headers');
+  sheet.getRange(1, 1, 1, headers.length).setValues([headers]).setFontWeight('bold');
+  sheet.setFrozenRows(1);
+  CL_COLUMN_WIDTHS.forEach(function (width, i) {
+    sheet.setColumnWidth(i + 1, width);
+  });
+  var dataRows = sheet.getMaxRows() - 1;
+  var column = function (col) {
+    return sheet.getRange(2, col, dataRows, 1);
+  };
+  // Plain text, or Sheets takes "+7 999 123-45-67" for a formula and "89991234567" for a
+  // number that loses its leading digits' meaning.
+  column(CL_COL_CONTACT).setNumberFormat('@');
+  sheet.setConditionalFormatRules(clStatusFormatRules_(svc, column(CL_COL_STATUS)));
+
+  var lists = clDropdownLists_(svc, lang);
+  var dropdowns = !lists.reason;
+  if (dropdowns) {
+    // Tags may hold several labels separated by commas, which no list item equals: the
+    // dropdown helps, and a warning rather than a refusal marks other text.
+    var validations = [
+      [CL_COL_TAGS, clListValidation_(svc, lists.tags, true, clText_(lang, 'tagsHelp'))],
+      [CL_COL_CHANNEL, clListValidation_(svc, lists.channels, false, clText_(lang, 'channelHelp'))],
+      [CL_COL_MESSENGER, clListValidation_(svc, lists.messengers, false, clText_(lang, 'messengerHelp'))],
+    ];
+    validations.forEach(function (pair) {
+      if (pair[1]) {
+        column(pair[0]).setDataValidation(pair[1]);
+      }
+    });
+  }
+  spreadsheet.setActiveSheet(sheet);
+  return {
+    ok: true,
+    sheetName: name,
+    dropdowns: dropdowns,
+    message: dropdowns
+      ? clText_(lang, 'sheetReady', { name: name })
+      : clText_(lang, 'sheetReadyNoDropdowns', { name: name, reason: lists.reason }),
+  };
+}
+
+/**
+ * The Instructions sheet, once: if a sheet of that name exists (ours from an earlier run,
+ * or the user's own), it is left as it is.
+ */
+function clEnsureInstructionsSheet_(spreadsheet, lang) {
+  var name = clText_(lang, 'instructionsSheetName');
+  if (spreadsheet.getSheetByName(name)) {
+    return;
+  }
+  var lines = clTexts_(lang, 'instructions');
+  var sheet = spreadsheet.insertSheet(name);
+  sheet
+    .getRange(1, 1, lines.length, 1)
+    .setNumberFormat('@')
+    .setValues(
+      lines.map(function (line) {
+        return [line];
+      })
+    )
+    .setWrap(true);
+  sheet.getRange(1, 1).setFontWeight('bold');
+  sheet.setColumnWidth(1, 820);
+}
+
+/** The Help dialog's page: the instructions as HTML, every line escaped. */
+function clHelpHtml_(lang) {
+  var lines = clTexts_(lang, 'instructions');
+  var body = lines
+    .map(function (line, i) {
+      if (line === '') {
+        return '';
+      }
+      var tag = i === 0 ? 'h3' : 'p';
+      return '<' + tag + '>' + clEscapeHtml_(line) + '</' + tag + '>';
+    })
+    .join('\n');
+  return '<div style="font-family: Arial, sans-serif; font-size: 13px; line-height: 1.45">\n' + body + '\n</div>';
+}
+
+function clEscapeHtml_(text) {
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}

@@ -1,0 +1,252 @@
+/**
+ * Jobs: process, check or sample the active sheet in the backend, follow them, cancel them,
+ * and bring their report into the spreadsheet.
+ *
+ * google-sheets.md: a script execution runs at most 6 minutes, so the work runs in the
+ * backend and the sidebar polls jobStatus(). The backend reads and writes the sheet itself
+ * with the user's OAuth token (`sheets_token`), refreshed with each poll (`X-Sheets-Token`)
+ * because it lives an hour (docs/deploy.md).
+ */
+
+var CL_MODES = ['load', 'check', 'sample'];
+var CL_LIVE_STATES = ['queued', 'running'];
+var CL_COUNT_KEYS = ['created', 'updated', 'unchanged', 'merged', 'invalid', 'skipped', 'failed', 'pending', 'ready'];
+
+/**
+ * Where the job last started for a sheet is remembered: the user's properties, keyed by
+ * spreadsheet and sheet. Not the document's: a job is visible only to the Google account
+ * that submitted it (docs/deploy.md), so another editor's job would answer them 404.
+ */
+function clJobKey_(spreadsheet, sheet) {
+  return 'CL_JOB:' + spreadsheet.getId() + ':' + sheet.getSheetId();
+}
+
+function clRememberJob_(svc, spreadsheet, sheet, job) {
+  svc.PropertiesService.getUserProperties().setProperty(clJobKey_(spreadsheet, sheet), JSON.stringify(job));
+}
+
+function clRememberedJob_(svc, spreadsheet, sheet) {
+  var text = svc.PropertiesService.getUserProperties().getProperty(clJobKey_(spreadsheet, sheet));
+  return text ? clParseJson_(text) : null;
+}
+
+/** Forgets the remembered job of the active sheet if it is `jobId` (a job that has ended). */
+function clForgetJob_(svc, jobId) {
+  var spreadsheet = svc.SpreadsheetApp.getActive();
+  var sheet = spreadsheet.getActiveSheet();
+  var job = clRememberedJob_(svc, spreadsheet, sheet);
+  if (job && job.jobId === jobId) {
+    svc.PropertiesService.getUserProperties().deleteProperty(clJobKey_(spreadsheet, sheet));
+  }
+}
+
+/**
+ * startJob(mode, allowPaid) (CONTRACT.md): sends the active sheet to the backend. A 200
+ * answer means the sheet already had a live job — it is shown instead (`existing: true`).
+ */
+function clStartJob_(svc, lang, mode, allowPaid) {
+  if (CL_MODES.indexOf(mode) < 0) {
+    throw clUserError_(clText_(lang, 'badMode', { mode: mode }));
+  }
+  clBackendBase_(svc, lang);
+  var settings = clReadSettings_(svc);
+  if (!settings.token) {
+    throw clUserError_(clText_(lang, 'noToken'));
+  }
+  var spreadsheet = svc.SpreadsheetApp.getActive();
+  var sheet = spreadsheet.getActiveSheet();
+  // A header and at least one row, or the backend would only find nothing to do.
+  if (sheet.getLastRow() < 2) {
+    throw clUserError_(clText_(lang, 'emptySheet', { name: sheet.getName() }));
+  }
+  // openReport leaves the report as the active sheet: pressing Process list there must not
+  // send the report (or the Instructions) to be loaded.
+  if (clIsAddonSheet_(sheet)) {
+    throw clUserError_(clText_(lang, 'notContactSheet', { name: sheet.getName() }));
+  }
+  var target = { kind: 'chat2desk', token: settings.token, tags: settings.tags, region: settings.region };
+  if (settings.channel) {
+    target.channel = settings.channel;
+  }
+  if (settings.transport) {
+    target.transport = settings.transport;
+  }
+  var targetBase = clTargetBaseUrl_(svc);
+  if (targetBase) {
+    target.base_url = targetBase;
+  }
+  var answer = clBackendCall_(svc, lang, 'post', '/v1/jobs', {
+    body: {
+      spreadsheet_id: spreadsheet.getId(),
+      sheet: sheet.getName(),
+      mode: mode,
+      allow_paid: allowPaid === true,
+      target: target,
+      sheets_token: svc.ScriptApp.getOAuthToken(),
+    },
+  });
+  var job = answer.json || {};
+  var existing = answer.status === 200;
+  // The live job the backend answered with may be of another mode (Check list pressed while
+  // a load runs): what was remembered of it stands.
+  var known = clRememberedJob_(svc, spreadsheet, sheet);
+  var knownMode = existing && known && known.jobId === job.job_id ? known.mode : mode;
+  clRememberJob_(svc, spreadsheet, sheet, { jobId: job.job_id, mode: knownMode });
+  return { ok: true, jobId: job.job_id, state: job.state, existing: existing };
+}
+
+/** GET /v1/jobs/{id} with a fresh Google token for the job's status writes. */
+function clFetchJob_(svc, lang, jobId) {
+  return (
+    clBackendCall_(svc, lang, 'get', '/v1/jobs/' + encodeURIComponent(jobId), {
+      headers: { 'X-Sheets-Token': svc.ScriptApp.getOAuthToken() },
+    }).json || {}
+  );
+}
+
+/** jobStatus(jobId) (CONTRACT.md): the backend's job in the sidebar's terms, every count a number. */
+function clJobStatus_(svc, lang, jobId) {
+  var job = clFetchJob_(svc, lang, jobId);
+  var spreadsheet = svc.SpreadsheetApp.getActive();
+  var remembered = clRememberedJob_(svc, spreadsheet, spreadsheet.getActiveSheet());
+  var progress = job.progress || {};
+  var byStatus = progress.by_status || {};
+  var counts = {};
+  CL_COUNT_KEYS.forEach(function (key) {
+    counts[key] = clNumber_(byStatus[key], 0);
+  });
+  var estimate = job.estimate
+    ? {
+        requests: clNumber_(job.estimate.requests, 0),
+        freeLeft: clNumber_(job.estimate.free_left, 0),
+        paid: clNumber_(job.estimate.paid, 0),
+        costRub: clNumber_(job.estimate.cost_rub, 0),
+      }
+    : null;
+  if (CL_LIVE_STATES.indexOf(job.state) < 0) {
+    clForgetJob_(svc, jobId);
+  }
+  return {
+    ok: true,
+    jobId: job.job_id || jobId,
+    mode: job.mode || (remembered && remembered.jobId === jobId ? remembered.mode : null),
+    state: job.state,
+    rows: clNumber_(progress.rows, null),
+    contactsDone: clNumber_(progress.contacts_done, 0),
+    contactsTotal: clNumber_(progress.contacts_total, 0),
+    requests: clNumber_(progress.requests, 0),
+    etaSeconds: clNumber_(progress.eta_seconds, null),
+    counts: counts,
+    error: job.error || null,
+    estimate: estimate,
+  };
+}
+
+function clNumber_(value, fallback) {
+  return typeof value === 'number' && isFinite(value) ? value : fallback;
+}
+
+/**
+ * currentJob() (CONTRACT.md): the live job last started for the active sheet, so that a
+ * second press of Process list shows it. One that has ended or is gone is forgotten; when
+ * the backend cannot be asked, the remembered one is given and its polls will say why.
+ */
+function clCurrentJob_(svc, lang) {
+  var spreadsheet = svc.SpreadsheetApp.getActive();
+  var sheet = spreadsheet.getActiveSheet();
+  var job = clRememberedJob_(svc, spreadsheet, sheet);
+  if (!job || !job.jobId) {
+    return { ok: true, jobId: null, mode: null };
+  }
+  var state = null;
+  try {
+    state = clFetchJob_(svc, lang, job.jobId).state;
+  } catch (e) {
+    if (e.status !== 404) {
+      return { ok: true, jobId: job.jobId, mode: job.mode || null };
+    }
+  }
+  if (CL_LIVE_STATES.indexOf(state) < 0) {
+    svc.PropertiesService.getUserProperties().deleteProperty(clJobKey_(spreadsheet, sheet));
+    return { ok: true, jobId: null, mode: null };
+  }
+  return { ok: true, jobId: job.jobId, mode: job.mode || null };
+}
+
+/** cancelJob(jobId) (CONTRACT.md). */
+function clCancelJob_(svc, lang, jobId) {
+  var answer = clBackendCall_(svc, lang, 'post', '/v1/jobs/' + encodeURIComponent(jobId) + '/cancel', {});
+  var state = (answer.json || {}).state || null;
+  if (CL_LIVE_STATES.indexOf(state) < 0) {
+    clForgetJob_(svc, jobId);
+  }
+  return { ok: true, state: state };
+}
+
+/**
+ * openReport(jobId) (CONTRACT.md): the backend's report.csv (row, status, reason,
+ * client_id) in a new sheet, with the statuses in the user's words and coloured as in the
+ * contact sheet.
+ */
+function clOpenReport_(svc, lang, jobId) {
+  var answer = clBackendCall_(svc, lang, 'get', '/v1/jobs/' + encodeURIComponent(jobId) + '/report.csv', {
+    notFound: clText_(lang, 'reportNotReady'),
+  });
+  var records = svc.Utilities.parseCsv(answer.text);
+  var words = clTexts_(lang, 'statusWords');
+  // Blank records (a trailing line break) are no rows.
+  var lines = records.slice(1).filter(function (record) {
+    return record.join('') !== '';
+  }).map(function (record) {
+    var status = record[1] || '';
+    return [
+      clNumberOrText_(record[0]),
+      words[status] || status,
+      record[2] || '',
+      clNumberOrText_(record[3]),
+    ];
+  });
+  var spreadsheet = svc.SpreadsheetApp.getActive();
+  // No ":" in the name: Excel refuses it in a sheet name, and spreadsheets get downloaded as .xlsx.
+  var date = svc.Utilities.formatDate(new Date(), spreadsheet.getSpreadsheetTimeZone(), 'yyyy-MM-dd HH.mm');
+  var name = clFreeSheetName_(spreadsheet, clText_(lang, 'reportSheetName', { date: date }));
+  var sheet = spreadsheet.insertSheet(name);
+  var headers = clTexts_(lang, 'reportHeaders');
+  sheet.getRange(1, 1, 1, headers.length).setValues([headers]).setFontWeight('bold');
+  sheet.setFrozenRows(1);
+  // A new sheet has 1000 rows, and a range past the last one is refused.
+  if (sheet.getMaxRows() < lines.length + 1) {
+    sheet.insertRowsAfter(sheet.getMaxRows(), lines.length + 1 - sheet.getMaxRows());
+  }
+  if (lines.length > 0) {
+    // Status and reason as plain text: a reason may quote a cell such as "=HYPERLINK(…)",
+    // which must stay text (google-sheets.md: RAW for anything that came from outside).
+    sheet.getRange(2, 2, lines.length, 2).setNumberFormat('@');
+    sheet.getRange(2, 1, lines.length, headers.length).setValues(lines);
+    sheet.setConditionalFormatRules(clStatusFormatRules_(svc, sheet.getRange(2, 2, lines.length, 1)));
+  }
+  sheet.setColumnWidth(3, 420);
+  return { ok: true, sheetName: name, url: spreadsheet.getUrl() + '#gid=' + sheet.getSheetId() };
+}
+
+/** A sheet the add-on made for people to read: the Instructions (by name) or a report (by its header). */
+function clIsAddonSheet_(sheet) {
+  var langs = Object.keys(CL_TEXTS);
+  var name = sheet.getName();
+  if (langs.some(function (lang) { return name === clText_(lang, 'instructionsSheetName'); })) {
+    return true;
+  }
+  var width = clTexts_('en', 'reportHeaders').length;
+  if (sheet.getMaxColumns() < width) {
+    return false;
+  }
+  var header = sheet.getRange(1, 1, 1, width).getDisplayValues()[0].join('\n');
+  return langs.some(function (lang) {
+    return header === clTexts_(lang, 'reportHeaders').join('\n');
+  });
+}
+
+/** Row numbers and client ids as numbers, so the report sorts and filters as numbers. */
+function clNumberOrText_(value) {
+  return /^\d{1,15}$/.test(value || '') ? Number(value) : value || '';
+}

@@ -1,0 +1,209 @@
+/**
+ * Every text the user sees, in Russian and English, and how the language is chosen.
+ *
+ * CONTRACT.md: the language follows the spreadsheet's locale (`ru…` → ru, anything else →
+ * en), because the backend writes statuses in the language of the sheet's header and the
+ * add-on should speak the same one.
+ *
+ * Apps Script puts every file in one global scope: the names here start with `cl` and
+ * private functions end with `_` (google.script.run cannot call those).
+ */
+
+var CL_TEXTS = {
+  ru: {
+    addonTitle: 'Загрузка контактов',
+    menuProcess: 'Загрузить список',
+    menuCheck: 'Проверить список',
+    menuSample: 'Загрузить 20 строк для пробы',
+    menuSettings: 'Настройки',
+    menuNewSheet: 'Новый лист контактов',
+    menuHelp: 'Справка',
+
+    headers: ['Контакт', 'Имя', 'Комментарий', 'Теги', 'Канал', 'Мессенджер', 'Статус', 'ID клиента'],
+    contactSheetName: 'Контакты',
+    instructionsSheetName: 'Инструкция',
+    reportSheetName: 'Отчёт {date}',
+    reportHeaders: ['Строка', 'Статус', 'Причина', 'ID клиента'],
+    statusWords: {
+      created: 'Создан',
+      updated: 'Обновлён',
+      unchanged: 'Без изменений',
+      merged: 'Объединено',
+      invalid: 'Ошибка',
+      skipped: 'Пропущено',
+      failed: 'Не загружено',
+      pending: 'Ожидает',
+      ready: 'Готово к загрузке',
+    },
+    tagsHelp: 'Выберите тег из списка. Несколько тегов — через запятую.',
+    channelHelp: 'Канал Chat2Desk, в котором будет создан контакт.',
+    messengerHelp: 'Мессенджер, через который вы будете писать контакту.',
+    sheetReady: 'Лист «{name}» готов: заполните его и выберите «Загрузить список».',
+    sheetReadyNoDropdowns:
+      'Лист «{name}» готов, но без выпадающих списков: {reason} ' +
+      'Когда подключение заработает, создайте новый лист — списки появятся.',
+    noDropdownsNoToken: 'токен Chat2Desk ещё не указан в настройках.',
+    noDropdownsFailed: 'не удалось получить каналы и теги из Chat2Desk ({error}).',
+
+    noBackend:
+      'Дополнение ещё не настроено: администратору нужно указать адрес сервиса ' +
+      '(свойство скрипта BACKEND_URL).',
+    noToken: 'Откройте «Настройки» и вставьте API-токен Chat2Desk.',
+    signIn:
+      'Вход в Google истёк или этой учётной записи не разрешено пользоваться сервисом. ' +
+      'Обновите страницу таблицы и попробуйте снова; если не поможет — обратитесь к администратору.',
+    unreachable: 'Сервис загрузки недоступен. Попробуйте ещё раз через минуту.',
+    refused: 'Сервис не принял запрос (код {code}). Попробуйте ещё раз или обратитесь к администратору.',
+    jobNotFound:
+      'Эта загрузка не найдена: возможно, её запускала другая учётная запись Google. ' +
+      'Запустите загрузку заново.',
+    reportNotReady: 'Отчёт ещё не готов: дождитесь окончания загрузки.',
+    badMode: 'Неизвестное действие «{mode}».',
+    badRegion: 'Регион — это две латинские буквы, например RU или KZ.',
+    emptySheet:
+      'На листе «{name}» нет строк с контактами. Откройте лист со списком ' +
+      '(первая строка — заголовки) и запустите снова.',
+    notContactSheet:
+      'Лист «{name}» — это отчёт или инструкция дополнения, а не список контактов. ' +
+      'Откройте лист со списком и запустите снова.',
+    unexpected: 'Что-то пошло не так ({detail}). Попробуйте ещё раз; если повторится — сообщите администратору.',
+
+    helpTitle: 'Справка',
+    instructions: [
+      'Как загрузить контакты в Chat2Desk',
+      '',
+      '1. Откройте «Расширения → Загрузка контактов → Настройки». Вставьте API-токен Chat2Desk ' +
+        '(в Chat2Desk: Настройки → API) и нажмите «Проверить подключение».',
+      '2. Выберите «Новый лист контактов» и заполните его: один контакт в строке.',
+      '   • Контакт — номер телефона (+7 999 123-45-67, 8 999 123 45 67 …) или адрес почты. Обязательно.',
+      '   • Имя — как контакт будет называться в Chat2Desk.',
+      '   • Комментарий — заметка о контакте.',
+      '   • Теги — выберите из списка; несколько тегов пишите через запятую. ' +
+        'Подходят только теги, которые уже есть в Chat2Desk.',
+      '   • Канал и Мессенджер — где создать контакт. Пустая ячейка — значение из настроек.',
+      '   • Статус и ID клиента заполняет дополнение. В них ничего писать не нужно.',
+      '3. «Проверить список» — покажет в столбце «Статус», что будет с каждой строкой. ' +
+        'В Chat2Desk ничего не отправляется.',
+      '4. «Загрузить 20 строк для пробы» — загрузит первые 20 строк, чтобы проверить результат.',
+      '5. «Загрузить список» — загрузит все строки. Повторный запуск не тратит запросов ' +
+        'на строки, которые уже загружены и не менялись.',
+      '',
+      'Цвета статуса: зелёный — готово; серый — объединено с другой строкой или без изменений; ' +
+        'красный — ошибка, прочитайте текст и исправьте строку; жёлтый — ждёт следующего запуска.',
+      'Каждый запрос к Chat2Desk учитывается в месячном лимите (100 000 бесплатно). ' +
+        'Если загрузка выйдет за бесплатный лимит, сначала вы увидите расчёт и решите сами.',
+    ],
+  },
+
+  en: {
+    addonTitle: 'Contact loader',
+    menuProcess: 'Process list',
+    menuCheck: 'Check list',
+    menuSample: 'Process 20 sample rows',
+    menuSettings: 'Settings',
+    menuNewSheet: 'New contact sheet',
+    menuHelp: 'Help',
+
+    headers: ['Contact', 'Name', 'Comment', 'Tags', 'Channel', 'Messenger', 'Status', 'Client ID'],
+    contactSheetName: 'Contacts',
+    instructionsSheetName: 'Instructions',
+    reportSheetName: 'Report {date}',
+    reportHeaders: ['Row', 'Status', 'Reason', 'Client ID'],
+    statusWords: {
+      created: 'Created',
+      updated: 'Updated',
+      unchanged: 'Unchanged',
+      merged: 'Merged',
+      invalid: 'Error',
+      skipped: 'Skipped',
+      failed: 'Not loaded',
+      pending: 'Pending',
+      ready: 'Ready to load',
+    },
+    tagsHelp: 'Pick a tag from the list. Several tags: separate them with a comma.',
+    channelHelp: 'The Chat2Desk channel the contact is created in.',
+    messengerHelp: 'The messenger you will write to the contact through.',
+    sheetReady: 'Sheet "{name}" is ready: fill it in, then choose "Process list".',
+    sheetReadyNoDropdowns:
+      'Sheet "{name}" is ready, but without dropdowns: {reason} ' +
+      'Once the connection works, create a new sheet to get them.',
+    noDropdownsNoToken: 'no Chat2Desk token is set in Settings yet.',
+    noDropdownsFailed: 'the channels and tags could not be read from Chat2Desk ({error}).',
+
+    noBackend:
+      'The add-on is not set up yet: the administrator must set the address of the service ' +
+      '(script property BACKEND_URL).',
+    noToken: 'Open Settings and paste your Chat2Desk API token.',
+    signIn:
+      'Your Google sign-in has expired, or this account is not allowed to use the service. ' +
+      'Reload the spreadsheet and try again; if it repeats, ask your administrator.',
+    unreachable: 'The loading service is not reachable. Try again in a minute.',
+    refused: 'The service did not accept the request (code {code}). Try again or ask your administrator.',
+    jobNotFound:
+      'This load was not found: it may have been started from another Google account. ' +
+      'Start the load again.',
+    reportNotReady: 'The report is not ready yet: wait until the load ends.',
+    badMode: 'Unknown action "{mode}".',
+    badRegion: 'The region is two Latin letters, such as RU or KZ.',
+    emptySheet:
+      'Sheet "{name}" has no contact rows. Open the sheet with your list ' +
+      '(headers in the first row) and run it again.',
+    notContactSheet:
+      'Sheet "{name}" is a report or the instructions of the add-on, not a contact list. ' +
+      'Open the sheet with your list and run it again.',
+    unexpected: 'Something went wrong ({detail}). Try again; if it repeats, tell your administrator.',
+
+    helpTitle: 'Help',
+    instructions: [
+      'How to load contacts into Chat2Desk',
+      '',
+      '1. Open Extensions → Contact loader → Settings. Paste your Chat2Desk API token ' +
+        '(in Chat2Desk: Settings → API) and press "Check connection".',
+      '2. Choose "New contact sheet" and fill it in: one contact per row.',
+      '   • Contact — a phone number (+7 999 123-45-67, 8 999 123 45 67 …) or an e-mail address. Required.',
+      '   • Name — how the contact is called in Chat2Desk.',
+      '   • Comment — a note about the contact.',
+      '   • Tags — pick from the list; separate several tags with a comma. ' +
+        'Only tags that already exist in Chat2Desk work.',
+      '   • Channel and Messenger — where the contact is created. An empty cell takes the value from Settings.',
+      '   • Status and Client ID are filled in by the add-on. Leave them empty.',
+      '3. "Check list" shows in the Status column what will happen to each row. ' +
+        'Nothing is sent to Chat2Desk.',
+      '4. "Process 20 sample rows" loads the first 20 rows, so you can look at the result first.',
+      '5. "Process list" loads every row. Running it again spends no requests on rows ' +
+        'that are already loaded and unchanged.',
+      '',
+      'Status colours: green — done; grey — merged with another row, or unchanged; ' +
+        'red — error: read the text and fix the row; amber — waiting for the next run.',
+      'Every request to Chat2Desk counts towards the monthly allowance (100,000 are free). ' +
+        'If a load would go past the free allowance, you see the numbers first and decide.',
+    ],
+  },
+};
+
+/** `ru` for a Russian locale (`ru`, `ru_RU`), else `en`. */
+function clLangOfLocale_(locale) {
+  return /^ru/i.test(String(locale || '')) ? 'ru' : 'en';
+}
+
+/** The language of a spreadsheet, from its locale (CONTRACT.md). */
+function clLangOfSpreadsheet_(spreadsheet) {
+  return clLangOfLocale_(spreadsheet.getSpreadsheetLocale());
+}
+
+/** A text by key, with `{name}` placeholders filled from `params`. */
+function clText_(lang, key, params) {
+  var texts = CL_TEXTS[lang] || CL_TEXTS.en;
+  var text = texts[key];
+  if (typeof text !== 'string') {
+    throw new Error('contact-loader: no text "' + key + '"');
+  }
+  return text.replace(/\{(\w+)\}/g, function (whole, name) {
+    return params && params[name] !== undefined ? String(params[name]) : whole;
+  });
+}
+
+/** A non-string text (a list, a table) by key. */
+function clTexts_(lang, key) {
+  return (CL_TEXTS[lang] || CL_TEXTS.en)[key];
+}

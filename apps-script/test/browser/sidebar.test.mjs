@@ -1,0 +1,284 @@
+// The sidebar in a real browser: src/Sidebar.html rendered as HtmlService would, served from
+// 127.0.0.1 with a stateful fake of the server functions behind google.script.run, driven with
+// playwright-core in Debian's Chromium. Screenshots go to test-artifacts/ (git-ignored).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import {
+  createBackend, startServer, installScriptRunStub, FUNCTIONS, REPORT,
+} from './fake-server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+// Google's sidebar is 300 px wide; 600 px is a laptop's sidebar height, roughly.
+const VIEWPORT = { width: 300, height: 600 };
+
+// launch() gives the browser a fresh temporary profile of its own and removes it on close.
+let browser;
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` `
+      + '(Debian/Ubuntu, as root) or point the CHROMIUM environment variable at a Chromium binary.',
+    );
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * Opens the sidebar with a fresh backend. Every request is recorded; one that leaves
+ * 127.0.0.1:<port> is aborted and listed in `external`, which each test checks is empty.
+ */
+async function open(t, { view, mode, backend: backendOptions, latencyMs } = {}) {
+  const backend = createBackend(backendOptions);
+  const server = await startServer(backend, { latencyMs });
+  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 2 });
+  const external = [];
+  const pageErrors = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${server.origin}/`)) return route.continue();
+    external.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.addInitScript(installScriptRunStub, FUNCTIONS);
+  t.after(async () => {
+    await context.close();
+    await server.close();
+  });
+  const query = new URLSearchParams({ view, ...(mode ? { mode } : {}) });
+  const response = await page.goto(`${server.origin}/sidebar?${query}`);
+  assert.equal(response.status(), 200, await response.text());
+  const finish = () => {
+    assert.deepEqual(external, [], 'the page must load nothing from outside 127.0.0.1');
+    assert.deepEqual(pageErrors.map(String), [], 'the page threw');
+  };
+  return { page, backend, finish };
+}
+
+const percent = (page) => page.locator('#bar').getAttribute('aria-valuenow').then(Number);
+const countOf = (page, name) => page.locator(`[data-count="${name}"] dd`).textContent();
+const numberIn = (text) => Number(String(text).replace(/[^\d]/g, ''));
+
+test('process list asks before paid requests, then shows the job advancing, the summary and the report link', async (t) => {
+  const { page, backend, finish } = await open(t, {
+    view: 'progress', mode: 'load', backend: { lang: 'en', estimateFirst: true, total: 100, perPoll: 20 },
+  });
+
+  // The estimate, in plain words, before anything is written.
+  const estimate = page.locator('#estimate');
+  await estimate.waitFor({ state: 'visible' });
+  await page.getByRole('heading', { name: 'Processing the list' }).waitFor();
+  const estimateText = await estimate.innerText();
+  assert.match(estimateText, /This list needs paid requests/);
+  assert.match(estimateText, /Requests needed\s+125,000/);
+  assert.match(estimateText, /Free requests left\s+98,765/);
+  assert.match(estimateText, /Paid requests\s+26,235/);
+  assert.match(estimateText, /262\.35 RUB/);
+  assert.equal(await page.locator('#run').isVisible(), false, 'no progress before the user agrees');
+  assert.deepEqual(backend.callsOf('startJob'), [['load', false]]);
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-estimate.png') });
+
+  await page.getByRole('button', { name: 'Go ahead' }).click();
+
+  // Progress: the bar fills and the counts grow, poll by poll.
+  const seen = new Set();
+  await page.waitForFunction(() => {
+    const bar = document.getElementById('bar');
+    const value = Number(bar.getAttribute('aria-valuenow'));
+    return value > 0 && value < 100;
+  });
+  seen.add(await percent(page));
+  assert.ok(numberIn(await countOf(page, 'created')) > 0, 'created grows');
+  assert.ok(numberIn(await countOf(page, 'requests')) > 0, 'requests spent grow');
+  assert.ok(numberIn(await countOf(page, 'pending')) > 0, 'some contacts still pending');
+  assert.match(await page.locator('#bar-count').textContent(), /Contacts: \d+ of 100/);
+  assert.match(await page.locator('#eta').textContent(), /left/);
+  assert.equal(await page.getByRole('button', { name: 'Cancel' }).isVisible(), true);
+  await page.waitForTimeout(700); // let the bar's width transition settle for the picture
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-progress.png') });
+
+  const first = [...seen][0];
+  await page.waitForFunction((was) => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > was, first);
+  seen.add(await percent(page));
+  assert.ok(seen.size >= 2, `the bar advanced: ${[...seen]}`);
+
+  // Done: a summary and the report.
+  const summary = page.locator('#summary');
+  await summary.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await percent(page), 100);
+  const summaryText = await summary.innerText();
+  assert.match(summaryText, /Done\. Contacts processed: 100 of 100\./);
+  assert.match(summaryText, /Rows with errors: 8\./); // 5 invalid + 3 failed
+  assert.equal(numberIn(await countOf(page, 'created')), 60);
+  assert.equal(numberIn(await countOf(page, 'errors')), 8);
+  assert.equal(numberIn(await countOf(page, 'pending')), 0);
+  assert.equal(await page.locator('#job-cancel').isVisible(), false, 'nothing to cancel any more');
+
+  await page.getByRole('button', { name: 'Open report' }).click();
+  const link = page.locator('#report-link a');
+  await link.waitFor({ state: 'visible' });
+  assert.equal(await link.getAttribute('href'), REPORT.url);
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.match(await link.textContent(), /Report 22\.11 10:15/);
+  await page.waitForTimeout(700); // the bar's last step
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-done.png') });
+
+  // What the page asked the server, in order.
+  const names = backend.state.calls.map((c) => c.name);
+  assert.deepEqual(names.slice(0, 3), ['getSettings', 'currentJob', 'startJob']);
+  assert.deepEqual(backend.callsOf('startJob'), [['load', false], ['load', true]]);
+  assert.deepEqual(backend.callsOf('openReport'), [['job-2']]);
+  const polled = backend.callsOf('jobStatus').map(([id]) => id);
+  assert.equal(polled[0], 'job-1');
+  assert.ok(polled.slice(1).every((id) => id === 'job-2'), `after Go ahead only job-2 is polled: ${polled}`);
+  assert.ok(polled.length >= 7, 'every status came from a poll');
+  finish();
+});
+
+test('a job already running on the sheet is shown instead of a new one, and Cancel stops it', async (t) => {
+  const { page, backend, finish } = await open(t, {
+    view: 'progress', mode: 'check', backend: { lang: 'ru', liveJob: { mode: 'load' }, total: 200, perPoll: 10 },
+  });
+
+  const note = page.locator('#job-note');
+  await note.waitFor({ state: 'visible' });
+  assert.match(await note.textContent(), /уже идёт обработка/);
+  // The running job is a load, so it is shown as one, whatever the menu item was.
+  await page.getByRole('heading', { name: 'Загрузка списка' }).waitFor();
+  await page.waitForFunction(() => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > 0);
+  assert.match(await page.locator('#bar-count').textContent(), /Контакты: \d+ из 200/);
+  assert.equal(backend.callsOf('startJob').length, 0, 'no second job');
+
+  await page.getByRole('button', { name: 'Отменить' }).click();
+  const summary = page.locator('#summary');
+  await summary.waitFor({ state: 'visible' });
+  assert.match(await summary.textContent(), /Отменено\. До остановки обработано контактов: \d+ из 200\./);
+  assert.deepEqual(backend.callsOf('cancelJob'), [['job-1']]);
+  assert.equal(await page.locator('#job-state').textContent(), 'Отменено');
+  assert.equal(await page.getByRole('button', { name: 'Открыть отчёт' }).isVisible(), true);
+  finish();
+});
+
+test('errors reach the user in words: the server’s own, or a generic one when a call fails', async (t) => {
+  const message = 'The add-on is not connected to its server yet: ask your administrator.';
+  const { page, backend, finish } = await open(t, {
+    view: 'progress', mode: 'sample', backend: { lang: 'en', answers: { startJob: { ok: false, error: message } } },
+  });
+  const problem = page.locator('#progress-msg');
+  await problem.waitFor({ state: 'visible' });
+  assert.equal(await problem.textContent(), message);
+  assert.equal(await page.getByRole('button', { name: 'Try again' }).isVisible(), true);
+
+  // The server is fixed; Try again starts the sample job.
+  delete backend.state.answers.startJob;
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('heading', { name: 'Trying 20 sample rows' }).waitFor();
+  await page.waitForFunction(() => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > 0);
+  assert.equal(await problem.isVisible(), false);
+  assert.deepEqual(backend.callsOf('startJob'), [['sample', false], ['sample', false]]);
+  finish();
+
+  // A call that fails outright (the failure handler) gives the generic words.
+  const settings = await open(t, {
+    view: 'settings', backend: { lang: 'en', token: 'c2d-token-1234', answers: { checkConnection: 'throw' } },
+  });
+  const connection = settings.page.locator('#connection');
+  await connection.waitFor({ state: 'visible' });
+  assert.equal(await connection.textContent(), 'Something went wrong. Please try again.');
+  settings.finish();
+});
+
+test('settings: a masked token, Check connection fills the lists, Save sends the choices', async (t) => {
+  // A first-time user: no token saved yet. The settings view is rendered without `mode`.
+  const { page, backend, finish } = await open(t, { view: 'settings', backend: { lang: 'ru' } });
+
+  const token = page.locator('#token');
+  await page.getByRole('heading', { name: 'Настройки' }).waitFor();
+  assert.equal(await token.getAttribute('type'), 'password');
+  assert.equal(await token.inputValue(), '');
+  assert.equal(await token.getAttribute('placeholder'), 'Вставьте токен');
+  assert.equal(await page.locator('#channel').isDisabled(), true, 'no lists before the connection is checked');
+  assert.equal(await page.locator('#region').inputValue(), 'RU');
+  assert.equal(backend.callsOf('checkConnection').length, 0, 'nothing to check without a token');
+
+  await token.fill('c2d-secret-5678');
+  await page.getByRole('button', { name: 'Проверить подключение' }).click();
+  const connection = page.locator('#connection');
+  await connection.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  const connected = await connection.innerText();
+  assert.match(connected, /Подключено: Flowers & Co/);
+  assert.match(connected, /Осталось запросов в этом месяце: 98\s765/);
+  assert.deepEqual(backend.callsOf('checkConnection'), [['c2d-secret-5678']]);
+
+  // The lists: channels, messengers (of the chosen channel), tags by group, regions.
+  const options = (id) => page.locator(`#${id} option`).allTextContents();
+  assert.deepEqual(await options('channel'), ['Не выбран', 'Sales', 'Support']);
+  assert.deepEqual(await options('transport'), ['Не выбран', 'WhatsApp', 'Telegram', 'Viber', 'E-mail', 'SMS']);
+  await page.locator('#channel').selectOption({ label: 'Sales' });
+  assert.deepEqual(await options('transport'), ['Не выбран', 'WhatsApp', 'Telegram']);
+  await page.locator('#transport').selectOption('telegram');
+  const tags = page.locator('#tags');
+  assert.deepEqual(await tags.locator('.group').allTextContents(), ['Marketing', 'Clients', 'Без группы']);
+  assert.deepEqual(await tags.locator('label.tag').allTextContents(), ['webinar', 'spring-sale', 'vip', 'newsletter']);
+  await tags.getByLabel('webinar').check();
+  await tags.getByLabel('vip').check();
+  assert.equal(await page.locator('#tags-hint').textContent(), 'Выбрано: 2');
+  const regions = await options('region');
+  assert.ok(regions.length >= 12 && regions[0] === 'RU — Россия', regions.join());
+  for (const code of ['KZ', 'BY', 'UZ', 'UA', 'AM', 'GE', 'AZ', 'KG', 'US', 'GB', 'DE']) {
+    assert.ok(regions.some((r) => r.startsWith(`${code} — `)), `region ${code}`);
+  }
+  await page.locator('#region').selectOption('KZ');
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-settings.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Сохранить' }).click();
+  const saved = page.locator('#settings-msg');
+  await saved.waitFor({ state: 'visible' });
+  assert.equal(await saved.textContent(), 'Сохранено.');
+  assert.deepEqual(backend.callsOf('saveSettings'), [[{
+    channel: '11', transport: 'telegram', tags: ['webinar', 'vip'], region: 'KZ', token: 'c2d-secret-5678',
+  }]]);
+  assert.equal(backend.state.token, 'c2d-secret-5678');
+  assert.deepEqual(backend.state.settings, { channel: '11', transport: 'telegram', tags: ['webinar', 'vip'], region: 'KZ' });
+  // The token leaves the field; only its masked form is shown.
+  assert.equal(await token.inputValue(), '');
+  assert.equal(await token.getAttribute('placeholder'), '••••5678 (сохранён)');
+  assert.ok(!(await page.content()).includes('c2d-secret-5678'), 'the token is nowhere on the page');
+
+  // Reopened: the lists load with the saved token, the saved choices are selected, and saving
+  // with an empty token field keeps the token.
+  await page.reload();
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [], 'checked with the saved token');
+  assert.equal(await page.locator('#channel').inputValue(), '11');
+  assert.equal(await page.locator('#transport').inputValue(), 'telegram');
+  assert.equal(await page.locator('#region').inputValue(), 'KZ');
+  assert.deepEqual(await tags.locator('input:checked').evaluateAll((inputs) => inputs.map((i) => i.value)), ['webinar', 'vip']);
+  await tags.getByLabel('vip').uncheck();
+  await page.getByRole('button', { name: 'Сохранить' }).click();
+  await saved.waitFor({ state: 'visible' });
+  assert.deepEqual(backend.callsOf('saveSettings').at(-1), [{
+    channel: '11', transport: 'telegram', tags: ['webinar'], region: 'KZ',
+  }]);
+  assert.equal(backend.state.token, 'c2d-secret-5678');
+  finish();
+});

@@ -1,0 +1,137 @@
+// A small stand-in for `contact-loader serve` in unit tests: the HTTP API of CONTRACT.md
+// over its own state (jobs it has taken, how far each got), answering UrlFetchApp's
+// requests synchronously. Not a spy: tests look at what it holds, as they would look at a
+// real backend's database.
+
+export const CATALOG = {
+  company_name: 'ООО Ромашка',
+  requests_left: 99000,
+  channels: [
+    { id: 1, name: 'Продажи', phone: '79990000000', transports: ['whatsapp', 'telegram'] },
+    { id: 2, name: 'Поддержка', phone: '79990000001', transports: ['telegram', 'viber'] },
+  ],
+  transports: ['whatsapp', 'viber', 'telegram', 'sms', 'email', 'widget', 'system'],
+  tags: [
+    { id: 7, label: 'vip', description: '', group_id: 1, group_name: 'Маркетинг' },
+    { id: 9, label: 'вебинар', description: '', group_id: null, group_name: null },
+  ],
+};
+
+const LIVE = ['queued', 'running'];
+
+export class FakeBackend {
+  constructor({ baseUrl = 'https://backend.test', identityToken = 'identity-token', targetTokens = ['c2d-0123456789abcdef'] } = {}) {
+    this.baseUrl = baseUrl;
+    this.identityToken = identityToken;
+    this.targetTokens = targetTokens;
+    this.catalog = structuredClone(CATALOG);
+    this.jobs = new Map();
+    this.nextId = 1;
+    // What every job's rows end as, in report.csv's terms; one target request per created row.
+    this.outcome = [
+      { status: 'created', reason: '', client_id: '501' },
+      { status: 'created', reason: '', client_id: '502' },
+      { status: 'merged', reason: 'the same contact as row 2', client_id: '501' },
+      { status: 'invalid', reason: 'a name "=HYPERLINK(""x"")", with a comma,\nand a new line', client_id: '' },
+    ];
+    // The month's free requests left: a load needing more is refused unless allow_paid.
+    this.freeLeft = 1000;
+    this.answersMode = true; // false: GET /v1/jobs/{id} without `mode`, as the first slice of serve did
+    this.down = false; // true: no answer at all (DNS, refused connection)
+    this.answerNext = null; // {status, body}: the next request gets this, whatever it was
+    this.transport = (request) => this.handle(request);
+  }
+
+  handle(request) {
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    if (this.answerNext) {
+      const answer = this.answerNext;
+      this.answerNext = null;
+      return answer;
+    }
+    const header = (name) => {
+      const key = Object.keys(request.headers).find((k) => k.toLowerCase() === name.toLowerCase());
+      return key === undefined ? null : request.headers[key];
+    };
+    if (!request.url.startsWith(this.baseUrl + '/')) return { status: 404, body: 'not here' };
+    if (header('Authorization') !== `Bearer ${this.identityToken}`) {
+      return json(401, { error: 'authentication required: send `Authorization: Bearer <ID token or API key>`' });
+    }
+    const path = request.url.slice(this.baseUrl.length);
+    let m;
+    if (request.method === 'POST' && path === '/v1/jobs') return this.submit(JSON.parse(request.body), header('Content-Type'));
+    if (request.method === 'GET' && (m = /^\/v1\/jobs\/([^/]+)$/.exec(path))) return this.poll(decodeURIComponent(m[1]), header('X-Sheets-Token'));
+    if (request.method === 'POST' && (m = /^\/v1\/jobs\/([^/]+)\/cancel$/.exec(path))) return this.cancel(decodeURIComponent(m[1]));
+    if (request.method === 'GET' && (m = /^\/v1\/jobs\/([^/]+)\/report\.csv$/.exec(path))) return this.report(decodeURIComponent(m[1]));
+    if (request.method === 'GET' && path === '/v1/targets/chat2desk/catalog') {
+      return this.catalogFor(header('X-Target-Token'), header('X-Target-Base-Url'));
+    }
+    return json(404, { error: 'not found' });
+  }
+
+  submit(body, contentType) {
+    if (contentType !== 'application/json') return json(415, { error: 'send JSON' });
+    if (!this.targetTokens.includes(body.target && body.target.token)) {
+      return json(422, { error: 'Chat2Desk: the token is not correct' });
+    }
+    const live = [...this.jobs.values()].find(
+      (job) => LIVE.includes(job.state) && job.request.spreadsheet_id === body.spreadsheet_id && job.request.sheet === body.sheet
+    );
+    if (live) return json(200, { job_id: live.id, state: live.state, new: false });
+    const job = { id: `job-${this.nextId++}`, request: body, state: 'queued', polls: 0, sheetsTokens: [], progress: null, estimate: null, error: null };
+    this.jobs.set(job.id, job);
+    return json(202, { job_id: job.id, state: job.state, new: true });
+  }
+
+  /** Each poll moves a job on: queued → running (half done) → done, or refused with an estimate. */
+  poll(id, sheetsToken) {
+    const job = this.jobs.get(id);
+    if (!job) return json(404, { error: 'no such job' });
+    if (sheetsToken) job.sheetsTokens.push(sheetsToken);
+    const total = this.outcome.length;
+    const requests = this.outcome.filter((line) => line.status === 'created').length;
+    if (job.state === 'queued') {
+      if (job.request.mode === 'load' && requests > this.freeLeft && !job.request.allow_paid) {
+        job.state = 'failed';
+        job.error = `the load needs ${requests} requests and ${this.freeLeft} are free this month`;
+        job.estimate = { requests, free_left: this.freeLeft, paid: requests - this.freeLeft, cost_rub: (requests - this.freeLeft) * 0.01 };
+      } else {
+        job.state = 'running';
+        job.progress = { contacts_done: Math.floor(total / 2), contacts_total: total, requests: 1, requests_per_second: 2.5, eta_seconds: 4 };
+      }
+    } else if (job.state === 'running') {
+      job.state = 'done';
+      const byStatus = {};
+      for (const line of this.outcome) byStatus[line.status] = (byStatus[line.status] || 0) + 1;
+      job.progress = { rows: total, by_status: byStatus, requests };
+    }
+    const mode = this.answersMode ? { mode: job.request.mode } : {};
+    return json(200, { job_id: job.id, ...mode, state: job.state, progress: job.progress, error: job.error, estimate: job.estimate });
+  }
+
+  cancel(id) {
+    const job = this.jobs.get(id);
+    if (!job) return json(404, { error: 'no such job' });
+    if (LIVE.includes(job.state)) job.state = 'cancelled';
+    return json(200, { job_id: id, state: job.state });
+  }
+
+  report(id) {
+    const job = this.jobs.get(id);
+    if (!job || job.state !== 'done') return json(404, { error: 'no such job' });
+    const quote = (field) => (/[",\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field);
+    const lines = this.outcome.map((line, i) => [String(i + 2), line.status, line.reason, line.client_id].map(quote).join(','));
+    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, body: ['row,status,reason,client_id', ...lines].join('\n') + '\n' };
+  }
+
+  catalogFor(token, baseUrl) {
+    if (!token) return json(422, { error: 'send the target token in X-Target-Token' });
+    if (!this.targetTokens.includes(token)) return json(422, { error: 'Chat2Desk: the token is not correct' });
+    this.lastCatalogBaseUrl = baseUrl;
+    return json(200, this.catalog);
+  }
+}
+
+function json(status, body) {
+  return { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+}
