@@ -236,7 +236,17 @@ async fn a_sheet_is_loaded(database: String) {
         "contact_loader_rows_total{{status=\"created\"}} {}",
         ROWS - ROWS / 10 - 1
     )));
-    assert!(metrics.contains("contact_loader_sheets_requests_total"));
+    // The sheet is read in two requests (its size, then its rows) and written in batches:
+    // what the fake saw is what the server counted.
+    let counted: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("contact_loader_sheets_requests_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the Sheets requests are counted");
+    let seen = sheets.stats();
+    assert_eq!(seen.metadata + seen.reads, 2, "{seen:?}");
+    assert_eq!(counted, seen.total, "{seen:?}");
+    assert!(seen.writes <= 20, "{seen:?}");
 
     // This month's usage of the account: every request the job sent.
     let usage: Value = http

@@ -4,8 +4,10 @@
 mod sheets {
     use std::time::Duration;
 
-    use contact_loader::sheets::fake::FakeSheets;
-    use contact_loader::sheets::{Sheets, SheetsError, StatusColumns, StatusWriter};
+    use contact_loader::sheets::fake::{FakeSheets, FakeStats};
+    use contact_loader::sheets::{
+        READ_BLOCK_CELLS, Sheets, SheetsError, StatusColumns, StatusWriter,
+    };
     use secrecy::SecretString;
     use tokio::time::Instant;
 
@@ -74,6 +76,200 @@ mod sheets {
         assert!(matches!(error, SheetsError::NotFound(_)), "{error:?}");
         let error = client.values("no-such-book", "Empty").await.unwrap_err();
         assert!(matches!(error, SheetsError::NotFound(_)), "{error:?}");
+    }
+
+    /// Every character a range in a query string can trip on: `#`, `?`, `/`, `&`, `=`, quotes,
+    /// spaces and Cyrillic.
+    const AWKWARDER: &str = "Q#1?/a&b='x' Лист";
+
+    /// Requests the fake saw between `before` and now: (metadata, reads, all).
+    fn calls(fake: &FakeSheets, before: &FakeStats) -> (u64, u64, u64) {
+        let now = fake.stats();
+        (
+            now.metadata - before.metadata,
+            now.reads - before.reads,
+            now.total - before.total,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_large_sheet_reads_back_in_two_calls_as_values_has_it() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        // 25,000 rows and some empty grid rows under them: three blocks, one batchGet.
+        // Rows 9,995..=20,003 are empty: the end of the first block, all of the second and
+        // the start of the third, so the stitching must pad across a block that came back
+        // with no `values` at all.
+        let cells: Vec<Vec<String>> = (1..=25_010u32)
+            .map(|r| match r {
+                9_995..=20_003 | 25_001.. => vec![String::new(); (r % 3) as usize],
+                _ if r % 97 == 0 => Vec::new(),
+                _ => (0..=(r % 26))
+                    .map(|c| match (r + c) % 7 {
+                        0 => String::new(),
+                        _ => format!("{r}:{c} «{AWKWARDER}»"),
+                    })
+                    .collect(),
+            })
+            .collect();
+        fake.set_cells(BOOK, AWKWARDER, cells);
+        fake.set_cells(BOOK, "Лист", [["another sheet"]]);
+        let client = sheets(&fake, TOKEN);
+
+        let before = fake.stats();
+        let read = client.read_sheet(BOOK, AWKWARDER).await.unwrap();
+        assert_eq!(calls(&fake, &before), (1, 1, 2), "metadata + one batchGet");
+
+        let expected = fake.cells(BOOK, AWKWARDER).unwrap();
+        assert_eq!(expected.len(), 25_000);
+        assert!(expected[9_993].len() > 1 && expected[20_003].len() > 1);
+        assert!(expected[9_994..20_003].iter().all(Vec::is_empty));
+        assert_eq!(read.len(), expected.len());
+        assert!(read == expected, "read_sheet differs from the cells set");
+        assert!(read == client.values(BOOK, AWKWARDER).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_sheet_of_120_001_rows_takes_one_plus_three_calls() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        let rows = 120_001u32;
+        fake.set_cells(BOOK, AWKWARD, (1..=rows).map(|r| [r.to_string()]));
+        let client = sheets(&fake, TOKEN);
+        let before = fake.stats();
+        let read = client.read_sheet(BOOK, AWKWARD).await.unwrap();
+        // 13 blocks of 10,000 rows, 5 to a batchGet.
+        assert_eq!(calls(&fake, &before), (1, 3, 4));
+        assert_eq!(read.len(), rows as usize);
+        assert!(read.iter().zip(1..).all(|(row, r)| row == &[r.to_string()]));
+    }
+
+    #[tokio::test]
+    async fn a_wide_sheet_is_read_in_shorter_blocks() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        // 2,600 columns: 100 rows make a block of READ_BLOCK_CELLS, so the default 1,000
+        // rows are 10 blocks in 2 batchGets.
+        let width = 2_600;
+        assert_eq!(READ_BLOCK_CELLS, 100 * width as u64);
+        // A 1,000-row grid: a full header, blank rows of blank cells, a last row reaching
+        // the last column, then blank rows to the grid's end.
+        let mut cells = vec![(1..=width).map(|c| format!("h{c}")).collect::<Vec<_>>()];
+        cells.extend((2..450).map(|r| vec![String::new(); (r % 4) * 600]));
+        let mut last = vec![String::new(); width - 1];
+        last.push("last".to_owned());
+        cells.push(last);
+        cells.resize(1_000, vec![String::new()]);
+        fake.set_cells(BOOK, "Wide", cells);
+        let client = sheets(&fake, TOKEN);
+        let before = fake.stats();
+        let read = client.read_sheet(BOOK, "Wide").await.unwrap();
+        assert_eq!(calls(&fake, &before), (1, 2, 3));
+        assert_eq!(read.len(), 450);
+        assert_eq!(read[0].len(), width);
+        assert_eq!(read[449].len(), width);
+        assert_eq!(read[449][width - 1], "last");
+        assert!(read[1..449].iter().all(Vec::is_empty));
+        assert!(read == client.values(BOOK, "Wide").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn read_sheet_finds_no_missing_sheet_and_no_rows_in_an_empty_one() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(BOOK, "Empty", Vec::<Vec<String>>::new());
+        fake.set_cells(BOOK, "Blank", [["", ""], [""; 2]]);
+        let client = sheets(&fake, TOKEN);
+
+        let before = fake.stats();
+        assert!(client.read_sheet(BOOK, "Empty").await.unwrap().is_empty());
+        assert!(client.read_sheet(BOOK, "Blank").await.unwrap().is_empty());
+        // An empty sheet still has a 1000-row grid to look at.
+        assert_eq!(calls(&fake, &before), (2, 2, 4));
+
+        let before = fake.stats();
+        let error = client.read_sheet(BOOK, AWKWARDER).await.unwrap_err();
+        let SheetsError::NotFound(message) = &error else {
+            panic!("{error:?}");
+        };
+        assert!(message.contains(AWKWARDER), "{message}");
+        assert_eq!(
+            calls(&fake, &before),
+            (1, 0, 1),
+            "no read after the metadata"
+        );
+
+        let error = client
+            .read_sheet("no-such-book", "Empty")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, SheetsError::NotFound(_)), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn read_sheet_is_refused_as_values_is() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(BOOK, "S", [["a"]]);
+        let client = sheets(&fake, TOKEN);
+        let error = sheets(&fake, "wrong")
+            .read_sheet(BOOK, "S")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, SheetsError::Unauthorized(_)), "{error:?}");
+        assert_no_token(&error, "wrong");
+        // A rate limit on the metadata ends the read there, to be retried whole.
+        fake.rate_limit_next(1);
+        let error = client.read_sheet(BOOK, "S").await.unwrap_err();
+        assert!(
+            matches!(error, SheetsError::RateLimited { .. }),
+            "{error:?}"
+        );
+        assert_no_token(&error, TOKEN);
+        assert_eq!((fake.stats().metadata, fake.stats().reads), (0, 0));
+        assert_eq!(client.read_sheet(BOOK, "S").await.unwrap(), [["a"]]);
+    }
+
+    /// The fake's batchGet as Google's: one ValueRange per range in order, `values` left
+    /// out of an empty one, and one unknown sheet failing the whole request with a 400.
+    #[tokio::test]
+    async fn the_fake_answers_batch_get_as_google_does() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        fake.set_cells(
+            BOOK,
+            AWKWARDER,
+            [vec!["a", "b", "c"], vec![], vec!["", "e"]],
+        );
+        let http = reqwest::Client::new();
+        let get = |ranges: &[&str]| {
+            let query: Vec<_> = ranges.iter().map(|r| ("ranges", *r)).collect();
+            http.get(format!(
+                "{}/v4/spreadsheets/{BOOK}/values:batchGet",
+                fake.url()
+            ))
+            .query(&query)
+            .bearer_auth(TOKEN)
+            .send()
+        };
+        let quoted = contact_loader::sheets::a1::quote_sheet(AWKWARDER);
+        let answer = get(&[&format!("{quoted}!B1:C2"), &format!("{quoted}!A2:A9")])
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"spreadsheetId": BOOK, "valueRanges": [
+                {"range": format!("{quoted}!B1:C2"), "majorDimension": "ROWS",
+                 "values": [["b", "c"]]},
+                {"range": format!("{quoted}!A2:A9"), "majorDimension": "ROWS"},
+            ]})
+        );
+        let answer = get(&[&format!("{quoted}!A1:B2"), "'Nope'!A1:B2"])
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(
+            body["error"]["message"],
+            "Unable to parse range: 'Nope'!A1:B2"
+        );
+        assert_eq!(fake.stats().reads, 1);
     }
 
     #[tokio::test]

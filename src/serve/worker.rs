@@ -354,18 +354,18 @@ async fn run_job(
     let timeout = Duration::from_secs(30);
     let sheets =
         Sheets::new(&shared.config.sheets_url, sheets_token, timeout).map_err(|e| e.to_string())?;
-    let values = sheets
-        .values(&stored.spreadsheet_id, &stored.sheet)
-        .await
-        .map_err(|e| {
-            access
-                .explain(&e)
-                .unwrap_or_else(|| format!("the sheet cannot be read: {e}"))
-        })?;
-    shared
-        .metrics
-        .sheets_requests
-        .fetch_add(1, Ordering::Relaxed);
+    let values = read_rows(&sheets, &stored).await.map_err(|e| {
+        access
+            .explain(&e)
+            .unwrap_or_else(|| format!("the sheet cannot be read: {e}"))
+    });
+    let values = match values {
+        Ok(values) => values,
+        Err(message) => {
+            count_sheets_requests(shared, &sheets);
+            return Err(message);
+        }
+    };
     let job = SheetJob {
         shared,
         stored: &stored,
@@ -489,6 +489,7 @@ async fn run_job(
     };
     let load_rows = loaded.as_deref();
 
+    let sheets_sent = sheets.clone();
     let mut writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
     let mut report = csv::Writer::from_writer(Vec::new());
     let _ = report.write_record(["row", "status", "reason", "client_id"]);
@@ -509,10 +510,7 @@ async fn run_job(
         ]);
     }
     let written = write_statuses(shared, taken, &mut writer, &mut access).await;
-    shared
-        .metrics
-        .sheets_requests
-        .fetch_add(writer.requests(), Ordering::Relaxed);
+    count_sheets_requests(shared, &sheets_sent);
     written.map_err(|e| {
         access
             .explain(&e)
@@ -545,6 +543,41 @@ async fn run_job(
         .await
         .map_err(store_error)?;
     Ok(())
+}
+
+/// The sheet's rows. The read changes nothing, so a rate limit or a lost answer is waited
+/// out and the read repeated, a few times, with Google's exponential backoff.
+async fn read_rows(sheets: &Sheets, stored: &Stored) -> Result<Vec<Vec<String>>, SheetsError> {
+    let mut delay = Duration::from_secs(1);
+    let mut attempts = 1;
+    loop {
+        match sheets
+            .read_sheet(&stored.spreadsheet_id, &stored.sheet)
+            .await
+        {
+            Err(error) if error.is_transient() && attempts < READ_ATTEMPTS => {
+                let retry_after = match &error {
+                    SheetsError::RateLimited { retry_after } => retry_after.unwrap_or_default(),
+                    _ => Duration::ZERO,
+                };
+                tokio::time::sleep(delay.max(retry_after)).await;
+                delay *= 2;
+                attempts += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Tries at reading a sheet: 1 + 2 + 4 + 8 s of waiting at most.
+const READ_ATTEMPTS: u32 = 5;
+
+/// The job's Sheets requests (every clone of its client counts) into `/metrics`.
+fn count_sheets_requests(shared: &Shared, sheets: &Sheets) {
+    shared
+        .metrics
+        .sheets_requests
+        .fetch_add(sheets.requests_sent(), Ordering::Relaxed);
 }
 
 /// The job's current Google token: sealed as stored, and opened.

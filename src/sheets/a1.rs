@@ -130,6 +130,27 @@ impl Range {
     }
 }
 
+/// Written back as Google echoes a range in its answers: the name quoted, then the bounds
+/// given (`'Лист 1'!A1:C`, `'Data'!B3`, `'Plain'`).
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cell = |column: Option<u32>, row: Option<u32>| {
+            column.map(column_letters).unwrap_or_default()
+                + &row.map(|r| r.to_string()).unwrap_or_default()
+        };
+        f.write_str(&quote_sheet(&self.sheet))?;
+        let first = cell(self.first_column, self.first_row);
+        let last = cell(self.last_column, self.last_row);
+        if !first.is_empty() {
+            write!(f, "!{first}")?;
+            if last != first {
+                write!(f, ":{last}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `B7` → (2, 7); `B` → (2, none); `7` → (none, 7).
 fn cell(text: &str) -> Option<(Option<u32>, Option<u32>)> {
     let split = text
@@ -205,6 +226,17 @@ mod tests {
             ("Data", Some(2), Some(3))
         );
         assert_eq!(Range::parse("'A''B'").unwrap().sheet, "A'B");
+        // Written back quoted, as parsed.
+        for text in [
+            "'Q#1?/a&b=''x'' Лист'!A1:Z10000",
+            "'Лист 1'!A1:C",
+            "'Data'!B3",
+            "'Rows'!2:5",
+            "'Plain'",
+        ] {
+            assert_eq!(Range::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Range::parse("Data!B3:B3").unwrap().to_string(), "'Data'!B3");
         assert_eq!(Range::parse("Plain").unwrap().first_column, None);
         assert_eq!(Range::parse("'open"), None);
         assert_eq!(Range::parse("'x'y"), None);

@@ -1,5 +1,6 @@
-//! The Sheets API v4 client: one method per endpoint, one request per call. Pacing and
-//! retries belong to `StatusWriter`; this file turns answers into values or `SheetsError`s.
+//! The Sheets API v4 client: one method per endpoint, one request per call — except
+//! `read_sheet`, which reads a sheet in a few block calls. Pacing and retries belong to
+//! `StatusWriter`; this file turns answers into values or `SheetsError`s.
 
 use std::time::Duration;
 
@@ -13,6 +14,21 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::a1;
+
+/// `read_sheet` asks for rows in blocks of at most this many rows...
+pub const READ_BLOCK_ROWS: u32 = 10_000;
+/// ...and for at most this many grid cells a block, so a wide sheet gets shorter blocks: a
+/// spreadsheet holds up to 10 million cells (`shared/specs/google-sheets.md`), and 10,000
+/// rows of a 1,000-column grid would be all of them in one answer. 10,000 rows of the
+/// default 26 columns (A:Z) fit exactly, so an ordinary sheet gets whole 10,000-row blocks.
+pub const READ_BLOCK_CELLS: u64 = READ_BLOCK_ROWS as u64 * 26;
+/// Blocks sent together in one `values:batchGet`: one answer carries at most 50,000 rows
+/// (1.3 million grid cells), and a sheet costs few of the 60 requests a minute a user may
+/// make (`shared/specs/google-sheets.md`).
+pub const READ_BLOCKS_PER_CALL: usize = 5;
+
+/// What `read_sheet` asks of the spreadsheet's metadata: each sheet's name and grid size.
+const GRID_FIELDS: &str = "sheets.properties(title,gridProperties(rowCount,columnCount))";
 
 /// What can go wrong talking to Google Sheets. No variant ever carries the token: messages
 /// come from Google's answer or from reqwest without the URL.
@@ -85,6 +101,66 @@ struct ValueRange {
     values: Vec<Vec<Value>>,
 }
 
+/// `values:batchGet`: `{"spreadsheetId","valueRanges":[ValueRange, ..]}`, one per range
+/// asked, in the order asked.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGet {
+    #[serde(default)]
+    value_ranges: Vec<ValueRange>,
+}
+
+/// `{"sheets":[{"properties":{"title","gridProperties":{"rowCount","columnCount"}}}]}`.
+#[derive(Deserialize)]
+struct Spreadsheet {
+    #[serde(default)]
+    sheets: Vec<SheetEntry>,
+}
+
+#[derive(Deserialize)]
+struct SheetEntry {
+    #[serde(default)]
+    properties: SheetProperties,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct SheetProperties {
+    title: String,
+    /// Absent for a sheet that holds a chart instead of cells: no rows to read.
+    grid_properties: GridProperties,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct GridProperties {
+    row_count: u32,
+    column_count: u32,
+}
+
+/// Rows `first..=last` (1-based) of a `read_sheet`, each read over all the grid's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Block {
+    first: u32,
+    last: u32,
+}
+
+/// The blocks covering a `rows` × `columns` grid: as tall as `READ_BLOCK_ROWS`, and as
+/// `READ_BLOCK_CELLS` allows for this width, but at least one row.
+fn blocks(rows: u32, columns: u32) -> Vec<Block> {
+    let height =
+        (READ_BLOCK_CELLS / u64::from(columns.max(1))).clamp(1, u64::from(READ_BLOCK_ROWS)) as u32;
+    (0..rows.div_ceil(height))
+        .map(|i| {
+            let first = i * height + 1;
+            Block {
+                first,
+                last: first.saturating_add(height - 1).min(rows),
+            }
+        })
+        .collect()
+}
+
 /// Google's error body: `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":".."}}`.
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -103,6 +179,8 @@ struct ErrorDetail {
 #[derive(Clone)]
 pub struct Sheets {
     http: reqwest::Client,
+    /// Requests sent, by this client and its clones (the server's `/metrics`).
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
     base: Url,
     token: SecretString,
 }
@@ -134,11 +212,26 @@ impl Sheets {
             .ok_or_else(|| SheetsError::BadBaseUrl(base_url.to_owned()))?;
         let http =
             crate::http_client::build(timeout).map_err(|e| SheetsError::Build(e.to_string()))?;
-        Ok(Sheets { http, base, token })
+        Ok(Sheets {
+            http,
+            sent: Default::default(),
+            base,
+            token,
+        })
     }
 
     pub fn base_url(&self) -> &Url {
         &self.base
+    }
+
+    /// Requests sent so far by this client and its clones, refused ones included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Bytes, SheetsError> {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        send(request).await
     }
 
     /// The add-on's token expires after an hour and it sends a fresh one with each poll.
@@ -179,16 +272,112 @@ impl Sheets {
         let range = a1::quote_sheet(sheet);
         let url = self.url(&["v4", "spreadsheets", spreadsheet_id, "values", &range]);
         let request = self.http.get(url).header(AUTHORIZATION, self.bearer()?);
-        let bytes = send(request).await?;
-        let body: ValueRange = serde_json::from_slice(&bytes).map_err(|e| SheetsError::Other {
-            status: 200,
-            message: format!("unreadable values answer: {e}"),
-        })?;
-        Ok(body
-            .values
+        let bytes = self.send(request).await?;
+        let body: ValueRange = parse(&bytes, "values")?;
+        Ok(body.values.into_iter().map(row_text).collect())
+    }
+
+    /// The same rows as `values`, read in a few calls instead of one answer as big as the
+    /// sheet (a spreadsheet may hold 10 million cells, `shared/specs/google-sheets.md`):
+    /// the grid's size from the spreadsheet's metadata, then its rows in blocks
+    /// (`READ_BLOCK_ROWS`, `READ_BLOCK_CELLS`), `READ_BLOCKS_PER_CALL` blocks to a
+    /// `values:batchGet`. A 900-row sheet costs 2 requests, a 120,000-row one 4.
+    ///
+    /// Rows added after the metadata answered, below the grid it reported, are not read.
+    pub async fn read_sheet(
+        &self,
+        spreadsheet_id: &str,
+        sheet: &str,
+    ) -> Result<Vec<Vec<String>>, SheetsError> {
+        let grid = self.grid(spreadsheet_id, sheet).await?;
+        let columns = grid.column_count.max(1);
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for call in blocks(grid.row_count, columns).chunks(READ_BLOCKS_PER_CALL) {
+            let ranges: Vec<String> = call
+                .iter()
+                .map(|b| a1::block(sheet, 1, b.first, columns, b.last))
+                .collect();
+            let answers = self.batch_get(spreadsheet_id, &ranges).await?;
+            for ((block, range), values) in call.iter().zip(&ranges).zip(answers) {
+                let asked = (block.last - block.first + 1) as usize;
+                if values.len() > asked {
+                    return Err(SheetsError::Other {
+                        status: 200,
+                        message: format!(
+                            "{} rows came back for {range}, which has {asked}",
+                            values.len()
+                        ),
+                    });
+                }
+                // Google leaves out a block's trailing empty rows, and all of an empty
+                // block: pad up to where this block starts only when it has rows, so the
+                // rows in the middle keep their numbers and the end stays trimmed as
+                // `values` has it.
+                if !values.is_empty() {
+                    rows.resize_with(block.first as usize - 1, Vec::new);
+                    rows.extend(values.into_iter().map(row_text));
+                }
+            }
+        }
+        // A block ends in no empty row as Google answers; should one come anyway, the
+        // sheet still ends as `values` ends it.
+        while rows.last().is_some_and(Vec::is_empty) {
+            rows.pop();
+        }
+        Ok(rows)
+    }
+
+    /// The grid size of `sheet`, from one metadata request asking only for the sheets'
+    /// names and sizes.
+    async fn grid(&self, spreadsheet_id: &str, sheet: &str) -> Result<GridProperties, SheetsError> {
+        let url = self.url(&["v4", "spreadsheets", spreadsheet_id]);
+        let request = self
+            .http
+            .get(url)
+            .query(&[("fields", GRID_FIELDS)])
+            .header(AUTHORIZATION, self.bearer()?);
+        let bytes = self.send(request).await?;
+        let body: Spreadsheet = parse(&bytes, "spreadsheet")?;
+        body.sheets
             .into_iter()
-            .map(|row| row.into_iter().map(cell_text).collect())
-            .collect())
+            .map(|s| s.properties)
+            .find(|p| p.title == sheet)
+            .map(|p| p.grid_properties)
+            .ok_or_else(|| {
+                SheetsError::NotFound(format!(
+                    "no sheet named \"{sheet}\" in spreadsheet {spreadsheet_id}"
+                ))
+            })
+    }
+
+    /// One `values:batchGet` of `ranges`: each range's rows, ragged, in the order asked.
+    /// The ranges go in the query string, encoded by reqwest: a sheet name with `&`, `=`,
+    /// `#` or `?` stays inside its own `ranges=` parameter.
+    async fn batch_get(
+        &self,
+        spreadsheet_id: &str,
+        ranges: &[String],
+    ) -> Result<Vec<Vec<Vec<Value>>>, SheetsError> {
+        let url = self.url(&["v4", "spreadsheets", spreadsheet_id, "values:batchGet"]);
+        let query: Vec<(&str, &str)> = ranges.iter().map(|r| ("ranges", r.as_str())).collect();
+        let request = self
+            .http
+            .get(url)
+            .query(&query)
+            .header(AUTHORIZATION, self.bearer()?);
+        let bytes = self.send(request).await?;
+        let body: BatchGet = parse(&bytes, "values:batchGet")?;
+        if body.value_ranges.len() != ranges.len() {
+            return Err(SheetsError::Other {
+                status: 200,
+                message: format!(
+                    "{} ranges came back for the {} asked",
+                    body.value_ranges.len(),
+                    ranges.len()
+                ),
+            });
+        }
+        Ok(body.value_ranges.into_iter().map(|v| v.values).collect())
     }
 
     /// Writes each (A1 range, rows) in one `values:batchUpdate`, with
@@ -219,7 +408,7 @@ impl Sheets {
             .header(AUTHORIZATION, self.bearer()?)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
-        let bytes = send(request).await?;
+        let bytes = self.send(request).await?;
         Ok(serde_json::from_slice(&bytes).unwrap_or_default())
     }
 }
@@ -276,6 +465,18 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Bytes, SheetsError> {
     })
 }
 
+/// A successful answer that does not read as `what` should.
+fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, SheetsError> {
+    serde_json::from_slice(bytes).map_err(|e| SheetsError::Other {
+        status: 200,
+        message: format!("unreadable {what} answer: {e}"),
+    })
+}
+
+fn row_text(row: Vec<Value>) -> Vec<String> {
+    row.into_iter().map(cell_text).collect()
+}
+
 /// Google formats numbers and booleans as strings by default; anything else is kept as JSON.
 fn cell_text(value: Value) -> String {
     match value {
@@ -296,4 +497,43 @@ fn no_answer(error: reqwest::Error) -> SheetsError {
         "the connection dropped"
     };
     SheetsError::NoAnswer(format!("{kind} ({})", error.without_url()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(rows: u32, columns: u32) -> Vec<(u32, u32)> {
+        blocks(rows, columns)
+            .into_iter()
+            .map(|b| (b.first, b.last))
+            .collect()
+    }
+
+    #[test]
+    fn blocks_cover_the_grid_once() {
+        assert_eq!(spans(0, 26), []);
+        assert_eq!(spans(900, 26), [(1, 900)]);
+        assert_eq!(spans(10_000, 26), [(1, 10_000)]);
+        assert_eq!(spans(10_001, 26), [(1, 10_000), (10_001, 10_001)]);
+        assert_eq!(blocks(120_001, 26).len(), 13);
+        assert_eq!(blocks(120_001, 26).chunks(READ_BLOCKS_PER_CALL).len(), 3);
+        // Narrow sheets still get 10,000 rows; wide ones fewer, and never no rows.
+        assert_eq!(spans(25_000, 1)[0], (1, 10_000));
+        assert_eq!(spans(1_000, 2_600)[..2], [(1, 100), (101, 200)]);
+        assert_eq!(spans(30, 18_278), [(1, 14), (15, 28), (29, 30)]);
+        assert_eq!(spans(3, u32::MAX), [(1, 1), (2, 2), (3, 3)]);
+        assert_eq!(spans(u32::MAX, 26).last(), Some(&(4_294_960_001, u32::MAX)));
+        for (rows, columns) in [(25_010, 26), (99_999, 30), (7, 1), (12_345, 700)] {
+            let b = blocks(rows, columns);
+            assert_eq!(b[0].first, 1);
+            assert_eq!(b.last().unwrap().last, rows);
+            assert!(b.windows(2).all(|w| w[1].first == w[0].last + 1));
+            assert!(
+                b.iter()
+                    .all(|b| u64::from(b.last - b.first + 1) * u64::from(columns)
+                        <= READ_BLOCK_CELLS.max(u64::from(columns)))
+            );
+        }
+    }
 }

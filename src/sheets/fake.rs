@@ -1,10 +1,12 @@
-//! A local Google Sheets API: the two endpoints we use (`shared/specs/google-sheets.md`),
-//! on loopback, keeping real cell state per spreadsheet and sheet. Tests run against it;
-//! so will the server's.
+//! A local Google Sheets API: the endpoints we use (`shared/specs/google-sheets.md`) —
+//! spreadsheet metadata (sheet names and grid sizes), `values/{range}`, `values:batchGet`
+//! and `values:batchUpdate` — on loopback, keeping real cell state per spreadsheet and
+//! sheet. Tests run against it; so will the server's.
 //!
 //! It answers as Google does where it matters to us: ragged rows, `values` left out of an
 //! empty answer, 400 "Unable to parse range" for an unknown sheet, 404 for an unknown
-//! spreadsheet, 401 for a wrong token, 429 `RESOURCE_EXHAUSTED` on request. It stores
+//! spreadsheet, 401 for a wrong token, 429 `RESOURCE_EXHAUSTED` on request. A sheet's grid
+//! is at least Google's new-sheet 1000 rows × 26 columns, and grows with the cells. It stores
 //! every written value as text whatever `valueInputOption` says (it evaluates no
 //! formulas), and logs the option so tests can check that we sent `RAW`.
 
@@ -23,15 +25,18 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
-use super::a1::{Range, quote_sheet};
+use super::a1::Range;
 
 /// Requests as the fake saw them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FakeStats {
     /// Every request, refused ones included.
     pub total: u64,
-    /// GET values answered 200.
+    /// GET `values/{range}` and `values:batchGet` answered 200: one per request, however
+    /// many ranges it asked for.
     pub reads: u64,
+    /// GET spreadsheet metadata answered 200.
+    pub metadata: u64,
     /// batchUpdates applied.
     pub writes: u64,
     pub rate_limited: u64,
@@ -284,16 +289,28 @@ async fn handle(
             "bad percent-encoding",
         );
     };
+    let Some(query) = query_pairs(uri.query().unwrap_or_default()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "bad percent-encoding",
+        );
+    };
     match (method, segments.as_slice()) {
+        (Method::GET, [id]) => metadata(&mut state, id),
         (Method::GET, [id, values, range]) if values == "values" => read(&mut state, id, range),
+        (Method::GET, [id, action]) if action == "values:batchGet" => {
+            let ranges: Vec<&str> = query
+                .iter()
+                .filter(|(k, _)| k == "ranges")
+                .map(|(_, v)| v.as_str())
+                .collect();
+            batch_get(&mut state, id, &ranges)
+        }
         (Method::POST, [id, action]) if action == "values:batchUpdate" => {
             write(&mut state, id, &body)
         }
-        _ => error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Requested entity was not found.",
-        ),
+        _ => not_found(),
     }
 }
 
@@ -343,40 +360,92 @@ async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         .into_response()
 }
 
-fn read(state: &mut Books, id: &str, range_text: &str) -> Response {
+fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "Requested entity was not found.",
+    )
+}
+
+/// `GET /v4/spreadsheets/{id}`: every sheet's title and grid size, the shape asked with
+/// `fields=sheets.properties(title,gridProperties(rowCount,columnCount))`. Other fields
+/// are not served, whatever `fields` says.
+fn metadata(state: &mut Books, id: &str) -> Response {
     let Some(book) = state.books.get(id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Requested entity was not found.",
-        );
+        return not_found();
     };
-    let Some(range) = Range::parse(range_text) else {
-        return bad_range(range_text);
-    };
-    let Some(grid) = book.get(&range.sheet) else {
-        return bad_range(range_text);
-    };
+    // Tab order is not kept; sorted, the answer is at least the same every time.
+    let mut titles: Vec<&String> = book.keys().collect();
+    titles.sort();
+    let sheets: Vec<Value> = titles
+        .into_iter()
+        .map(|title| {
+            let grid = &book[title];
+            let rows = grid.len().max(1000);
+            let columns = grid.iter().map(Vec::len).max().unwrap_or(0).max(26);
+            json!({"properties": {
+                "title": title,
+                "gridProperties": {"rowCount": rows, "columnCount": columns},
+            }})
+        })
+        .collect();
+    state.stats.metadata += 1;
+    axum::Json(json!({ "sheets": sheets })).into_response()
+}
+
+/// A range's ValueRange: the sheet's rows and columns inside its bounds, ragged. `None`
+/// when the range or its sheet makes no sense (Google's 400 "Unable to parse range").
+fn range_values(book: &HashMap<String, Grid>, range_text: &str) -> Option<Value> {
+    let range = Range::parse(range_text)?;
+    let grid = book.get(&range.sheet)?;
     let first_row = range.first_row.unwrap_or(1) as usize;
     let last_row = range.last_row.map_or(usize::MAX, |r| r as usize);
     let first_col = range.first_column.unwrap_or(1) as usize;
     let last_col = range.last_column.map_or(usize::MAX, |c| c as usize);
     let rows = grid
+        .get(first_row - 1..last_row.min(grid.len()))
+        .unwrap_or_default()
         .iter()
-        .enumerate()
-        .filter(|(i, _)| (first_row..=last_row).contains(&(i + 1)))
-        .map(|(_, row)| {
+        .map(|row| {
             let start = (first_col - 1).min(row.len());
             let end = last_col.min(row.len()).max(start);
             &row[start..end]
         });
     let values = ragged(rows);
-    state.stats.reads += 1;
-    let mut body = json!({"range": quote_sheet(&range.sheet), "majorDimension": "ROWS"});
+    let mut body = json!({"range": range.to_string(), "majorDimension": "ROWS"});
     if !values.is_empty() {
         body["values"] = json!(values);
     }
+    Some(body)
+}
+
+fn read(state: &mut Books, id: &str, range_text: &str) -> Response {
+    let Some(book) = state.books.get(id) else {
+        return not_found();
+    };
+    let Some(body) = range_values(book, range_text) else {
+        return bad_range(range_text);
+    };
+    state.stats.reads += 1;
     axum::Json(body).into_response()
+}
+
+/// `GET values:batchGet?ranges=..&ranges=..`: one ValueRange per range, in order; one bad
+/// range fails the whole request, as with Google.
+fn batch_get(state: &mut Books, id: &str, ranges: &[&str]) -> Response {
+    let Some(book) = state.books.get(id) else {
+        return not_found();
+    };
+    let mut value_ranges = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let Some(value_range) = range_values(book, range) else {
+            return bad_range(range);
+        };
+        value_ranges.push(value_range);
+    }
+    state.stats.reads += 1;
+    axum::Json(json!({"spreadsheetId": id, "valueRanges": value_ranges})).into_response()
 }
 
 #[derive(Deserialize)]
@@ -420,11 +489,7 @@ fn write(state: &mut Books, id: &str, body: &[u8]) -> Response {
         );
     }
     let Some(book) = state.books.get_mut(id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Requested entity was not found.",
-        );
+        return not_found();
     };
     // Check every range first: Google applies all of a batch or none of it.
     let mut placed = Vec::new();
@@ -508,6 +573,20 @@ fn ragged<'a>(rows: impl Iterator<Item = &'a [String]>) -> Grid {
         out.pop();
     }
     out
+}
+
+/// A query string's `name=value` pairs, decoded as a form is (`+` is a space): how reqwest
+/// encodes `.query(..)`, and how Google reads it. `None` for bad percent-encoding.
+fn query_pairs(query: &str) -> Option<Vec<(String, String)>> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |text: &str| percent_decode(&text.replace('+', " "));
+            Some((decode(name)?, decode(value)?))
+        })
+        .collect()
 }
 
 /// `%XX` → the byte; the result must be UTF-8.
