@@ -8,8 +8,11 @@ use std::time::Duration;
 use axum::http::Method;
 use secrecy::SecretString;
 
+use contact_loader::check::Checked;
 use contact_loader::input::{ReadOptions, Source};
-use contact_loader::load::{LoadError, LoadOptions, Loaded, Quiet, RowStatus, load};
+use contact_loader::load::{
+    LoadError, LoadOptions, Loaded, LoadedRow, Progress, Quiet, RowStatus, load,
+};
 use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
@@ -70,9 +73,26 @@ fn options() -> LoadOptions {
 
 impl Rig {
     async fn load(&self, list: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
+        self.load_watched(list, options, &Quiet).await
+    }
+
+    async fn load_watched(
+        &self,
+        list: &str,
+        options: &LoadOptions,
+        progress: &dyn Progress,
+    ) -> Result<Loaded, LoadError> {
         let source = Source::from_bytes(list.as_bytes().to_vec(), ReadOptions::default());
         let pacing = Pacing::new(options.rate, options.max_requests, options.backoff);
-        load(source, &self.client, &self.ledger, options, &pacing, &Quiet).await
+        load(
+            source,
+            &self.client,
+            &self.ledger,
+            options,
+            &pacing,
+            progress,
+        )
+        .await
     }
 
     /// No two clients share a phone, and there are `expected` of them.
@@ -452,4 +472,52 @@ async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
     assert_eq!(anna.comment.as_deref(), Some("звонить вечером"));
     assert_eq!(anna.tag_ids.len(), 2);
     assert_eq!(anna.dialogs, [(1, "telegram".to_owned())]);
+}
+
+/// Records every row the load reports as decided, in order.
+#[derive(Default)]
+struct Watcher {
+    rows: std::sync::Mutex<Vec<(usize, LoadedRow)>>,
+}
+
+impl Progress for Watcher {
+    fn wants_rows(&self) -> bool {
+        true
+    }
+    fn rows(&self, _checked: &Checked, rows: &[(usize, LoadedRow)]) {
+        self.rows.lock().unwrap().extend(rows.iter().cloned());
+    }
+}
+
+/// What a server writes into the sheet as a load runs is final: each row's last reported
+/// status is its status at the end, and every row that ends decided was reported.
+#[tokio::test]
+async fn rows_are_reported_as_they_are_decided_and_end_as_reported() {
+    let rig = rig(SandboxConfig::default()).await;
+    // One contact the account already has, unchanged after the first run.
+    rig.load("Телефон;Имя\n8 (999) 333-33-33;Вера\n", &options())
+        .await
+        .unwrap();
+    let list = format!("{LIST}не номер;Дима;;\n\n+7 999 555-55-55 / x@example.com;Ева;;\n");
+    let watcher = Watcher::default();
+    let loaded = rig.load_watched(&list, &options(), &watcher).await.unwrap();
+    let reported = watcher.rows.into_inner().unwrap();
+    let mut last = std::collections::HashMap::new();
+    for (i, row) in &reported {
+        assert!(
+            !matches!(row.status, RowStatus::Pending(None)),
+            "row {i} reported before it was decided"
+        );
+        last.insert(*i, row.clone());
+    }
+    for (i, row) in loaded.rows.iter().enumerate() {
+        match last.get(&i) {
+            Some(reported) => assert_eq!(reported, row, "row {i}"),
+            None => panic!("row {i} ({:?}) was never reported", row.status),
+        }
+    }
+    let names: HashSet<&str> = loaded.rows.iter().map(|r| r.status.name()).collect();
+    for expected in ["created", "unchanged", "merged", "invalid", "skipped"] {
+        assert!(names.contains(expected), "{expected} in {names:?}");
+    }
 }

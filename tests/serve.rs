@@ -132,19 +132,7 @@ async fn a_sheet_is_loaded(database: String) {
     let http = reqwest::Client::new();
     let api = server.url();
 
-    let request = json!({
-        "spreadsheet_id": SPREADSHEET,
-        "sheet": SHEET,
-        "mode": "load",
-        "target": {
-            "kind": "chat2desk",
-            "token": sandbox.token(),
-            "base_url": sandbox.url(),
-            "channel": "Продажи",
-            "transport": "whatsapp",
-        },
-        "sheets_token": "google-oauth-token",
-    });
+    let request = request_for(&sandbox, SHEET);
     // No key, no job.
     let refused = http
         .post(format!("{api}/v1/jobs"))
