@@ -1,0 +1,81 @@
+// The clasp project is complete and consistent, as `clasp push` would send it: every
+// function the page calls exists and is callable by google.script.run, every page a
+// function opens or includes is a file, and the manifest says what the add-on needs.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { loadAddon, SRC_DIR } from '../support/addon.mjs';
+
+const read = (file) => readFileSync(path.join(SRC_DIR, file), 'utf8');
+const pages = readdirSync(SRC_DIR).filter((f) => f.endsWith('.html'));
+const scripts = readdirSync(SRC_DIR).filter((f) => f.endsWith('.js'));
+
+/** Every first argument of `fn('…'` in `text`. */
+function namesCalled(text, fn) {
+  return [...text.matchAll(new RegExp(`\\b${fn}\\(\\s*'([^']+)'`, 'g'))].map((m) => m[1]);
+}
+
+test('every server function the sidebar calls is a public global function', () => {
+  const { context } = loadAddon();
+  const called = new Set(pages.flatMap((page) => namesCalled(read(page), 'call')));
+  // The contract's eight (CONTRACT.md), no more and no fewer.
+  assert.deepEqual([...called].sort(), [
+    'cancelJob', 'checkConnection', 'currentJob', 'getSettings', 'jobStatus', 'openReport', 'saveSettings', 'startJob',
+  ]);
+  for (const name of called) {
+    assert.equal(typeof context[name], 'function', `${name} is defined`);
+    // Apps Script hides functions ending in `_` from google.script.run.
+    assert.ok(!name.endsWith('_'), `${name} can be called from the page`);
+  }
+});
+
+test('every page a function opens or includes is in the project', () => {
+  const opened = scripts.flatMap((file) => [
+    ...namesCalled(read(file), 'createTemplateFromFile'),
+    ...namesCalled(read(file), 'createHtmlOutputFromFile'),
+  ]);
+  const included = pages.flatMap((page) =>
+    [...read(page).matchAll(/<\?!=\s*include\('([^']+)'\)\s*\?>/g)].map((m) => m[1])
+  );
+  assert.ok(opened.includes('Sidebar'), 'the sidebar is opened by name');
+  assert.ok(included.length > 0, 'the sidebar includes its partials');
+  for (const name of [...opened, ...included]) {
+    assert.ok(existsSync(path.join(SRC_DIR, `${name}.html`)), `src/${name}.html exists`);
+  }
+  const { context } = loadAddon();
+  assert.equal(typeof context.include, 'function', 'include() is defined for the partials');
+});
+
+test('the manifest is V8 with explicit, minimal scopes and a whitelisted backend', () => {
+  const manifest = JSON.parse(read('appsscript.json'));
+  assert.equal(manifest.runtimeVersion, 'V8');
+  assert.deepEqual([...manifest.oauthScopes].sort(), [
+    'https://www.googleapis.com/auth/script.container.ui',
+    'https://www.googleapis.com/auth/script.external_request',
+    'https://www.googleapis.com/auth/spreadsheets.currentonly',
+    'https://www.googleapis.com/auth/userinfo.email',
+    'openid',
+  ]);
+  assert.ok(manifest.urlFetchWhitelist.length > 0);
+  for (const prefix of manifest.urlFetchWhitelist) {
+    // Apps Script accepts only HTTPS prefixes that end with a slash after the host.
+    assert.match(prefix, /^https:\/\/[^/]+\/.*$/, prefix);
+  }
+});
+
+test('the menu names only functions the project defines', () => {
+  const { context } = loadAddon();
+  const named = scripts.flatMap((file) =>
+    // The handler is addItem's last argument: `.addItem(caption, 'handler')`.
+    [...read(file).matchAll(/\.addItem\(.*,\s*'([^']+)'\)\s*$/gm)].map((m) => m[1])
+  );
+  assert.equal(named.length, 6);
+  for (const name of named) {
+    assert.equal(typeof context[name], 'function', name);
+    assert.ok(!name.endsWith('_'), `${name} can be run from the menu`);
+  }
+});
