@@ -925,3 +925,45 @@ async fn the_openapi_document_describes_the_routes() {
     }
     server.stop().await;
 }
+
+/// Two jobs on two sheets of one spreadsheet, running at once (two accounts): their status
+/// writes share the spreadsheet's pace, one write per interval between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_on_one_spreadsheet_share_its_write_pace() {
+    const INTERVAL: Duration = Duration::from_millis(300);
+    let (first, second) = (
+        sandbox(Duration::from_millis(10)).await,
+        sandbox(Duration::from_millis(10)).await,
+    );
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    sheets.set_cells(SPREADSHEET, "Первый", rows());
+    sheets.set_cells(SPREADSHEET, "Второй", rows());
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(
+        &sheets,
+        dir.path().join("s.sqlite").display().to_string(),
+        "http://127.0.0.1:9/no-keys",
+    );
+    config.sheets_min_interval_ms = INTERVAL.as_millis() as u64;
+    let server = Server::start(config).await.unwrap();
+    let api = server.url();
+    let jobs = [
+        submit(&api, &request_for(&first, "Первый")).await,
+        submit(&api, &request_for(&second, "Второй")).await,
+    ];
+    for job_id in &jobs {
+        let job = wait_for_end(&api, job_id, Duration::from_secs(90)).await;
+        assert_eq!(job["state"], "done", "{job}");
+    }
+    let writes = sheets.writes();
+    assert!(writes.len() >= 4, "{} writes", writes.len());
+    for pair in writes.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        // Measured at the fake: a little network jitter under the interval is fine.
+        assert!(
+            gap >= INTERVAL - Duration::from_millis(30),
+            "writes {gap:?} apart"
+        );
+    }
+    server.stop().await;
+}

@@ -34,6 +34,9 @@ pub struct Shared {
     pub oidc: Option<auth::Oidc>,
     /// Sheets access for jobs sent without the user's Google token.
     pub service_account: Option<Arc<crate::sheets::ServiceAccount>>,
+    /// Status-write slots per spreadsheet, shared by all of this instance's jobs: two jobs
+    /// on two sheets of one spreadsheet still write once per interval between them.
+    pub sheets_pacer: crate::sheets::WritePacer,
     /// Rung when a job is submitted, so that an idle worker looks at once.
     pub wake: Notify,
     pub metrics: metrics::Metrics,
@@ -68,7 +71,11 @@ impl Server {
             )?)),
             None => None,
         };
+        let sheets_pacer = crate::sheets::WritePacer::new(std::time::Duration::from_millis(
+            config.sheets_min_interval_ms,
+        ));
         let shared = Arc::new(Shared {
+            sheets_pacer,
             config,
             store,
             sealer,

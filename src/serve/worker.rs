@@ -333,9 +333,7 @@ impl SheetJob<'_> {
             &self.stored.sheet,
             StatusColumns::find(&header).at_row(header_row),
         )
-        .with_min_interval(Duration::from_millis(
-            self.shared.config.sheets_min_interval_ms,
-        ))
+        .with_pacer(self.shared.sheets_pacer.clone())
     }
 }
 
