@@ -129,6 +129,25 @@ mod sheets {
     }
 
     #[tokio::test]
+    async fn without_metadata_the_sheet_is_read_in_one_call() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        let cells: Vec<Vec<String>> = (1..=300u32)
+            .map(|r| vec![format!("{r}"), format!("«{AWKWARDER}» {r}")])
+            .collect();
+        fake.set_cells(BOOK, AWKWARDER, cells);
+        fake.serve_only_values();
+        let client = sheets(&fake, TOKEN);
+        let before = fake.stats();
+        let read = client.read_sheet(BOOK, AWKWARDER).await.unwrap();
+        assert_eq!(read, fake.cells(BOOK, AWKWARDER).unwrap());
+        // The refused metadata request, then one values read.
+        assert_eq!(calls(&fake, &before), (0, 1, 2));
+        // A sheet that is not there is still not found, by the values read.
+        let error = client.read_sheet(BOOK, "Нет такого").await.unwrap_err();
+        assert!(matches!(error, SheetsError::NotFound(_)), "{error:?}");
+    }
+
+    #[tokio::test]
     async fn a_sheet_of_120_001_rows_takes_one_plus_three_calls() {
         let fake = FakeSheets::start(TOKEN).await.unwrap();
         let rows = 120_001u32;

@@ -289,7 +289,27 @@ impl Sheets {
         spreadsheet_id: &str,
         sheet: &str,
     ) -> Result<Vec<Vec<String>>, SheetsError> {
-        let grid = self.grid(spreadsheet_id, sheet).await?;
+        let grid = match self.grid(spreadsheet_id, sheet).await {
+            Ok(Some(grid)) => grid,
+            Ok(None) => {
+                return Err(SheetsError::NotFound(format!(
+                    "no sheet named \"{sheet}\" in spreadsheet {spreadsheet_id}"
+                )));
+            }
+            // An endpoint that serves only the values methods — the ones
+            // `shared/specs/google-sheets.md` lists (a proxy, a stand-in) — has no metadata
+            // to give: the whole sheet in one read, whose answer has the last word (a
+            // spreadsheet that does not exist is a 404 there too).
+            Err(
+                SheetsError::NotFound(_)
+                | SheetsError::Other {
+                    status: 200..=499, ..
+                },
+            ) => {
+                return self.values(spreadsheet_id, sheet).await;
+            }
+            Err(other) => return Err(other),
+        };
         let columns = grid.column_count.max(1);
         let mut rows: Vec<Vec<String>> = Vec::new();
         for call in blocks(grid.row_count, columns).chunks(READ_BLOCKS_PER_CALL) {
@@ -329,7 +349,11 @@ impl Sheets {
 
     /// The grid size of `sheet`, from one metadata request asking only for the sheets'
     /// names and sizes.
-    async fn grid(&self, spreadsheet_id: &str, sheet: &str) -> Result<GridProperties, SheetsError> {
+    async fn grid(
+        &self,
+        spreadsheet_id: &str,
+        sheet: &str,
+    ) -> Result<Option<GridProperties>, SheetsError> {
         let url = self.url(&["v4", "spreadsheets", spreadsheet_id]);
         let request = self
             .http
@@ -338,16 +362,12 @@ impl Sheets {
             .header(AUTHORIZATION, self.bearer()?);
         let bytes = self.send(request).await?;
         let body: Spreadsheet = parse(&bytes, "spreadsheet")?;
-        body.sheets
+        Ok(body
+            .sheets
             .into_iter()
             .map(|s| s.properties)
             .find(|p| p.title == sheet)
-            .map(|p| p.grid_properties)
-            .ok_or_else(|| {
-                SheetsError::NotFound(format!(
-                    "no sheet named \"{sheet}\" in spreadsheet {spreadsheet_id}"
-                ))
-            })
+            .map(|p| p.grid_properties))
     }
 
     /// One `values:batchGet` of `ranges`: each range's rows, ragged, in the order asked.

@@ -63,6 +63,8 @@ struct Books {
     writes: Vec<WriteLog>,
     /// Requests still to answer with 429.
     throttle: u32,
+    /// Serve only the values methods (`shared/specs/google-sheets.md`): no metadata.
+    values_only: bool,
 }
 
 struct Shared {
@@ -186,6 +188,12 @@ impl FakeSheets {
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    /// From now on the spreadsheet metadata is not served (404), as by an endpoint that
+    /// offers only the values methods.
+    pub fn serve_only_values(&self) {
+        self.lock().values_only = true;
+    }
+
     /// Answers the next `n` requests with 429 `RESOURCE_EXHAUSTED`.
     pub fn rate_limit_next(&self, n: u32) {
         self.lock().throttle += n;
@@ -297,7 +305,7 @@ async fn handle(
         );
     };
     match (method, segments.as_slice()) {
-        (Method::GET, [id]) => metadata(&mut state, id),
+        (Method::GET, [id]) if !state.values_only => metadata(&mut state, id),
         (Method::GET, [id, values, range]) if values == "values" => read(&mut state, id, range),
         (Method::GET, [id, action]) if action == "values:batchGet" => {
             let ranges: Vec<&str> = query
