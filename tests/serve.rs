@@ -79,6 +79,19 @@ async fn get_job(api: &str, job_id: &str, sheets_token: Option<&str>) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
 
+/// `GET {api}{path}` as Anna: the answer's text.
+async fn get_text(api: &str, path: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("{api}{path}"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn start(sheets: &FakeSheets, database: String) -> Server {
     start_with_keys(sheets, database, "http://127.0.0.1:9/no-keys").await
 }
@@ -195,27 +208,12 @@ async fn a_sheet_is_loaded(database: String) {
         }
     }
 
-    let report = http
-        .get(format!("{api}/v1/jobs/{job_id}/report.csv"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let report = get_text(&api, &format!("/v1/jobs/{job_id}/report.csv")).await;
     assert_eq!(report.lines().count(), ROWS + 1);
     assert!(!report.contains(sandbox.token()));
 
     // Prometheus sees the job and its rows.
-    let metrics = http
-        .get(format!("{api}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&api, "/metrics").await;
     assert!(
         metrics.contains("contact_loader_jobs{state=\"done\"} 1"),
         "{metrics}"
@@ -237,15 +235,7 @@ async fn a_sheet_is_loaded(database: String) {
     assert!(seen.writes <= 20, "{seen:?}");
 
     // This month's usage of the account: every request the job sent.
-    let usage: Value = http
-        .get(format!("{api}/v1/usage"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let usage: Value = serde_json::from_str(&get_text(&api, "/v1/usage").await).unwrap();
     assert_eq!(
         usage["accounts"][0]["requests"],
         sandbox.stats().total,
@@ -893,14 +883,7 @@ async fn the_openapi_document_describes_the_routes() {
     let server = start(&sheets, dir.path().join("s.sqlite").display().to_string()).await;
     let api = server.url();
     let http = reqwest::Client::new();
-    let document: Value = http
-        .get(format!("{api}/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = serde_json::from_str(&get_text(&api, "/openapi.json").await).unwrap();
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
     assert_eq!(paths.len(), 9);
