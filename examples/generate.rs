@@ -295,9 +295,9 @@ fn push_digits(out: &mut String, national: u64, from: u32, to: u32) {
 fn write_phone(out: &mut String, national: u64, format: u8) {
     let d = |out: &mut String, a, b| push_digits(out, national, a, b);
     match format {
-        // 8 (999) 123-45-67
-        0 => {
-            out.push_str("8 (");
+        // 8 (999) 123-45-67, +7 (999) 123-45-67
+        0 | 4 => {
+            out.push_str(if format == 0 { "8 (" } else { "+7 (" });
             d(out, 0, 3);
             out.push_str(") ");
             d(out, 3, 6);
@@ -320,17 +320,6 @@ fn write_phone(out: &mut String, national: u64, format: u8) {
         }
         // 9991234567
         3 => d(out, 0, 10),
-        // +7 (999) 123-45-67
-        4 => {
-            out.push_str("+7 (");
-            d(out, 0, 3);
-            out.push_str(") ");
-            d(out, 3, 6);
-            out.push('-');
-            d(out, 6, 8);
-            out.push('-');
-            d(out, 8, 10);
-        }
         // +79991234567
         5 => {
             out.push_str("+7");

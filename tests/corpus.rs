@@ -13,6 +13,8 @@ use encoding_rs::{Encoding, KOI8_U, UTF_8, UTF_16LE, WINDOWS_1251};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod support;
+
 const STATUSES: [&str; 4] = ["ready", "merged", "invalid", "skipped"];
 
 struct Run {
@@ -82,18 +84,6 @@ impl Checked {
     }
 }
 
-/// Splits CSV text into records as a correct CSV reader does (blank lines are skipped).
-fn records(text: &str, delimiter: u8) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
-
 /// Runs a readable file and checks what every readable file must satisfy. `text` is the
 /// file's content as it should be decoded (without a `sep=` line), `encoding` and
 /// `delimiter` what the tool should detect.
@@ -104,7 +94,13 @@ fn check_readable(
     delimiter: u8,
     args: &[&str],
 ) -> Checked {
-    check_readable_records(bytes, records(text, delimiter), encoding, delimiter, args)
+    check_readable_records(
+        bytes,
+        support::csv_records(text, delimiter),
+        encoding,
+        delimiter,
+        args,
+    )
 }
 
 /// `check_readable` with the input's records given: the header, then one per data row
@@ -191,7 +187,7 @@ fn check_readable_records(
     } else {
         &out_text
     };
-    let out = records(out_text, delimiter);
+    let out = support::csv_records(out_text, delimiter);
     assert_eq!(
         out.len(),
         input.len(),
@@ -540,7 +536,7 @@ fn quotes_delimiters_and_line_breaks_inside_cells() {
                 \n\
                 +7 999 200-00-02,\"a\"\"b\",\"\"\"\"\n\
                 +7 999 200-00-03,unquoted \"quote\" inside,\"x,y;z|w\tv\"\n";
-    let mut input = records(text, b',');
+    let mut input = support::csv_records(text, b',');
     // The blank line is a row of its own.
     input.insert(2, Vec::new());
     let checked = check_readable_records(text.as_bytes(), input, UTF_8, b',', &[]);

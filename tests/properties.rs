@@ -18,6 +18,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
+mod support;
+
 const STATUSES: [&str; 4] = ["ready", "merged", "invalid", "skipped"];
 
 fn config(cases: u32) -> ProptestConfig {
@@ -209,18 +211,6 @@ fn write_csv(records: &[Vec<String>], delimiter: u8, crlf: bool) -> String {
         writer.write_record(record).unwrap();
     }
     String::from_utf8(writer.into_inner().unwrap()).unwrap()
-}
-
-/// Reads CSV text as plain records (no header handling, blank lines skipped by csv).
-fn read_csv(text: &str, delimiter: u8) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
 }
 
 /// Decodes a file the tool wrote in `encoding`, dropping the byte-order mark.
@@ -463,6 +453,21 @@ fn hostile_bytes() -> impl Strategy<Value = Vec<u8>> {
     vec(chunk, 0..24).prop_map(|chunks| chunks.concat())
 }
 
+/// `bytes` are checked without a panic, alone and under `header` (a header with a contact
+/// column, so that the rows are read too), and every row read ends with one status.
+fn checked_alone_and_under(bytes: &[u8], header: &[u8]) -> Result<(), TestCaseError> {
+    let with_header = [header, bytes].concat();
+    for input in [bytes.to_vec(), with_header] {
+        if let Ok(checked) = check(
+            Source::from_bytes(input, ReadOptions::default()),
+            CheckOptions::default(),
+        ) {
+            assert_every_row_once(&checked)?;
+        }
+    }
+    Ok(())
+}
+
 /// What every check must satisfy, whatever the input: rows numbered from the one under
 /// the header (row 2 unless blank lines stand above it), in order; one report line per row;
 /// a status CSV with a record per row plus the header.
@@ -488,7 +493,7 @@ fn assert_status_csv_keeps_the_cells(checked: &Checked) -> Result<(), TestCaseEr
     let source = &checked.source;
     let mut out = Vec::new();
     write_status_csv(checked, None, &mut out).unwrap();
-    let out = read_csv(&decode_out(&out, source.encoding), source.delimiter);
+    let out = support::csv_records(&decode_out(&out, source.encoding), source.delimiter);
     // Blank lines above the header stay, as blank lines.
     prop_assert_eq!(out.len(), checked.rows.len() + checked.header_row as usize);
     if ![UTF_8, UTF_16LE, UTF_16BE].contains(&source.encoding) {
@@ -526,42 +531,12 @@ proptest! {
 
     #[test]
     fn any_bytes_are_checked_without_a_panic(bytes in vec(any::<u8>(), 0..600)) {
-        if let Ok(checked) = check(
-            Source::from_bytes(bytes.clone(), ReadOptions::default()),
-            CheckOptions::default(),
-        ) {
-            assert_every_row_once(&checked)?;
-        }
-        // Under a header with a contact column, so that the rows are read too.
-        let mut with_header = b"contact,name\n".to_vec();
-        with_header.extend_from_slice(&bytes);
-        let checked = check(
-            Source::from_bytes(with_header, ReadOptions::default()),
-            CheckOptions::default(),
-        );
-        if let Ok(checked) = checked {
-            assert_every_row_once(&checked)?;
-        }
+        checked_alone_and_under(&bytes, b"contact,name\n")?;
     }
 
     #[test]
     fn hostile_bytes_are_checked_without_a_panic(bytes in hostile_bytes()) {
-        if let Ok(checked) = check(
-            Source::from_bytes(bytes.clone(), ReadOptions::default()),
-            CheckOptions::default(),
-        ) {
-            assert_every_row_once(&checked)?;
-        }
-        // The same bytes under a header that has a contact column.
-        let mut with_header = b"phone;name;comment\n".to_vec();
-        with_header.extend_from_slice(&bytes);
-        let checked = check(
-            Source::from_bytes(with_header, ReadOptions::default()),
-            CheckOptions::default(),
-        );
-        if let Ok(checked) = checked {
-            assert_every_row_once(&checked)?;
-        }
+        checked_alone_and_under(&bytes, b"phone;name;comment\n")?;
     }
 
     #[test]
@@ -627,7 +602,7 @@ fn assert_written_file_round_trips(
     // The status CSV: the input's cells, a status inserted after the header's columns.
     let mut out = Vec::new();
     write_status_csv(&checked, None, &mut out).unwrap();
-    let out = read_csv(&decode_out(&out, wrapping.encoding()), delimiter);
+    let out = support::csv_records(&decode_out(&out, wrapping.encoding()), delimiter);
     prop_assert_eq!(out.len(), records.len() + 1);
     let width = header.len();
     for (i, (got, input)) in out.iter().zip(&all).enumerate() {

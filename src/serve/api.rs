@@ -204,7 +204,7 @@ async fn submit(
     let client = Chat2Desk::new(
         &base_url,
         SecretString::from(request.target.token.clone()),
-        std::time::Duration::from_secs(30),
+        super::REQUEST_TIMEOUT,
     )
     .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let stored = Stored {
@@ -378,12 +378,8 @@ async fn catalog(
     let base_url = header("x-target-base-url").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     allowed_base_url(&base_url, shared.config.allow_other_hosts)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let client = Chat2Desk::new(
-        &base_url,
-        SecretString::from(token),
-        std::time::Duration::from_secs(30),
-    )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let client = Chat2Desk::new(&base_url, SecretString::from(token), super::REQUEST_TIMEOUT)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let pacing =
         crate::pacing::Pacing::new(shared.config.rate, None, crate::pacing::Backoff::default());
     let catalog = crate::targets::chat2desk::catalog::Catalog::read(&client, &pacing)

@@ -25,6 +25,9 @@ pub use config::Config;
 use crate::secrets::Sealer;
 use crate::store::Store;
 
+/// How long one request of the server's to Google or to a target may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What the handlers and workers share.
 pub struct Shared {
     pub config: Config,

@@ -42,10 +42,10 @@ type Decided = (u32, String, Option<String>);
 #[derive(Default)]
 struct LiveRows {
     header_row: Option<u32>,
-    rows: usize,
     /// Rows decided since the writer last took them.
     decided: Vec<Decided>,
-    /// Each row's status name so far (by index into the checked rows), for the counts.
+    /// Each row's status name so far (by index into the checked rows; one per data row),
+    /// for the counts.
     names: Vec<Option<&'static str>>,
     counts: BTreeMap<&'static str, u64>,
 }
@@ -82,7 +82,7 @@ impl Live {
             .map(|(k, n)| (*k, *n))
             .collect();
         json!({
-            "rows": live.rows,
+            "rows": live.names.len(),
             "contacts_done": done,
             "contacts_total": total,
             "requests": requests,
@@ -107,7 +107,6 @@ impl Progress for Live {
     fn rows(&self, checked: &Checked, rows: &[(usize, LoadedRow)]) {
         let mut live = self.lock();
         live.header_row = Some(checked.header_row);
-        live.rows = checked.rows.len();
         if live.names.len() != checked.rows.len() {
             live.names = vec![None; checked.rows.len()];
         }
@@ -349,24 +348,48 @@ async fn run_job(
     let stored: Stored =
         serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
     let (mut access, sheets_token) = Access::open(shared, taken, &stored).await?;
-    let timeout = Duration::from_secs(30);
-    let sheets =
-        Sheets::new(&shared.config.sheets_url, sheets_token, timeout).map_err(|e| e.to_string())?;
-    let values = read_rows(&sheets, &stored).await.map_err(|e| {
+    let sheets = Sheets::new(
+        &shared.config.sheets_url,
+        sheets_token,
+        super::REQUEST_TIMEOUT,
+    )
+    .map_err(|e| e.to_string())?;
+    let worked = on_sheet(
+        shared,
+        taken,
+        pacing,
+        left,
+        &stored,
+        &mut access,
+        sheets.clone(),
+    )
+    .await;
+    // Every Sheets request of the job, however it ended (clones share the count).
+    shared
+        .metrics
+        .sheets_requests
+        .fetch_add(sheets.requests_sent(), Ordering::Relaxed);
+    worked
+}
+
+/// The job once its sheet can be reached: read it, check or load it, write it back.
+async fn on_sheet(
+    shared: &Shared,
+    taken: &Taken,
+    pacing: &Pacing,
+    left: &AtomicBool,
+    stored: &Stored,
+    access: &mut Access,
+    sheets: Sheets,
+) -> Result<(), String> {
+    let values = read_rows(&sheets, stored).await.map_err(|e| {
         access
             .explain(&e)
             .unwrap_or_else(|| format!("the sheet cannot be read: {e}"))
-    });
-    let values = match values {
-        Ok(values) => values,
-        Err(message) => {
-            count_sheets_requests(shared, &sheets);
-            return Err(message);
-        }
-    };
+    })?;
     let job = SheetJob {
         shared,
-        stored: &stored,
+        stored,
         values: &values,
     };
     let source = Source::from_rows(&values);
@@ -390,7 +413,7 @@ async fn run_job(
                 .as_deref()
                 .and_then(|sealed| shared.sealer.open(sealed, &taken.job.sheet).ok())
                 .ok_or("the job's tokens are gone: submit it again")?;
-            let client = Chat2Desk::new(&stored.base_url, target_token, timeout)
+            let client = Chat2Desk::new(&stored.base_url, target_token, super::REQUEST_TIMEOUT)
                 .map_err(|e| e.to_string())?;
             let options = LoadOptions {
                 check: check_options,
@@ -487,7 +510,6 @@ async fn run_job(
     };
     let load_rows = loaded.as_deref();
 
-    let sheets_sent = sheets.clone();
     let mut writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
     let mut report = csv::Writer::from_writer(Vec::new());
     let _ = report.write_record(["row", "status", "reason", "client_id"]);
@@ -507,8 +529,7 @@ async fn run_job(
             client_id.unwrap_or_default(),
         ]);
     }
-    let written = write_statuses(shared, taken, &mut writer, &mut access).await;
-    count_sheets_requests(shared, &sheets_sent);
+    let written = write_statuses(shared, taken, &mut writer, access).await;
     written.map_err(|e| {
         access
             .explain(&e)
@@ -554,10 +575,7 @@ async fn read_rows(sheets: &Sheets, stored: &Stored) -> Result<Vec<Vec<String>>,
             .await
         {
             Err(error) if error.is_transient() && attempts < READ_ATTEMPTS => {
-                let retry_after = match &error {
-                    SheetsError::RateLimited { retry_after } => retry_after.unwrap_or_default(),
-                    _ => Duration::ZERO,
-                };
+                let retry_after = error.retry_after().unwrap_or_default();
                 tokio::time::sleep(delay.max(retry_after)).await;
                 delay *= 2;
                 attempts += 1;
@@ -569,14 +587,6 @@ async fn read_rows(sheets: &Sheets, stored: &Stored) -> Result<Vec<Vec<String>>,
 
 /// Tries at reading a sheet: 1 + 2 + 4 + 8 s of waiting at most.
 const READ_ATTEMPTS: u32 = 5;
-
-/// The job's Sheets requests (every clone of its client counts) into `/metrics`.
-fn count_sheets_requests(shared: &Shared, sheets: &Sheets) {
-    shared
-        .metrics
-        .sheets_requests
-        .fetch_add(sheets.requests_sent(), Ordering::Relaxed);
-}
 
 /// The job's current Google token: sealed as stored, and opened.
 async fn google_token(shared: &Shared, taken: &Taken) -> Option<(String, SecretString)> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 // reqwest's body bytes, under axum's re-export of the same `bytes` crate.
 use axum::body::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,14 @@ pub enum SheetsError {
 }
 
 impl SheetsError {
+    /// How long Google asked us to wait (`Retry-After` on a 429), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SheetsError::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// Worth sending the same request again later: a rate limit, a lost answer, a 5xx.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -447,13 +455,7 @@ pub(super) fn batch_body(updates: &[(String, Vec<Vec<String>>)]) -> BatchUpdateB
 async fn send(request: reqwest::RequestBuilder) -> Result<Bytes, SheetsError> {
     let response = request.send().await.map_err(no_answer)?;
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+    let retry_after = crate::http_client::retry_after(response.headers());
     let bytes = response.bytes().await.map_err(no_answer)?;
     if status.is_success() {
         return Ok(bytes);
@@ -506,17 +508,8 @@ fn cell_text(value: Value) -> String {
     }
 }
 
-/// A request that got no answer. reqwest's message without the URL names no header, so the
-/// token cannot leak through it.
 fn no_answer(error: reqwest::Error) -> SheetsError {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else {
-        "the connection dropped"
-    };
-    SheetsError::NoAnswer(format!("{kind} ({})", error.without_url()))
+    SheetsError::NoAnswer(crate::http_client::no_answer(error))
 }
 
 #[cfg(test)]

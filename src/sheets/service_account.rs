@@ -161,12 +161,12 @@ impl ServiceAccount {
             .body(body)
             .send()
             .await
-            .map_err(|e| SheetsError::NoAnswer(e.without_url().to_string()))?;
+            .map_err(|e| SheetsError::NoAnswer(crate::http_client::no_answer(e)))?;
         let status = response.status();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| SheetsError::NoAnswer(e.without_url().to_string()))?;
+            .map_err(|e| SheetsError::NoAnswer(crate::http_client::no_answer(e)))?;
         if !status.is_success() {
             // Google answers `{"error": "invalid_grant", "error_description": "…"}`.
             let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();

@@ -248,10 +248,7 @@ impl StatusWriter {
     fn back_off(&mut self, error: &SheetsError) {
         let delay = self.backoff.unwrap_or(self.backoff_start);
         self.backoff = Some((delay * 2).min(self.backoff_max));
-        let retry_after = match error {
-            SheetsError::RateLimited { retry_after } => retry_after.unwrap_or_default(),
-            _ => Duration::ZERO,
-        };
+        let retry_after = error.retry_after().unwrap_or_default();
         let delay = delay.max(retry_after) + delay.mul_f64(rand::random::<f64>() / 4.0);
         self.pacer
             .defer(&self.spreadsheet_id, Instant::now() + delay);

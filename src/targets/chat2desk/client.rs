@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -110,13 +110,7 @@ impl Chat2Desk {
         }
         let response = request.send().await.map_err(no_answer)?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+        let retry_after = crate::http_client::retry_after(response.headers());
         // A body cut off mid-way is a dropped connection: the write may have been applied.
         let bytes = response.bytes().await.map_err(no_answer)?;
         let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
@@ -258,15 +252,6 @@ pub struct Page<T> {
     pub more: bool,
 }
 
-/// A request that got no answer. reqwest's message names the URL, never headers, so the
-/// token cannot leak through it.
 fn no_answer(error: reqwest::Error) -> TargetError {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else {
-        "the connection dropped"
-    };
-    TargetError::NoAnswer(format!("{kind} ({})", error.without_url()))
+    TargetError::NoAnswer(crate::http_client::no_answer(error))
 }
