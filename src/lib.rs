@@ -22,6 +22,7 @@
 //! - `messages`: every text a person reads, in Russian or English.
 //! - `serve`: the backend the Sheets add-on calls — API, durable jobs, workers.
 //! - `sheets`: Google Sheets I/O — read a sheet, write statuses back in paced `RAW` batches.
+//! - `telemetry`: log lines through `tracing`, for a person or as JSON.
 
 pub mod check;
 pub mod domain;
@@ -38,3 +39,4 @@ pub mod serve;
 pub mod sheets;
 pub mod store;
 pub mod targets;
+pub mod telemetry;

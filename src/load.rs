@@ -346,6 +346,14 @@ pub async fn load(
         progress.rows(&checked, &decided);
     }
 
+    tracing::info!(
+        rows = checked.rows.len(),
+        profiles = checked.profiles.len(),
+        to_sync = work.len(),
+        estimated_requests = estimate,
+        free_left = ?left_now,
+        "loading"
+    );
     let sync = Sync {
         client,
         pacing,
@@ -380,6 +388,7 @@ pub async fn load(
                     requests: ticket.spent,
                 },
                 Err(SyncError::Halt(Halt::Failed(error))) => {
+                    tracing::warn!(%error, "a contact was not loaded");
                     ProfileState::Failed(error.to_string())
                 }
                 Err(SyncError::Halt(Halt::Stopped(reason))) => ProfileState::Pending(Some(reason)),
@@ -422,6 +431,12 @@ pub async fn load(
     }
     let rows = row_map.all(&states);
     let api_requests = pacing.counters.requests.load(Ordering::Relaxed);
+    tracing::info!(
+        requests = api_requests,
+        retries = pacing.counters.retries.load(Ordering::Relaxed),
+        stopped = stopped.as_deref(),
+        "loaded"
+    );
     Ok(Loaded {
         rows,
         api_requests,

@@ -24,6 +24,7 @@ use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use contact_loader::telemetry::{self, LogFormat};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +35,10 @@ use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines for a person (`human`) or one JSON object a line (`json`); else
+    /// CONTACT_LOADER_LOG_FORMAT. Levels: RUST_LOG (e.g. `info`, `contact_loader=debug`).
+    #[arg(long, global = true, value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
 }
 
 #[derive(Subcommand)]
@@ -188,6 +193,17 @@ struct SandboxArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let format = match LogFormat::chosen(cli.log_format) {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("contact-loader: {}: {e}", telemetry::FORMAT_VARIABLE);
+            return ExitCode::FAILURE;
+        }
+    };
+    // The server's log is its output; elsewhere the output is the report, and the log
+    // speaks up only for what went wrong.
+    let serving = matches!(cli.command, Command::Serve(_));
+    telemetry::init(format, if serving { "info" } else { "warn" });
     let result = match cli.command {
         Command::Check(args) => run_check(args),
         Command::Load(args) => runtime().and_then(|rt| rt.block_on(run_load(*args))),
@@ -197,6 +213,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if serving => {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "contact-loader serve cannot go on"
+            );
+            ExitCode::FAILURE
+        }
         Err(e) => {
             // One line: the reason and its causes.
             eprintln!("contact-loader: {e:#}");
@@ -499,13 +522,11 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    tracing::info!(config = ?config, "starting");
     let server = contact_loader::serve::Server::start(config).await?;
-    eprintln!(
-        "contact-loader serve: listening on {}; Ctrl-C stops it",
-        server.url()
-    );
+    tracing::info!(url = %server.url(), "listening; Ctrl-C or SIGTERM stops it");
     shutdown_signal().await;
-    eprintln!("contact-loader serve: stopping; jobs in flight are left to be resumed");
+    tracing::info!("stopping; jobs in flight are left to be resumed");
     server.stop().await;
     Ok(())
 }

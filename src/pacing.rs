@@ -209,12 +209,72 @@ impl Budget {
     }
 }
 
-/// Counters of one run.
+/// How one request to a target ended, for counting (the server's `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// The target asked to slow down (a 429, or its words for one).
+    RateLimited,
+    /// A 5xx.
+    ServerError,
+    /// No (whole) answer.
+    NoAnswer,
+    /// Refused for good: a bad token, a spent quota, a rejected request, an unreadable answer.
+    Refused,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Ok,
+        Outcome::RateLimited,
+        Outcome::ServerError,
+        Outcome::NoAnswer,
+        Outcome::Refused,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::ServerError => "server_error",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::Refused => "refused",
+        }
+    }
+
+    fn of(error: &TargetError) -> Outcome {
+        match error {
+            TargetError::RateLimited { .. } => Outcome::RateLimited,
+            TargetError::Server { .. } => Outcome::ServerError,
+            TargetError::NoAnswer(_) => Outcome::NoAnswer,
+            TargetError::QuotaExhausted(_)
+            | TargetError::Unauthorized(_)
+            | TargetError::Rejected { .. }
+            | TargetError::Unreadable(_) => Outcome::Refused,
+        }
+    }
+}
+
+/// Counters of one run, or of every run of a process.
 #[derive(Debug, Default)]
 pub struct Counters {
+    /// Requests sent, retries included.
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// Requests by how they ended, in `Outcome::ALL` order.
+    outcomes: [AtomicU64; Outcome::ALL.len()],
+}
+
+impl Counters {
+    /// Requests that ended with `outcome`.
+    pub fn ended(&self, outcome: Outcome) -> u64 {
+        self.outcomes[outcome as usize].load(Ordering::Relaxed)
+    }
+
+    fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// One profile's account of its requests.
@@ -247,6 +307,8 @@ pub struct Pacing {
     pub budget: Budget,
     pub backoff: Backoff,
     pub counters: Counters,
+    /// The process's counters, which every run's requests are added to as well.
+    totals: Option<std::sync::Arc<Counters>>,
     stopping: AtomicBool,
     stop_reason: Mutex<Option<String>>,
 }
@@ -258,8 +320,23 @@ impl Pacing {
             budget: Budget::new(cap),
             backoff,
             counters: Counters::default(),
+            totals: None,
             stopping: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
+        }
+    }
+
+    /// Counts this run's requests into `totals` too, as they happen.
+    pub fn counting_into(mut self, totals: std::sync::Arc<Counters>) -> Pacing {
+        self.totals = Some(totals);
+        self
+    }
+
+    /// Adds one to a counter, in this run's counters and in the process's.
+    fn count(&self, counter: impl Fn(&Counters) -> &AtomicU64) {
+        Counters::add(counter(&self.counters));
+        if let Some(totals) = &self.totals {
+            Counters::add(counter(totals));
         }
     }
 
@@ -267,7 +344,9 @@ impl Pacing {
     pub fn stop(&self, reason: impl Into<String>) {
         let mut slot = self.stop_reason.lock().expect("stop lock");
         if slot.is_none() {
-            *slot = Some(reason.into());
+            let reason = reason.into();
+            tracing::warn!(%reason, "the run stops: profiles not reached stay pending");
+            *slot = Some(reason);
         }
         self.stopping.store(true, Ordering::SeqCst);
     }
@@ -300,31 +379,36 @@ impl Pacing {
             }
             attempt += 1;
             self.pacer.acquire().await;
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            self.count(|c| &c.requests);
             ticket.spent += 1;
             let error = match request().await {
                 Ok(value) => {
+                    self.count(|c| &c.outcomes[Outcome::Ok as usize]);
                     self.pacer.on_success();
                     return Ok(value);
                 }
                 Err(error) => error,
             };
+            let outcome = Outcome::of(&error);
+            self.count(|c| &c.outcomes[outcome as usize]);
             if matches!(error, TargetError::NoAnswer(_) | TargetError::Server { .. }) {
                 ticket.ambiguous = true;
             }
             match decide(&error) {
                 Decision::Retry { after } => {
                     let limit = if let TargetError::RateLimited { .. } = error {
-                        self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                        self.count(|c| &c.rate_limited);
                         self.pacer.on_rate_limited(after);
                         self.backoff.max_rate_limited_attempts
                     } else {
                         self.backoff.max_attempts
                     };
                     if attempt >= limit {
+                        tracing::warn!(%error, attempt, "a request failed after its retries");
                         return Err(Halt::Failed(error));
                     }
-                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    self.count(|c| &c.retries);
+                    tracing::debug!(%error, attempt, outcome = outcome.name(), "retrying a request");
                     if !matches!(error, TargetError::RateLimited { .. }) {
                         tokio::time::sleep(after.unwrap_or_else(|| self.backoff.delay(attempt)))
                             .await;

@@ -34,6 +34,11 @@ impl std::fmt::Debug for Sealer {
 const NONCE_BYTES: usize = 24;
 
 impl Sealer {
+    /// A new random key, in the base64 form `from_base64_key` reads.
+    pub fn new_base64_key() -> String {
+        STANDARD.encode(chacha20poly1305::Key::generate())
+    }
+
     pub fn from_base64_key(key: &str) -> Result<Sealer, SecretError> {
         let bytes = STANDARD
             .decode(key.trim())
@@ -126,6 +131,15 @@ mod tests {
             SecretError::CannotOpen
         );
         assert_eq!(format!("{sealer:?}"), "Sealer(…)");
+    }
+
+    #[test]
+    fn a_new_key_is_a_key_and_new_each_time() {
+        let key = Sealer::new_base64_key();
+        assert_ne!(key, Sealer::new_base64_key());
+        let sealer = Sealer::from_base64_key(&key).unwrap();
+        let sealed = sealer.seal(&SecretString::from("t"), "p");
+        assert_eq!(sealer.open(&sealed, "p").unwrap().expose_secret(), "t");
     }
 
     #[test]

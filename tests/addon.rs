@@ -2,7 +2,9 @@
 //! `apps-script/test/e2e/`, calls a running `serve` over real HTTP with a Google ID token;
 //! the sheet is the fake Google Sheets API's state and the target is the Chat2Desk sandbox.
 //! This test starts those three, hands their addresses to the Node test, and checks the
-//! sheet and the account afterwards.
+//! sheet and the account afterwards. The user's Google token carries exactly the scopes of
+//! the add-on's manifest, and the fake Sheets API honours only the scopes Google does: a
+//! manifest that asks for too little fails here as it would for a real user.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,6 +24,59 @@ const SPREADSHEET: &str = "1addon_e2e_spreadsheet";
 const SHEET: &str = "Контакты #1";
 const CLIENT_ID: &str = "1234-addon.apps.googleusercontent.com";
 const OAUTH_TOKEN: &str = "ya29.add-on-user-token";
+
+/// The OAuth scopes `apps-script/src/appsscript.json` asks for: what Google puts into the
+/// token `ScriptApp.getOAuthToken()` gives the add-on.
+fn manifest_scopes() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("apps-script/src/appsscript.json");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    manifest["oauthScopes"]
+        .as_array()
+        .expect("the manifest lists its scopes")
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A fake Sheets API holding the contact sheet, whose user token has `scopes`.
+async fn sheets_with(scopes: &[String]) -> FakeSheets {
+    let sheets = FakeSheets::start(OAUTH_TOKEN).await.unwrap();
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    sheets.set_scoped_token(OAUTH_TOKEN, &scopes);
+    sheets.set_cells(SPREADSHEET, SHEET, sheet());
+    sheets
+}
+
+/// A server as the add-on's administrator runs it: Google sign-in for the add-on's users.
+async fn server(dir: &Path, sheets: &FakeSheets) -> Server {
+    Server::start(Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database: dir.join("serve.sqlite").display().to_string(),
+        sealing_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned(),
+        google_client_ids: vec![CLIENT_ID.to_owned()],
+        google_jwks_url: support::oidc::jwks().await,
+        allow_other_hosts: true,
+        sheets_url: sheets.url(),
+        rate: 300.0,
+        sheets_min_interval_ms: 50,
+        ..Config::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The add-on user's ID token, as `ScriptApp.getIdentityToken()` gives it.
+fn identity_token() -> String {
+    support::oidc::token(
+        "marketer-1",
+        CLIENT_ID,
+        "https://accounts.google.com",
+        3600,
+        &support::oidc::signing_key(),
+        support::oidc::KEY_ID,
+    )
+}
 
 fn sheet() -> Vec<Vec<String>> {
     let mut rows = vec![
@@ -58,32 +113,10 @@ async fn the_add_on_processes_a_sheet_through_a_running_server() {
     )
     .await
     .unwrap();
-    let sheets = FakeSheets::start(OAUTH_TOKEN).await.unwrap();
-    sheets.set_cells(SPREADSHEET, SHEET, sheet());
-    let jwks_url = support::oidc::jwks().await;
+    let sheets = sheets_with(&manifest_scopes()).await;
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(Config {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database: dir.path().join("serve.sqlite").display().to_string(),
-        sealing_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned(),
-        google_client_ids: vec![CLIENT_ID.to_owned()],
-        google_jwks_url: jwks_url,
-        allow_other_hosts: true,
-        sheets_url: sheets.url(),
-        rate: 300.0,
-        sheets_min_interval_ms: 50,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let identity_token = support::oidc::token(
-        "marketer-1",
-        CLIENT_ID,
-        "https://accounts.google.com",
-        3600,
-        &support::oidc::signing_key(),
-        support::oidc::KEY_ID,
-    );
+    let server = server(dir.path(), &sheets).await;
+    let identity_token = identity_token();
     let setup = json!({
         "backend_url": server.url(),
         "sheets_url": sheets.url(),
@@ -148,5 +181,82 @@ async fn the_add_on_processes_a_sheet_through_a_running_server() {
         ROWS,
         "one client per row, none twice"
     );
+    server.stop().await;
+}
+
+/// The manifest of issue 9's bug: `spreadsheets.currentonly` instead of `spreadsheets`.
+/// Google's Sheets API refuses such a token (403 `ACCESS_TOKEN_SCOPE_INSUFFICIENT`), and the
+/// job says what the add-on's administrator must change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_asking_for_currentonly_gets_google_s_403_and_says_what_to_change() {
+    let scopes: Vec<String> = manifest_scopes()
+        .into_iter()
+        .map(|s| {
+            if s == "https://www.googleapis.com/auth/spreadsheets" {
+                "https://www.googleapis.com/auth/spreadsheets.currentonly".to_owned()
+            } else {
+                s
+            }
+        })
+        .collect();
+    assert!(scopes.iter().any(|s| s.ends_with("currentonly")));
+    let sandbox = Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    let sheets = sheets_with(&scopes).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path(), &sheets).await;
+    let http = reqwest::Client::new();
+    let submitted: serde_json::Value = http
+        .post(format!("{}/v1/jobs", server.url()))
+        .bearer_auth(identity_token())
+        .json(&json!({
+            "spreadsheet_id": SPREADSHEET,
+            "sheet": SHEET,
+            "mode": "load",
+            "target": {"kind": "chat2desk", "token": sandbox.token(), "base_url": sandbox.url(),
+                       "channel": "Продажи", "transport": "whatsapp"},
+            "sheets_token": OAUTH_TOKEN,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = submitted["job_id"].as_str().unwrap();
+    let started = std::time::Instant::now();
+    let job = loop {
+        let job: serde_json::Value = http
+            .get(format!("{}/v1/jobs/{job_id}", server.url()))
+            .bearer_auth(identity_token())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["state"] != "queued" && job["state"] != "running" {
+            break job;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{job}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(job["state"], "failed", "{job}");
+    let error = job["error"].as_str().unwrap();
+    assert!(
+        error.contains("https://www.googleapis.com/auth/spreadsheets")
+            && error.contains("currentonly")
+            && error.contains("appsscript.json"),
+        "{error}"
+    );
+    assert!(sheets.stats().forbidden > 0, "Google refused the token");
+    assert!(sandbox.clients().is_empty(), "nothing was loaded");
     server.stop().await;
 }

@@ -597,4 +597,91 @@ mod sheets {
             assert_no_token(error, TOKEN);
         }
     }
+
+    const SCOPE: &str = "https://www.googleapis.com/auth/";
+
+    #[tokio::test]
+    async fn a_token_is_good_only_for_the_methods_its_scopes_allow() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        contacts(&fake, 1);
+        let client = sheets(&fake, TOKEN);
+        let columns = StatusColumns::find(&strings(&[&["Phone", "Status", "Client ID"]])[0]);
+        let write = |client: Sheets| async {
+            let mut writer = StatusWriter::new(client, BOOK, AWKWARD, columns.clone())
+                .with_min_interval(Duration::from_millis(2));
+            writer.push(2, "Создан", Some("1"));
+            writer.flush().await
+        };
+
+        // Apps Script's own scope: the REST API refuses it for every method.
+        fake.set_scoped_token(TOKEN, &[&format!("{SCOPE}spreadsheets.currentonly")]);
+        let read = client.read_sheet(BOOK, AWKWARD).await.unwrap_err();
+        assert!(matches!(read, SheetsError::ScopeInsufficient), "{read:?}");
+        let shown = read.to_string();
+        assert!(
+            shown.contains("https://www.googleapis.com/auth/spreadsheets")
+                && shown.contains("appsscript.json")
+                && shown.contains("consent screen"),
+            "the administrator is told what to change: {shown}"
+        );
+        let written = write(client.clone()).await.unwrap_err();
+        assert!(
+            matches!(written, SheetsError::ScopeInsufficient),
+            "{written:?}"
+        );
+
+        // Read-only reads, and cannot write.
+        fake.set_scoped_token(TOKEN, &[&format!("{SCOPE}spreadsheets.readonly")]);
+        assert_eq!(client.read_sheet(BOOK, AWKWARD).await.unwrap().len(), 2);
+        let written = write(client.clone()).await.unwrap_err();
+        assert!(
+            matches!(written, SheetsError::ScopeInsufficient),
+            "{written:?}"
+        );
+
+        // `drive.file` reaches only files the app made or the user picked: not this one.
+        fake.set_scoped_token(TOKEN, &[&format!("{SCOPE}drive.file")]);
+        let read = client.read_sheet(BOOK, AWKWARD).await.unwrap_err();
+        assert!(matches!(read, SheetsError::Forbidden(_)), "{read:?}");
+
+        // The add-on's scopes: everything works.
+        fake.set_scoped_token(
+            TOKEN,
+            &[
+                &format!("{SCOPE}spreadsheets"),
+                &format!("{SCOPE}script.container.ui"),
+                "openid",
+            ],
+        );
+        assert_eq!(client.read_sheet(BOOK, AWKWARD).await.unwrap().len(), 2);
+        write(client.clone()).await.unwrap();
+        assert_eq!(fake.stats().forbidden, 4);
+    }
+
+    #[tokio::test]
+    async fn a_project_without_the_sheets_api_is_told_to_enable_it() {
+        let fake = FakeSheets::start(TOKEN).await.unwrap();
+        contacts(&fake, 1);
+        fake.disable_api(314159265358);
+        let error = sheets(&fake, TOKEN)
+            .read_sheet(BOOK, AWKWARD)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, SheetsError::ApiDisabled { project: Some(p) } if p == "314159265358"),
+            "{error:?}"
+        );
+        let shown = error.to_string();
+        assert!(
+            shown.contains("not enabled") && shown.contains("314159265358"),
+            "{shown}"
+        );
+        assert!(!error.is_transient(), "enabling it is a person's job");
+        // A wrong token is still a wrong token first.
+        let error = sheets(&fake, "wrong")
+            .read_sheet(BOOK, AWKWARD)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, SheetsError::Unauthorized(_)), "{error:?}");
+    }
 }

@@ -4,13 +4,17 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
 
 use super::Shared;
 use crate::load::account_id;
@@ -24,6 +28,13 @@ use crate::targets::chat2desk::client::Chat2Desk;
 pub enum ApiError {
     #[error("authentication required: send `Authorization: Bearer <ID token or API key>`")]
     Unauthorized,
+    /// No caller can be recognised: the server has neither API keys nor Google client ids.
+    #[error(
+        "this server accepts no caller yet: configure `api_keys` (or CONTACT_LOADER_API_KEYS=name:key) \
+         for self-hosted callers, or `google_client_ids` (or CONTACT_LOADER_GOOGLE_CLIENT_IDS) \
+         for the Sheets add-on's users, then restart it (docs/deploy.md)"
+    )]
+    NotConfigured,
     #[error("no such job")]
     NotFound,
     #[error("{0}")]
@@ -35,11 +46,11 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::NotConfigured => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(cause) => {
-                eprintln!("contact-loader serve: {cause}");
+                tracing::error!(error = %cause, "a request failed inside the server");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
@@ -58,6 +69,9 @@ impl FromRequestParts<Arc<Shared>> for User {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<User, ApiError> {
+        if shared.config.api_keys.is_empty() && shared.oidc.is_none() {
+            return Err(ApiError::NotConfigured);
+        }
         let given = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -81,7 +95,7 @@ impl FromRequestParts<Arc<Shared>> for User {
                 name: format!("google:{subject}"),
             }),
             Err(super::auth::AuthError::Keys(cause)) => {
-                eprintln!("contact-loader serve: {cause}");
+                tracing::error!(error = %cause, "Google's ID-token keys cannot be fetched");
                 Err(ApiError::Unauthorized)
             }
             Err(_) => Err(ApiError::Unauthorized),
@@ -157,7 +171,59 @@ pub fn sheets_token_purpose(sheet: &str) -> String {
     format!("{sheet}\ngoogle")
 }
 
+/// Every route, inside the request-id and trace layers: each request gets an id (the
+/// caller's `X-Request-Id`, else a new one), a span with its method, path and id for every
+/// line logged while it runs, and the id back in the answer's `X-Request-Id`. The span
+/// holds the path only: no query string, no header.
 pub fn router() -> Router<Arc<Shared>> {
+    routes()
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = request.uri().path(),
+                        request_id = id,
+                    )
+                })
+                .on_response(
+                    |response: &Response, latency: std::time::Duration, _: &tracing::Span| {
+                        let (status, ms) = (response.status().as_u16(), latency.as_millis() as u64);
+                        // Polls and scrapes come every few seconds: a detail. What a caller does
+                        // (submit, cancel) its handler logs itself.
+                        if response.status().is_server_error() {
+                            tracing::error!(status, ms, "answered");
+                        } else {
+                            tracing::debug!(status, ms, "answered");
+                        }
+                    },
+                ),
+        )
+        .layer(SetRequestIdLayer::x_request_id(NewRequestId))
+}
+
+/// The header that carries a request's id both ways.
+const REQUEST_ID: &str = "x-request-id";
+
+/// A random 64-bit id in hex: unique enough to find one request's lines in a day's logs.
+#[derive(Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = format!("{:016x}", rand::random::<u64>());
+        Some(RequestId::new(header::HeaderValue::from_str(&id).ok()?))
+    }
+}
+
+fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
@@ -207,6 +273,7 @@ async fn submit(
         super::REQUEST_TIMEOUT,
     )
     .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let stored_mode = request.mode;
     let stored = Stored {
         spreadsheet_id: request.spreadsheet_id.clone(),
         sheet: request.sheet.clone(),
@@ -241,6 +308,7 @@ async fn submit(
         })
         .await?;
     shared.wake.notify_waiters();
+    tracing::info!(job = %job.id, new, mode = ?stored_mode, owner = %job.owner, "job submitted");
     let status = if new {
         StatusCode::ACCEPTED
     } else {
@@ -314,6 +382,7 @@ async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if shared.store.cancel(&user.name, &id).await? {
+        tracing::info!(job = %id, owner = %user.name, "job cancelled");
         return Ok(Json(
             json!({ "job_id": id, "state": JobState::Cancelled.as_str() }),
         ));
@@ -381,7 +450,8 @@ async fn catalog(
     let client = Chat2Desk::new(&base_url, SecretString::from(token), super::REQUEST_TIMEOUT)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let pacing =
-        crate::pacing::Pacing::new(shared.config.rate, None, crate::pacing::Backoff::default());
+        crate::pacing::Pacing::new(shared.config.rate, None, crate::pacing::Backoff::default())
+            .counting_into(shared.metrics.target.clone());
     let catalog = crate::targets::chat2desk::catalog::Catalog::read(&client, &pacing)
         .await
         .map_err(|halt| ApiError::BadRequest(format!("Chat2Desk: {halt}")))?;

@@ -40,6 +40,8 @@ pub struct Config {
     /// A SQLite file path, or a `postgres://` URL (several instances share one).
     pub database: String,
     /// 32 bytes in base64: seals target and Sheets tokens while their job needs them.
+    /// Empty: with a SQLite store, the key in the file beside it (made on first start);
+    /// with PostgreSQL it must be set, the same for every instance.
     pub sealing_key: String,
     pub api_keys: Vec<ApiKey>,
     /// The add-on's OAuth client ids: ID tokens for them are accepted (empty: none are).
@@ -163,11 +165,6 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
-        if self.sealing_key.is_empty() {
-            return Err(ConfigError::Invalid(
-                "no sealing key: set sealing_key or CONTACT_LOADER_SEALING_KEY (32 bytes in base64)".into(),
-            ));
-        }
         if self.api_keys.iter().any(|k| k.key.len() < 16) {
             return Err(ConfigError::Invalid(
                 "an API key must have at least 16 characters".into(),

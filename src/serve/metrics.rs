@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::pacing::{Counters, Outcome};
 
 /// A metric family: name, type, help, and its samples (labels, value).
 type Family = (
@@ -19,9 +21,8 @@ type Family = (
 pub struct Metrics {
     /// Rows finished, by status name.
     rows: Mutex<BTreeMap<String, u64>>,
-    pub target_requests: AtomicU64,
-    pub target_retries: AtomicU64,
-    pub target_rate_limited: AtomicU64,
+    /// Every job's target requests, counted as they are sent (`Pacing::counting_into`).
+    pub target: Arc<Counters>,
     pub sheets_requests: AtomicU64,
     pub jobs_done: AtomicU64,
     pub jobs_failed: AtomicU64,
@@ -47,7 +48,7 @@ impl Metrics {
             .iter()
             .map(|(status, count)| (format!("{{status=\"{status}\"}}"), count.to_string()))
             .collect();
-        let families: [Family; 5] = [
+        let families: [Family; 6] = [
             (
                 "contact_loader_jobs",
                 "gauge",
@@ -74,18 +75,22 @@ impl Metrics {
             (
                 "contact_loader_target_requests_total",
                 "counter",
-                "Requests to target APIs, by outcome; every one counts against the account's month.",
-                vec![
-                    ("{outcome=\"sent\"}".into(), counter(&self.target_requests)),
-                    (
-                        "{outcome=\"retried\"}".into(),
-                        counter(&self.target_retries),
-                    ),
-                    (
-                        "{outcome=\"rate_limited\"}".into(),
-                        counter(&self.target_rate_limited),
-                    ),
-                ],
+                "Requests to target APIs, by outcome (rate_limited: the target asked to slow down, a 429); every one counts against the account's month.",
+                Outcome::ALL
+                    .iter()
+                    .map(|o| {
+                        (
+                            format!("{{outcome=\"{}\"}}", o.name()),
+                            self.target.ended(*o).to_string(),
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "contact_loader_target_retries_total",
+                "counter",
+                "Target requests sent again after a transient failure or a rate limit.",
+                vec![(String::new(), counter(&self.target.retries))],
             ),
             (
                 "contact_loader_sheets_requests_total",
@@ -114,13 +119,14 @@ mod tests {
         let metrics = Metrics::default();
         metrics.add_rows("created", 3);
         metrics.add_rows("invalid", 1);
-        metrics.target_requests.fetch_add(7, Ordering::Relaxed);
+        metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
         let text = metrics.render(&[("running".into(), 2)]);
         assert!(text.contains(
             "# TYPE contact_loader_jobs gauge\ncontact_loader_jobs{state=\"running\"} 2\n"
         ));
         assert!(text.contains("contact_loader_rows_total{status=\"created\"} 3\n"));
-        assert!(text.contains("contact_loader_target_requests_total{outcome=\"sent\"} 7\n"));
+        assert!(text.contains("contact_loader_target_requests_total{outcome=\"ok\"} 0\n"));
+        assert!(text.contains("contact_loader_jobs_ended_total{result=\"failed\"} 1\n"));
         assert!(text.contains("# TYPE contact_loader_sheets_requests_total counter\ncontact_loader_sheets_requests_total 0\n"));
     }
 }

@@ -60,12 +60,19 @@ impl Server {
         } else {
             Store::open(std::path::Path::new(&config.database)).await?
         };
-        let sealer = Sealer::from_base64_key(&config.sealing_key)?;
+        let sealer = sealer(&config)?;
+        check_sealed_tokens(&store, &sealer).await?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
+        if config.api_keys.is_empty() && config.google_client_ids.is_empty() {
+            tracing::warn!(
+                "no API key and no Google client id are configured: every /v1 request is \
+                 refused until one is (docs/deploy.md)"
+            );
+        }
         let oidc = (!config.google_client_ids.is_empty())
             .then(|| auth::Oidc::new(&config.google_jwks_url, config.google_client_ids.clone()));
         let service_account = match &config.google_service_account_key {
@@ -125,4 +132,96 @@ impl Server {
             let _ = task.await;
         }
     }
+}
+
+/// The key that seals tokens at rest: the configured one, else — for a SQLite store on one
+/// machine — the key in the file beside the store, made on first start (mode 0600). Several
+/// instances on PostgreSQL must share one key, so there it must be configured.
+fn sealer(config: &Config) -> anyhow::Result<Sealer> {
+    if !config.sealing_key.is_empty() {
+        return Sealer::from_base64_key(&config.sealing_key).context("the configured sealing_key");
+    }
+    if config.database.contains("://") {
+        anyhow::bail!(
+            "no sealing key: with a database URL every instance must use the same key, so set \
+             sealing_key or CONTACT_LOADER_SEALING_KEY (32 bytes in base64, e.g. `openssl rand \
+             -base64 32`)"
+        );
+    }
+    let path = key_file(std::path::Path::new(&config.database));
+    let key = match std::fs::read_to_string(&path) {
+        Ok(key) => key,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = Sealer::new_base64_key();
+            write_private(&path, &key)
+                .with_context(|| format!("cannot write a new sealing key to {}", path.display()))?;
+            tracing::info!(
+                path = %path.display(),
+                "generated a sealing key for the store's tokens; keep this file with the store"
+            );
+            key
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", path.display()));
+        }
+    };
+    Sealer::from_base64_key(&key).with_context(|| format!("the sealing key in {}", path.display()))
+}
+
+/// `contact-loader.sqlite` → `contact-loader.sqlite.sealing-key`, in the same folder.
+pub fn key_file(database: &std::path::Path) -> std::path::PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".sealing-key");
+    std::path::PathBuf::from(name)
+}
+
+/// Creates `path` readable by its owner alone, failing if it exists (two servers starting
+/// at once must not both write a key).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// Live jobs whose tokens this key does not open (sealed under another key) are named in
+/// the log; each fails with the same words when a worker takes it. Nothing else changes:
+/// the server starts.
+async fn check_sealed_tokens(store: &Store, sealer: &Sealer) -> anyhow::Result<()> {
+    let unopenable: Vec<String> = store
+        .live_tokens()
+        .await?
+        .into_iter()
+        .filter(|job| {
+            let target = job
+                .token
+                .as_deref()
+                .is_some_and(|t| sealer.open(t, &job.sheet).is_err());
+            let google = job.sheets_token.as_deref().is_some_and(|t| {
+                sealer
+                    .open(t, &api::sheets_token_purpose(&job.sheet))
+                    .is_err()
+            });
+            target || google
+        })
+        .map(|job| job.id)
+        .collect();
+    if !unopenable.is_empty() {
+        tracing::error!(
+            jobs = %unopenable.join(", "),
+            count = unopenable.len(),
+            "the sealing key does not open the tokens of these live jobs: they were sealed with \
+             another key. Start with that key to run them, or they fail and their owners must \
+             send them again"
+        );
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use serde_json::json;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use super::Shared;
 use super::api::{Mode, Stored, sheets_token_purpose};
@@ -20,6 +21,21 @@ use crate::report::{ReportLine, loaded_status_text, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
 use crate::targets::chat2desk::client::Chat2Desk;
+
+/// A job whose sealed tokens were dropped (it ended once already).
+const TOKENS_GONE: &str = "the job's tokens are gone: submit it again";
+
+/// A sealed token this server's key does not open: the key changed since the job was sent
+/// (or the store was altered). Logged for the operator; the owner sends the job again.
+fn unopenable(kind: &str) -> String {
+    tracing::error!(
+        token = kind,
+        "a job's token cannot be opened with this server's sealing key: was the key changed?"
+    );
+    "the job's tokens cannot be opened with this server's sealing key (it changed after the \
+     job was sent): submit the job again"
+        .to_owned()
+}
 
 /// Rows loaded by a `sample` job.
 const SAMPLE_ROWS: usize = 20;
@@ -136,7 +152,20 @@ pub async fn work(
     let lease = Duration::from_secs(shared.config.lease_seconds);
     while !*stop.borrow() {
         match shared.store.take(&worker, lease).await {
-            Ok(Some(taken)) => run(&shared, &worker, taken, &mut stop).await,
+            Ok(Some(taken)) => {
+                // Every line logged for this job names it, its account and its spreadsheet.
+                let spreadsheet = taken.job.sheet.split('\n').next().unwrap_or_default();
+                let span = tracing::info_span!(
+                    "job",
+                    job = %taken.job.id,
+                    account = %taken.job.account,
+                    spreadsheet = %spreadsheet,
+                    worker = %worker,
+                );
+                run(&shared, &worker, taken, &mut stop)
+                    .instrument(span)
+                    .await;
+            }
             Ok(None) => {
                 tokio::select! {
                     _ = shared.wake.notified() => {}
@@ -145,7 +174,7 @@ pub async fn work(
                 }
             }
             Err(error) => {
-                eprintln!("contact-loader serve: {worker}: {error}");
+                tracing::error!(%worker, %error, "cannot take a job from the store");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
@@ -167,7 +196,11 @@ async fn run(
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) {
     let job_id = taken.job.id.clone();
-    let pacing = Arc::new(Pacing::new(shared.config.rate, None, Backoff::default()));
+    tracing::info!("job taken");
+    let pacing = Arc::new(
+        Pacing::new(shared.config.rate, None, Backoff::default())
+            .counting_into(shared.metrics.target.clone()),
+    );
     // Renews the lease while the job runs; a lost lease (cancelled, or taken over) or a
     // stopping server stops the job's requests.
     // Set when the job is to be left for another worker; a stop for the target's reasons
@@ -211,14 +244,19 @@ async fn run(
         Err(_) if stopping => Outcome::Left,
         Err(message) => Outcome::Failed(message),
     };
+    let requests = pacing.counters.requests.load(Ordering::Relaxed);
     let ended = match outcome {
         Outcome::Done => {
+            tracing::info!(requests, "job done");
+            shared.metrics.jobs_done.fetch_add(1, Ordering::Relaxed);
             shared
                 .store
                 .finish(worker, &job_id, JobState::Done, None)
                 .await
         }
         Outcome::Failed(message) => {
+            tracing::warn!(requests, error = %message, "job failed");
+            shared.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
             shared
                 .store
                 .finish(worker, &job_id, JobState::Failed, Some(&message))
@@ -226,10 +264,13 @@ async fn run(
         }
         // Resumed by the next worker to look, where the ledger says it stopped. (If the lease
         // was taken over, there is nothing of ours to let go.)
-        Outcome::Left => shared.store.release(worker, &job_id).await,
+        Outcome::Left => {
+            tracing::info!(requests, "job left to be resumed");
+            shared.store.release(worker, &job_id).await
+        }
     };
     if let Err(error) = ended {
-        eprintln!("contact-loader serve: {worker}: {error}");
+        tracing::error!(%error, "the job's end cannot be recorded");
     }
 }
 
@@ -265,9 +306,16 @@ impl Access {
             };
             return Ok((access, token));
         }
-        let (sealed, token) = google_token(shared, taken)
+        let sealed = shared
+            .store
+            .sheets_token(&taken.job.id)
             .await
-            .ok_or("the job's tokens are gone: submit it again")?;
+            .map_err(|e| e.to_string())?
+            .ok_or(TOKENS_GONE)?;
+        let token = shared
+            .sealer
+            .open(&sealed, &sheets_token_purpose(&taken.job.sheet))
+            .map_err(|_| unopenable("Google"))?;
         Ok((Access::User { used: Some(sealed) }, token))
     }
 
@@ -408,11 +456,11 @@ async fn on_sheet(
             None,
         ),
         Mode::Load | Mode::Sample => {
-            let target_token = taken
-                .sealed_token
-                .as_deref()
-                .and_then(|sealed| shared.sealer.open(sealed, &taken.job.sheet).ok())
-                .ok_or("the job's tokens are gone: submit it again")?;
+            let sealed = taken.sealed_token.as_deref().ok_or(TOKENS_GONE)?;
+            let target_token = shared
+                .sealer
+                .open(sealed, &taken.job.sheet)
+                .map_err(|_| unopenable("target"))?;
             let client = Chat2Desk::new(&stored.base_url, target_token, super::REQUEST_TIMEOUT)
                 .map_err(|e| e.to_string())?;
             let options = LoadOptions {
@@ -473,7 +521,7 @@ async fn on_sheet(
                 .add_usage(&taken.job.account, label.as_deref(), requests)
                 .await
             {
-                eprintln!("contact-loader serve: usage not recorded: {error}");
+                tracing::error!(%error, requests, "the account's usage cannot be recorded");
             }
             if left.load(Ordering::SeqCst) {
                 return Ok(());

@@ -47,9 +47,32 @@ pub enum SheetsError {
     #[error("Google Sheets refused the access token (expired or revoked): {0}")]
     Unauthorized(String),
     /// 403: the token is valid but may not touch this spreadsheet (not shared with the
-    /// service account, or a too narrow scope).
+    /// service account, or not with this user).
     #[error("Google Sheets denied access to the spreadsheet: {0}")]
     Forbidden(String),
+    /// 403 `ACCESS_TOKEN_SCOPE_INSUFFICIENT`: the token lacks a scope the Sheets API takes —
+    /// an add-on whose manifest asks for `spreadsheets.currentonly`, which only Apps
+    /// Script's own services honour (`shared/specs/google-sheets.md`).
+    #[error(
+        "Google refused the add-on's token for the Sheets API: it lacks the scope \
+         https://www.googleapis.com/auth/spreadsheets. The add-on's administrator must list that \
+         scope (not spreadsheets.currentonly) in the manifest appsscript.json, in the Google \
+         Workspace Marketplace SDK configuration and on the OAuth consent screen; each user \
+         then opens the add-on once to authorize it again"
+    )]
+    ScopeInsufficient,
+    /// 403 `SERVICE_DISABLED`: the token's Cloud project has not enabled the Sheets API.
+    #[error(
+        "the Google Sheets API is not enabled in the add-on's Google Cloud project{}: its \
+         administrator must enable it (Google Cloud console, APIs & Services, Library, Google \
+         Sheets API{}), wait a few minutes, then press Process list again",
+        .project.as_deref().map(|p| format!(" {p}")).unwrap_or_default(),
+        .project.as_deref().map(|p| format!(": https://console.cloud.google.com/apis/library/sheets.googleapis.com?project={p}")).unwrap_or_default()
+    )]
+    ApiDisabled {
+        /// The project's number, from Google's answer.
+        project: Option<String>,
+    },
     /// No such spreadsheet, or no such sheet in it.
     #[error("not found in Google Sheets: {0}")]
     NotFound(String),
@@ -181,6 +204,18 @@ struct ErrorDetail {
     status: String,
     #[serde(default)]
     message: String,
+    /// `google.rpc` details; an `ErrorInfo` among them names the reason of a 403.
+    #[serde(default)]
+    details: Vec<ErrorInfo>,
+}
+
+/// `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"SERVICE_DISABLED",
+/// "metadata":{"consumer":"projects/123"}}`; other detail types read as empty.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ErrorInfo {
+    reason: String,
+    metadata: std::collections::HashMap<String, Value>,
 }
 
 /// Google Sheets, reached at `base` with an OAuth access token.
@@ -460,19 +495,44 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Bytes, SheetsError> {
     if status.is_success() {
         return Ok(bytes);
     }
-    let (google_status, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => (body.error.status, body.error.message),
+    let (google_status, message, details) = match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(body) => (body.error.status, body.error.message, body.error.details),
         Err(_) => (
             String::new(),
             String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+            Vec::new(),
         ),
     };
     // Older quota answers come as 403 with RESOURCE_EXHAUSTED: the status decides.
     if status == StatusCode::TOO_MANY_REQUESTS || google_status == "RESOURCE_EXHAUSTED" {
         return Err(SheetsError::RateLimited { retry_after });
     }
+    for detail in &details {
+        match detail.reason.as_str() {
+            "ACCESS_TOKEN_SCOPE_INSUFFICIENT" => return Err(SheetsError::ScopeInsufficient),
+            "SERVICE_DISABLED" => {
+                // `projects/123456`: only the number is kept, and only if it is one.
+                let project = detail
+                    .metadata
+                    .get("consumer")
+                    .and_then(Value::as_str)
+                    .and_then(|c| c.strip_prefix("projects/"))
+                    .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    .map(str::to_owned);
+                return Err(SheetsError::ApiDisabled { project });
+            }
+            _ => {}
+        }
+    }
     Err(match status {
         StatusCode::UNAUTHORIZED => SheetsError::Unauthorized(message),
+        // Answers without an `ErrorInfo` (older API versions) say the same in words.
+        StatusCode::FORBIDDEN if message.contains("insufficient authentication scopes") => {
+            SheetsError::ScopeInsufficient
+        }
+        StatusCode::FORBIDDEN if message.contains("has not been used in project") => {
+            SheetsError::ApiDisabled { project: None }
+        }
         StatusCode::FORBIDDEN => SheetsError::Forbidden(message),
         StatusCode::NOT_FOUND => SheetsError::NotFound(message),
         // A missing sheet is a 400 "Unable to parse range": our ranges are always quoted

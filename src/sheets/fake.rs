@@ -5,7 +5,10 @@
 //!
 //! It answers as Google does where it matters to us: ragged rows, `values` left out of an
 //! empty answer, 400 "Unable to parse range" for an unknown sheet, 404 for an unknown
-//! spreadsheet, 401 for a wrong token, 429 `RESOURCE_EXHAUSTED` on request. A sheet's grid
+//! spreadsheet, 401 for a wrong token, 429 `RESOURCE_EXHAUSTED` on request. Tokens carry
+//! scopes, and each method takes only the scopes Google's discovery document lists for it
+//! (403 `ACCESS_TOKEN_SCOPE_INSUFFICIENT` otherwise); it can play a Cloud project where the
+//! Sheets API is not enabled (403 `SERVICE_DISABLED`). A sheet's grid
 //! is at least Google's new-sheet 1000 rows × 26 columns, and grows with the cells. It stores
 //! every written value as text whatever `valueInputOption` says (it evaluates no
 //! formulas), and logs the option so tests can check that we sent `RAW`.
@@ -41,6 +44,8 @@ pub struct FakeStats {
     pub writes: u64,
     pub rate_limited: u64,
     pub unauthorized: u64,
+    /// 403s: a scope missing, the API disabled, a sheet not shared.
+    pub forbidden: u64,
 }
 
 /// One applied `values:batchUpdate`.
@@ -65,22 +70,74 @@ struct Books {
     throttle: u32,
     /// Serve only the values methods (`shared/specs/google-sheets.md`): no metadata.
     values_only: bool,
+    /// The Cloud project (its number) whose Sheets API is off: every call is refused.
+    disabled_in: Option<u64>,
+}
+
+/// `https://www.googleapis.com/auth/` + a scope's short name.
+const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/";
+
+/// The scopes each method accepts, from Google's discovery document `sheets/v4`
+/// (`shared/specs/google-sheets.md`): reads take any Sheets or Drive scope, writes only
+/// the read-write ones. `spreadsheets.currentonly` is Apps Script's own and is in neither.
+const READ_SCOPES: [&str; 5] = [
+    "spreadsheets",
+    "spreadsheets.readonly",
+    "drive",
+    "drive.file",
+    "drive.readonly",
+];
+const WRITE_SCOPES: [&str; 3] = ["spreadsheets", "drive", "drive.file"];
+
+/// What the backend needs, and what `start`'s token is given.
+pub const SPREADSHEETS_SCOPE: &str = "https://www.googleapis.com/auth/spreadsheets";
+
+/// A request's method, as far as its scopes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+impl Access {
+    fn allows(self, scopes: &[String]) -> bool {
+        let accepted: &[&str] = match self {
+            Access::Read => &READ_SCOPES,
+            Access::Write => &WRITE_SCOPES,
+        };
+        scopes.iter().any(|scope| {
+            scope
+                .strip_prefix(SCOPE_PREFIX)
+                .is_some_and(|short| accepted.contains(&short))
+        })
+    }
+
+    /// Only `drive.file` among the accepted ones: Google grants it for files the app made
+    /// or the user picked, and this fake holds none of those.
+    fn only_through_drive_file(scopes: &[String]) -> bool {
+        let full = |s: &&String| {
+            s.strip_prefix(SCOPE_PREFIX)
+                .is_some_and(|short| short != "drive.file" && READ_SCOPES.contains(&short))
+        };
+        !scopes.iter().any(|s| full(&s))
+    }
 }
 
 struct Shared {
-    token: Mutex<String>,
+    /// The users' access tokens and the scopes each carries.
+    tokens: Mutex<HashMap<String, Vec<String>>>,
     state: Mutex<Books>,
     service: Mutex<Option<Service>>,
     /// Where `/token` is served: the `aud` a service account's assertion must name.
     token_url: String,
 }
 
-/// A service account the fake trusts: its key, the tokens it was given, and the
-/// spreadsheets shared with it.
+/// A service account the fake trusts: its key, the tokens it was given (with the scopes
+/// its assertion asked for), and the spreadsheets shared with it.
 struct Service {
     email: String,
     key: jsonwebtoken::DecodingKey,
-    tokens: std::collections::HashSet<String>,
+    tokens: HashMap<String, Vec<String>>,
     shared_with: std::collections::HashSet<String>,
 }
 
@@ -101,12 +158,15 @@ impl std::fmt::Debug for FakeSheets {
 
 impl FakeSheets {
     /// Serves on `127.0.0.1:0` until the runtime ends; requests must carry
-    /// `Authorization: Bearer <token>`.
+    /// `Authorization: Bearer <token>`, a token with the `spreadsheets` scope.
     pub async fn start(token: &str) -> std::io::Result<FakeSheets> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            token: Mutex::new(token.to_owned()),
+            tokens: Mutex::new(HashMap::from([(
+                token.to_owned(),
+                vec![SPREADSHEETS_SCOPE.to_owned()],
+            )])),
             state: Mutex::default(),
             service: Mutex::default(),
             token_url: format!("http://{addr}/token"),
@@ -128,9 +188,24 @@ impl FakeSheets {
         format!("http://{}", self.addr)
     }
 
-    /// From now on only `token` is accepted (the old one "expired").
+    /// From now on only `token` is accepted (the old ones "expired"), with the
+    /// `spreadsheets` scope.
     pub fn set_token(&self, token: &str) {
-        *self.shared.token.lock().unwrap_or_else(|e| e.into_inner()) = token.to_owned();
+        self.set_scoped_token(token, &[SPREADSHEETS_SCOPE]);
+    }
+
+    /// From now on only `token` is accepted, and only for the methods its `scopes` allow —
+    /// as Google gives an add-on's user a token with the scopes of its manifest.
+    pub fn set_scoped_token(&self, token: &str, scopes: &[&str]) {
+        let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+        *self.shared.tokens.lock().unwrap_or_else(|e| e.into_inner()) =
+            HashMap::from([(token.to_owned(), scopes)]);
+    }
+
+    /// From now on every call answers 403 `SERVICE_DISABLED`, as Google does for a token
+    /// whose Cloud project has not enabled the Sheets API (`shared/specs/google-sheets.md`).
+    pub fn disable_api(&self, project_number: u64) {
+        self.lock().disabled_in = Some(project_number);
     }
 
     /// Creates the sheet (and its spreadsheet) if needed and replaces its cells.
@@ -169,7 +244,7 @@ impl FakeSheets {
         *self.service() = Some(Service {
             email: email.to_owned(),
             key,
-            tokens: Default::default(),
+            tokens: HashMap::new(),
             shared_with: Default::default(),
         });
     }
@@ -220,6 +295,63 @@ fn error(status: StatusCode, google_status: &str, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// Google's error body with an `ErrorInfo` detail, the machine-readable reason.
+fn error_info(google_status: &str, message: &str, reason: &str, metadata: Value) -> Response {
+    let body = json!({"error": {
+        "code": 403,
+        "status": google_status,
+        "message": message,
+        "errors": [{"message": message, "domain": "global", "reason": "forbidden"}],
+        "details": [{
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": reason,
+            "domain": "googleapis.com",
+            "metadata": metadata,
+        }],
+    }});
+    (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+}
+
+/// 403 for a token without a scope the method takes: Google's answer to an Apps Script
+/// `spreadsheets.currentonly` token.
+fn scope_insufficient() -> Response {
+    error_info(
+        "PERMISSION_DENIED",
+        "Request had insufficient authentication scopes.",
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+        json!({"service": "sheets.googleapis.com"}),
+    )
+}
+
+/// 403 for a project that has not enabled the Sheets API (apps-script-oauth2 #443).
+fn service_disabled(project: u64) -> Response {
+    let activation = format!(
+        "https://console.developers.google.com/apis/api/sheets.googleapis.com/overview?project={project}"
+    );
+    error_info(
+        "PERMISSION_DENIED",
+        &format!(
+            "Google Sheets API has not been used in project {project} before or it is disabled. \
+             Enable it by visiting {activation} then retry. If you enabled this API recently, \
+             wait a few minutes for the action to propagate to our systems and retry."
+        ),
+        "SERVICE_DISABLED",
+        json!({
+            "service": "sheets.googleapis.com",
+            "consumer": format!("projects/{project}"),
+            "activationUrl": activation,
+        }),
+    )
+}
+
+fn permission_denied() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "PERMISSION_DENIED",
+        "The caller does not have permission",
+    )
+}
+
 fn bad_range(range: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
@@ -240,37 +372,66 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let user = *shared.token.lock().unwrap_or_else(|e| e.into_inner()) == bearer;
-    // A service account's token is valid, but only for what is shared with it (403).
-    let service_may = (!user)
-        .then(|| {
-            let service = shared.service.lock().unwrap_or_else(|e| e.into_inner());
-            let service = service.as_ref().filter(|s| s.tokens.contains(bearer))?;
-            let spreadsheet = uri
-                .path()
-                .strip_prefix("/v4/spreadsheets/")
-                .and_then(|rest| rest.split('/').next())
-                .unwrap_or_default();
-            Some(service.shared_with.contains(spreadsheet))
-        })
-        .flatten();
-    let authorized = user || service_may.is_some();
+    // The raw path, split before decoding: a range is one segment or the request is wrong.
+    let rest = uri
+        .path()
+        .strip_prefix("/v4/spreadsheets/")
+        .unwrap_or_default();
+    let segments = rest
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<Vec<_>>>();
+    let spreadsheet = segments
+        .as_ref()
+        .and_then(|s| s.first())
+        .cloned()
+        .unwrap_or_default();
+    // Who calls, with which scopes; a service account only for what is shared with it.
+    let user = shared
+        .tokens
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(bearer)
+        .cloned();
+    let caller = user.map(|scopes| (scopes, true)).or_else(|| {
+        let service = shared.service.lock().unwrap_or_else(|e| e.into_inner());
+        let service = service.as_ref()?;
+        let scopes = service.tokens.get(bearer)?.clone();
+        Some((scopes, service.shared_with.contains(&spreadsheet)))
+    });
     let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     state.stats.total += 1;
-    if service_may == Some(false) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "PERMISSION_DENIED",
-            "The caller does not have permission",
-        );
-    }
-    if !authorized {
+    let Some((scopes, shared_with_caller)) = caller else {
         state.stats.unauthorized += 1;
         return error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             "Request had invalid authentication credentials. Expected OAuth 2 access token.",
         );
+    };
+    if let Some(project) = state.disabled_in {
+        state.stats.forbidden += 1;
+        return service_disabled(project);
+    }
+    let Some(segments) = segments else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "bad percent-encoding",
+        );
+    };
+    let access = if method == Method::POST {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    if !access.allows(&scopes) {
+        state.stats.forbidden += 1;
+        return scope_insufficient();
+    }
+    if !shared_with_caller || Access::only_through_drive_file(&scopes) {
+        state.stats.forbidden += 1;
+        return permission_denied();
     }
     if state.throttle > 0 {
         state.throttle -= 1;
@@ -281,22 +442,6 @@ async fn handle(
             "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user'",
         );
     }
-    // The raw path, split before decoding: a range is one segment or the request is wrong.
-    let rest = uri
-        .path()
-        .strip_prefix("/v4/spreadsheets/")
-        .unwrap_or_default();
-    let Some(segments) = rest
-        .split('/')
-        .map(percent_decode)
-        .collect::<Option<Vec<_>>>()
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_ARGUMENT",
-            "bad percent-encoding",
-        );
-    };
     let Some(query) = query_pairs(uri.query().unwrap_or_default()) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -323,7 +468,8 @@ async fn handle(
 }
 
 /// `POST /token`: the JWT-bearer grant. The assertion must be signed by the trusted
-/// service account's key, name this endpoint as its audience and ask for Sheets.
+/// service account's key, name this endpoint as its audience and ask for some scope; the
+/// token carries the scopes asked for, and the API decides what they allow.
 async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let refuse = |why: &str| {
         (
@@ -355,15 +501,18 @@ async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     let Ok(claims) = jsonwebtoken::decode::<Value>(assertion, &service.key, &validation) else {
         return refuse("Invalid JWT Signature.");
     };
-    let scopes = claims.claims["scope"].as_str().unwrap_or_default();
-    if !scopes
+    let scopes: Vec<String> = claims.claims["scope"]
+        .as_str()
+        .unwrap_or_default()
         .split(' ')
-        .any(|s| s == "https://www.googleapis.com/auth/spreadsheets")
-    {
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if scopes.is_empty() {
         return refuse("Invalid OAuth scope or ID token audience provided.");
     }
     let token = format!("service-token-{}", service.tokens.len() + 1);
-    service.tokens.insert(token.clone());
+    service.tokens.insert(token.clone(), scopes);
     axum::Json(json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}))
         .into_response()
 }

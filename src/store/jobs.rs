@@ -92,6 +92,15 @@ pub struct Taken {
     pub until_ms: i64,
 }
 
+/// A live job's sealed tokens, as `Store::live_tokens` gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveTokens {
+    pub id: String,
+    pub sheet: String,
+    pub token: Option<String>,
+    pub sheets_token: Option<String>,
+}
+
 const JOB_COLUMNS: &str =
     "id, owner, sheet, account, request, state, progress, error, created_at, updated_at";
 
@@ -269,6 +278,28 @@ impl Store {
         .rows_affected()
             == 1;
         Ok(updated)
+    }
+
+    /// The live jobs (queued or running) with their sealed tokens: (id, sheet, target
+    /// token, Google token). A server checks at start that its key opens them.
+    pub async fn live_tokens(&self) -> Result<Vec<LiveTokens>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, sheet, token, sheets_token FROM jobs
+             WHERE state IN ('queued', 'running') ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                Ok(LiveTokens {
+                    id: row.try_get("id")?,
+                    sheet: row.try_get("sheet")?,
+                    token: row.try_get("token")?,
+                    sheets_token: row.try_get("sheets_token")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?)
     }
 
     /// A job's current Google token (sealed).
