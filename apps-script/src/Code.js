@@ -60,8 +60,13 @@ function menuHelp() {
   clShowHelp_(clServices_());
 }
 
-/** For the pages: `<?!= include('Styles') ?>` pulls in a partial (CONTRACT.md). */
-function include(name) {
+/**
+ * For the pages: `<?!= include_('SidebarStyle') ?>` pulls in a partial (CONTRACT.md). A
+ * template's scriptlets run on the server and may call any global, `_` or not; the page's
+ * google.script.run may call only those not ending in `_`, and has no business reading the
+ * project's files.
+ */
+function include_(name) {
   return HtmlService.createHtmlOutputFromFile(name).getContent();
 }
 

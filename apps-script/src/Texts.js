@@ -47,12 +47,22 @@ var CL_TEXTS = {
 
     noBackend:
       'Дополнение ещё не настроено: администратору нужно указать адрес сервиса ' +
-      '(свойство скрипта BACKEND_URL).',
+      '(npm run set-backend) и заново развернуть дополнение.',
     noToken: 'Откройте «Настройки» и вставьте API-токен Chat2Desk.',
     signIn:
       'Вход в Google истёк или этой учётной записи не разрешено пользоваться сервисом. ' +
       'Обновите страницу таблицы и попробуйте снова; если не поможет — обратитесь к администратору.',
     unreachable: 'Сервис загрузки недоступен. Попробуйте ещё раз через минуту.',
+    notAllowlisted:
+      'Google не разрешил дополнению обратиться к сервису загрузки: адреса {url} нет в списке ' +
+      'разрешённых адресов дополнения (urlFetchWhitelist). Сообщите администратору.',
+    fetchQuota:
+      'Исчерпан суточный лимит Google на обращения дополнения к внешним сервисам для вашей ' +
+      'учётной записи. Он восстановится в течение суток: попробуйте завтра.',
+    authorize:
+      'Дополнению не разрешено подключаться к сервису от вашего имени. Откройте «Расширения → ' +
+      'Загрузка контактов» и выберите любой пункт: Google попросит разрешить доступ. Разрешите и ' +
+      'попробуйте снова. Если вы вошли в несколько аккаунтов Google, работайте в одном или в приватном окне.',
     refused: 'Сервис не принял запрос (код {code}). Попробуйте ещё раз или обратитесь к администратору.',
     jobNotFound:
       'Эта загрузка не найдена: возможно, её запускала другая учётная запись Google. ' +
@@ -132,12 +142,22 @@ var CL_TEXTS = {
 
     noBackend:
       'The add-on is not set up yet: the administrator must set the address of the service ' +
-      '(script property BACKEND_URL).',
+      '(npm run set-backend) and deploy the add-on again.',
     noToken: 'Open Settings and paste your Chat2Desk API token.',
     signIn:
       'Your Google sign-in has expired, or this account is not allowed to use the service. ' +
       'Reload the spreadsheet and try again; if it repeats, ask your administrator.',
     unreachable: 'The loading service is not reachable. Try again in a minute.',
+    notAllowlisted:
+      'Google did not let the add-on call its loading service: the address {url} is not on the ' +
+      "add-on's list of allowed addresses (urlFetchWhitelist). Tell your administrator.",
+    fetchQuota:
+      "Google's daily limit on the add-on's calls to outside services is used up for your " +
+      'account. It renews within a day: try again tomorrow.',
+    authorize:
+      'The add-on is not allowed to connect to its service for you. Open Extensions → Contact ' +
+      'loader and choose any item: Google asks you to allow access. Allow it, then try again. ' +
+      'If you are signed in to several Google accounts, use one, or a private window.',
     refused: 'The service did not accept the request (code {code}). Try again or ask your administrator.',
     jobNotFound:
       'This load was not found: it may have been started from another Google account. ' +

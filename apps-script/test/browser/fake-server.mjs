@@ -48,7 +48,8 @@ const zeroCounts = () => ({
  * - estimateFirst: startJob(mode, false) gives a job whose status carries an estimate;
  * - total / perPoll: contacts in a job and how many each jobStatus call advances;
  * - liveJob: { mode } — currentJob() returns a running job made at start;
- * - answers: { name: value } — a fixed answer (e.g. {ok: false, error}) or 'throw' for a failed call.
+ * - answers: { name: value } — a fixed answer (e.g. {ok: false, error}), 'throw' for a failed call,
+ *   or { throw: message } for a call that fails with Google's own message (PERMISSION_DENIED…).
  */
 export function createBackend(options = {}) {
   const total = options.total ?? 100;
@@ -190,7 +191,9 @@ export function createBackend(options = {}) {
     state.calls.push({ name, args });
     if (name in state.answers) {
       const answer = state.answers[name];
-      return answer === 'throw' ? { thrown: `Exception: ${name} failed` } : { result: answer };
+      if (answer === 'throw') return { thrown: `Exception: ${name} failed` };
+      if (answer && typeof answer.throw === 'string') return { thrown: answer.throw };
+      return { result: answer };
     }
     if (!handlers[name]) return { thrown: `Script function not found: ${name}` };
     return { result: handlers[name](...args) };

@@ -1,6 +1,6 @@
 // Renders an HtmlService template (src/<name>.html) the way `createTemplateFromFile(name)`
 // followed by `evaluate()` would, for the scriptlets the sidebar uses:
-//   <?!= include('X') ?>  the raw content of src/X.html (the server's include() returns
+//   <?!= include_('X') ?>  the raw content of src/X.html (the server's include_() returns
 //                         createHtmlOutputFromFile(X).getContent(): X is not evaluated, so a
 //                         scriptlet inside X is an error here);
 //   <?= expression ?>     the expression evaluated with the template variables in scope,
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SCRIPTLET = /<\?(!=|=)?([\s\S]*?)\?>/g;
-const INCLUDE = /^\s*include\(\s*(['"])([\w-]+)\1\s*\)\s*;?\s*$/;
+const INCLUDE = /^\s*include_\(\s*(['"])([\w-]+)\1\s*\)\s*;?\s*$/;
 
 export function escapeHtml(value) {
   return String(value ?? '')

@@ -44,10 +44,10 @@ after(async () => {
  * Opens the sidebar with a fresh backend. Every request is recorded; one that leaves
  * 127.0.0.1:<port> is aborted and listed in `external`, which each test checks is empty.
  */
-async function open(t, { view, mode, backend: backendOptions, latencyMs } = {}) {
+async function open(t, { view, mode, backend: backendOptions, latencyMs, locale = 'en-US' } = {}) {
   const backend = createBackend(backendOptions);
   const server = await startServer(backend, { latencyMs });
-  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 2 });
+  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 2, locale });
   const external = [];
   const pageErrors = [];
   await context.route('**/*', (route) => {
@@ -204,6 +204,47 @@ test('errors reach the user in words: the server’s own, or a generic one when 
   await connection.waitFor({ state: 'visible' });
   assert.equal(await connection.textContent(), 'Something went wrong. Please try again.');
   settings.finish();
+});
+
+test('a call Google refuses has its own words: several accounts signed in, or a server error of Google', async (t) => {
+  // google-sheets.md: with several Google accounts signed in, google.script.run fails before
+  // the server function runs — even getSettings, so the page knows only the browser's language.
+  const ACCOUNTS = {
+    en: 'Google could not tell which of your accounts is using the add-on. This happens when you are signed in to several Google accounts in this browser: use one Google account, or a private window signed in to one account only. If Google asks you to allow access, allow it.',
+    ru: 'Google не смог понять, под каким аккаунтом вы работаете с дополнением. Так бывает, когда в браузере выполнен вход в несколько аккаунтов Google: работайте в одном аккаунте или в приватном окне, где выполнен вход только в один. Если Google попросит разрешить доступ — разрешите.',
+  };
+  const refused = { throw: 'PERMISSION_DENIED' };
+  const progress = await open(t, {
+    view: 'progress', mode: 'load', locale: 'ru-RU',
+    backend: { lang: 'ru', answers: { getSettings: refused, currentJob: refused } },
+  });
+  const problem = progress.page.locator('#progress-msg');
+  await problem.waitFor({ state: 'visible' });
+  assert.equal(await problem.textContent(), ACCOUNTS.ru);
+  assert.equal(await progress.page.getByRole('button', { name: 'Попробовать снова' }).isVisible(), true);
+  await progress.page.screenshot({ path: join(ARTIFACTS, 'sidebar-accounts.png') });
+  progress.finish();
+
+  const settings = await open(t, {
+    view: 'settings',
+    backend: { lang: 'en', token: 'c2d-token-1234', answers: { checkConnection: { throw: 'Authorization is required to perform that action.' } } },
+  });
+  const connection = settings.page.locator('#connection');
+  await connection.waitFor({ state: 'visible' });
+  assert.equal(await connection.textContent(), ACCOUNTS.en);
+  settings.finish();
+
+  const busy = await open(t, {
+    view: 'progress', mode: 'check',
+    backend: { lang: 'en', answers: { startJob: { throw: "We're sorry, a server error occurred. Please wait a bit and try again." } } },
+  });
+  const busyProblem = busy.page.locator('#progress-msg');
+  await busyProblem.waitFor({ state: 'visible' });
+  assert.equal(
+    await busyProblem.textContent(),
+    'Google’s servers could not run this step. Wait a bit and try again. If it keeps happening and you are signed in to several Google accounts, use one account, or a private window.'
+  );
+  busy.finish();
 });
 
 test('settings: a masked token, Check connection fills the lists, Save sends the choices', async (t) => {

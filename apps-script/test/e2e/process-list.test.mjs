@@ -4,6 +4,12 @@
 // all of that and runs this file with CONTACT_LOADER_E2E set to JSON:
 // {"backend_url", "sheets_url", "spreadsheet_id", "sheet", "identity_token", "oauth_token",
 //  "target_token", "target_base_url"}.
+//
+// The add-on is deployed as `npm run set-backend -- https://contact-loader.e2e.test/` would
+// leave it: Apps Script fetches only what the manifest's urlFetchWhitelist lists, which
+// must be https://, so no deployment could name the backend's http://127.0.0.1:PORT. As a
+// TLS-terminating proxy in front of a real backend would, the transport maps that https
+// origin to `backend_url` — and the fake's whitelist check stays real.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +19,7 @@ import { loadAddon } from '../support/addon.mjs';
 import { httpSync } from '../support/http-sync.mjs';
 
 const ROWS = 100;
+const DEPLOYED_URL = 'https://contact-loader.e2e.test/';
 const POLL_MS = 300;
 const DEADLINE_MS = 120_000;
 const COUNTED = ['created', 'updated', 'unchanged', 'merged', 'invalid', 'skipped', 'failed', 'pending'];
@@ -36,11 +43,16 @@ if (!config) {
       sheets: { [env.sheet]: rows },
       identityToken: env.identity_token,
       oauthToken: env.oauth_token,
-      transport: (request) => httpSync(request),
+      backendUrl: DEPLOYED_URL,
+      transport: (request) => httpSync(throughProxy(request, env.backend_url)),
     });
-    const script = world.PropertiesService.getScriptProperties();
-    script.setProperty('BACKEND_URL', env.backend_url);
-    if (env.target_base_url) script.setProperty('TARGET_BASE_URL', env.target_base_url);
+    assert.deepEqual(world.urlFetchWhitelist, [DEPLOYED_URL]);
+    assert.throws(
+      () => world.UrlFetchApp.fetch(`${env.backend_url.replace(/\/+$/, '')}/v1/usage`, { muteHttpExceptions: true }),
+      /has not been whitelisted in the script manifest/,
+      'the backend itself is not whitelisted: every call goes through the deployed address'
+    );
+    if (env.target_base_url) world.PropertiesService.getScriptProperties().setProperty('TARGET_BASE_URL', env.target_base_url);
 
     const settings = run('saveSettings', { token: env.target_token });
     assert.equal(settings.ok, true, JSON.stringify(settings));
@@ -135,6 +147,16 @@ async function pollToEnd(run, jobId) {
     assert.ok(Date.now() < deadline, `job ${jobId} did not end in ${DEADLINE_MS / 1000} s: ${JSON.stringify(status)}`);
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * What a TLS-terminating proxy at DEPLOYED_URL does: the same request, to the backend behind
+ * it. Any other address has no server (fakes.mjs turns the throw into Apps Script's
+ * "Address unavailable").
+ */
+function throughProxy(request, backendUrl) {
+  if (!request.url.startsWith(DEPLOYED_URL)) throw new Error(`nothing serves ${request.url}`);
+  return { ...request, url: `${backendUrl.replace(/\/+$/, '')}/${request.url.slice(DEPLOYED_URL.length)}` };
 }
 
 /** The sheet's values from the fake Sheets API (ragged rows, as Google gives them). */

@@ -3,16 +3,67 @@
 // range, ranges refused outside the sheet, text typed into a non-text cell parsed as Sheets
 // parses it (so "+7 999 …" becomes a formula error unless the cell's format is "@"),
 // properties stored as strings, UrlFetchApp throwing on 4xx/5xx unless muteHttpExceptions.
+// The manifest counts as it does at Google (google-sheets.md): a method throws when
+// `oauthScopes` lacks its scope or the user has not granted it; UrlFetchApp refuses URLs
+// outside `urlFetchWhitelist` and stops when the day's quota is spent, even with
+// muteHttpExceptions; getIdentityToken() is null without `openid`. Exceptions carry Apps
+// Script's own words, as far as they are known.
 // Only the API surface the add-on (and its tests) use is here.
 
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DEFAULT_SRC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
+
+export const SCOPES = {
+  spreadsheets: 'https://www.googleapis.com/auth/spreadsheets',
+  currentOnly: 'https://www.googleapis.com/auth/spreadsheets.currentonly',
+  containerUi: 'https://www.googleapis.com/auth/script.container.ui',
+  externalRequest: 'https://www.googleapis.com/auth/script.external_request',
+  openid: 'openid',
+};
+
+/** UrlFetch calls a day for a consumer account (100,000 for Workspace; google-sheets.md). */
+export const URL_FETCH_QUOTA = 20000;
+
+/**
+ * An exception as Apps Script's V8 runtime throws it: `name` "Exception", so that
+ * `String(e)` and the logged stack read "Exception: <message>", as in the execution log.
+ */
+export function appsScriptException(message) {
+  const error = new Error(message);
+  error.name = 'Exception';
+  return error;
+}
+
+/**
+ * Whether `entry` is a urlFetchWhitelist entry Google accepts ("Allowlist URLs"): https://, a
+ * full domain (a leading `*.` for its subdomains), and a non-empty path — `https://x.com/`
+ * is valid, `https://x.com` is not.
+ */
+export function validWhitelistEntry(entry) {
+  return typeof entry === 'string' && /^https:\/\/(\*\.)?[^/*?#\s]+\.[^/*?#\s]+\/[^*\s]*$/.test(entry);
+}
+
+/** Whether a whitelist (`undefined`: the manifest has none, so nothing is refused) lets `url` be fetched. */
+export function whitelistAllows(whitelist, url) {
+  if (whitelist === undefined) return true;
+  return whitelist.filter(validWhitelistEntry).some((entry) => {
+    if (!entry.startsWith('https://*.')) return url.startsWith(entry);
+    const rest = entry.slice('https://*.'.length);
+    return url.startsWith('https://') && new RegExp(`^https://[^/?#]+\\.${rest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(url);
+  });
+}
 
 // ---- The world: what all fakes share ---------------------------------------------------
 
 /**
  * Everything a test sets up, and the fakes over it. `authMode` "NONE" makes the services
  * that need authorization throw, as Apps Script does; `touched` counts every use of them.
+ * The manifest (`manifest`, else `srcDir`'s appsscript.json) gives the scopes and the
+ * whitelist; `scopes` and `urlFetchWhitelist` override its fields. `authorized: false` is a
+ * user who has not granted them (yet). `urlFetchQuota` is the day's UrlFetch calls left.
  */
 export function createWorld({
   locale = 'en_US',
@@ -26,7 +77,13 @@ export function createWorld({
     throw new Error('no backend in this test');
   },
   srcDir,
+  manifest,
+  scopes,
+  urlFetchWhitelist,
+  authorized = true,
+  urlFetchQuota = URL_FETCH_QUOTA,
 } = {}) {
+  const shipped = manifest || JSON.parse(readFileSync(path.join(srcDir || DEFAULT_SRC_DIR, 'appsscript.json'), 'utf8'));
   const world = {
     authMode: 'FULL',
     touched: { properties: 0, fetch: 0, document: 0 },
@@ -34,6 +91,10 @@ export function createWorld({
     oauthToken,
     userLocale,
     logs: [],
+    scopes: [...(scopes || shipped.oauthScopes || [])],
+    urlFetchWhitelist: urlFetchWhitelist !== undefined ? [...urlFetchWhitelist] : shipped.urlFetchWhitelist && [...shipped.urlFetchWhitelist],
+    authorized,
+    urlFetchCallsLeft: urlFetchQuota,
   };
   world.needsAuth = (what) => {
     world.touched[what] += 1;
@@ -41,8 +102,17 @@ export function createWorld({
       throw new Error(`You do not have permission to call this service (${what}) in AuthMode.NONE`);
     }
   };
+  /**
+   * A method that needs one of `anyOf` scopes, granted: in the manifest and authorized by the
+   * user, outside AuthMode.NONE. Apps Script's words, with `(a || b)` for alternatives.
+   */
+  world.requireScope = (method, anyOf) => {
+    if (world.authMode !== 'NONE' && world.authorized && anyOf.some((scope) => world.scopes.includes(scope))) return;
+    const wanted = anyOf.length === 1 ? anyOf[0] : `(${anyOf.join(' || ')})`;
+    throw appsScriptException(`You do not have permission to call ${method}. Required permissions: ${wanted}`);
+  };
   world.spreadsheet = new FakeSpreadsheet({ id: spreadsheetId, locale, timeZone, sheets });
-  world.ui = new FakeUi();
+  world.ui = new FakeUi(world);
   world.SpreadsheetApp = new FakeSpreadsheetApp(world);
   world.PropertiesService = new FakePropertiesService(world);
   world.UrlFetchApp = new FakeUrlFetchApp(world, transport);
@@ -66,6 +136,7 @@ class FakeSpreadsheetApp {
   }
   getActive() {
     this.world.needsAuth('document');
+    this.world.requireScope('SpreadsheetApp.getActive', [SCOPES.currentOnly, SCOPES.spreadsheets]);
     return this.world.spreadsheet;
   }
   getActiveSpreadsheet() {
@@ -438,7 +509,8 @@ class FakeConditionalFormatRuleBuilder {
 }
 
 class FakeUi {
-  constructor() {
+  constructor(world) {
+    this.world = world;
     this.menus = [];
     this.sidebars = [];
     this.dialogs = [];
@@ -453,13 +525,16 @@ class FakeUi {
     return new FakeMenu(this, caption);
   }
   showSidebar(output) {
+    this.world.requireScope('Ui.showSidebar', [SCOPES.containerUi]);
     this.sidebars.push(output);
   }
   showModalDialog(output, title) {
+    this.world.requireScope('Ui.showModalDialog', [SCOPES.containerUi]);
     this.dialogs.push({ output, title });
   }
   /** alert(prompt), alert(prompt, buttons) or alert(title, prompt, buttons), as Google's. */
   alert(...args) {
+    this.world.requireScope('Ui.alert', [SCOPES.containerUi]);
     const [title, prompt] = args.length === 3 ? args : [null, args[0]];
     this.alerts.push({ title, prompt });
     return this.Button.OK;
@@ -540,8 +615,10 @@ class FakePropertiesService {
 // ---- UrlFetchApp, ScriptApp -------------------------------------------------------------
 
 /**
- * UrlFetchApp over a `transport(request)` that answers `{status, headers, body}` or throws
- * when no answer came (unit tests: a fake backend; e2e: synchronous real HTTP).
+ * UrlFetchApp over a `transport(request)` that answers `{status, headers, body}` (`body` a
+ * string, sent as UTF-8 as a server would, or the bytes themselves) or throws when no answer
+ * came (unit tests: a fake backend; e2e: synchronous real HTTP). Before anything goes out,
+ * Apps Script's own refusals, which muteHttpExceptions does not mute (google-sheets.md).
  */
 class FakeUrlFetchApp {
   constructor(world, transport) {
@@ -549,7 +626,19 @@ class FakeUrlFetchApp {
     this.transport = transport;
   }
   fetch(url, params = {}) {
-    this.world.needsAuth('fetch');
+    const world = this.world;
+    world.touched.fetch += 1;
+    world.requireScope('UrlFetchApp.fetch', [SCOPES.externalRequest]);
+    if (typeof url !== 'string' || !/^https?:\/\/[^/?#]+/i.test(url)) {
+      throw appsScriptException(`Invalid argument: ${url}`);
+    }
+    if (!whitelistAllows(world.urlFetchWhitelist, url)) {
+      throw appsScriptException(`Request to ${url} failed because the URL has not been whitelisted in the script manifest.`);
+    }
+    if (world.urlFetchCallsLeft <= 0) {
+      throw appsScriptException('Service invoked too many times for one day: urlfetch.');
+    }
+    world.urlFetchCallsLeft -= 1;
     const headers = { ...(params.headers || {}) };
     if (params.contentType) headers['Content-Type'] = params.contentType;
     const request = {
@@ -563,20 +652,66 @@ class FakeUrlFetchApp {
       answer = this.transport(request);
     } catch (e) {
       // Apps Script names the address, nothing more.
-      throw new Error(`Address unavailable: ${url}`);
+      throw appsScriptException(`Address unavailable: ${url}`);
     }
-    const status = answer.status;
-    const body = answer.body === undefined || answer.body === null ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    const response = new FakeHttpResponse(answer);
+    const status = response.getResponseCode();
     if (status >= 400 && !params.muteHttpExceptions) {
-      throw new Error(`Request failed for ${url} returned code ${status}. Truncated server response: ${body.slice(0, 100)} (use muteHttpExceptions option to examine full response)`);
+      const text = response.getContentText('UTF-8');
+      throw appsScriptException(`Request failed for ${url} returned code ${status}. Truncated server response: ${text.slice(0, 100)} (use muteHttpExceptions option to examine full response)`);
     }
-    const responseHeaders = answer.headers || {};
-    return {
-      getResponseCode: () => status,
-      getContentText: () => body,
-      getHeaders: () => ({ ...responseHeaders }),
-      getAllHeaders: () => ({ ...responseHeaders }),
-    };
+    return response;
+  }
+}
+
+/** The bytes of a transport's body: a string or JSON goes as UTF-8, as a server sends it. */
+function bodyBytes(body) {
+  if (body === undefined || body === null) return new Uint8Array(0);
+  if (body instanceof Uint8Array) return body;
+  return new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** The charset a Content-Type header names, or `null`. */
+function charsetOf(headers) {
+  const key = Object.keys(headers).find((name) => name.toLowerCase() === 'content-type');
+  const m = key === undefined ? null : /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(String(headers[key]));
+  return m ? m[1] : null;
+}
+
+/**
+ * HTTPResponse: the answer's bytes, decoded when asked. getContentText(charset) decodes with
+ * that charset; without one, with the Content-Type's, else ISO-8859-1 — stricter than, or as
+ * strict as, Google (which documents no default), so code that leaves the charset to chance
+ * garbles Cyrillic here rather than in production.
+ */
+class FakeHttpResponse {
+  constructor(answer) {
+    this.status = answer.status;
+    this.headers = { ...(answer.headers || {}) };
+    this.bytes = bodyBytes(answer.body);
+  }
+  getResponseCode() {
+    return this.status;
+  }
+  getHeaders() {
+    return { ...this.headers };
+  }
+  getAllHeaders() {
+    return { ...this.headers };
+  }
+  /** Like Google's Byte[]: signed bytes. */
+  getContent() {
+    return Array.from(this.bytes, (b) => (b > 127 ? b - 256 : b));
+  }
+  getContentText(charset) {
+    const label = charset === undefined ? charsetOf(this.headers) || 'ISO-8859-1' : String(charset);
+    let decoder;
+    try {
+      decoder = new TextDecoder(label);
+    } catch (e) {
+      throw appsScriptException(`Invalid argument: ${label}`);
+    }
+    return decoder.decode(this.bytes);
   }
 }
 
@@ -585,8 +720,9 @@ class FakeScriptApp {
     this.world = world;
     this.AuthMode = { NONE: 'NONE', CUSTOM_FUNCTION: 'CUSTOM_FUNCTION', LIMITED: 'LIMITED', FULL: 'FULL' };
   }
+  /** google-sheets.md: an OIDC token only with the `openid` scope; `null` without it. */
   getIdentityToken() {
-    return this.world.identityToken;
+    return this.world.scopes.includes(SCOPES.openid) ? this.world.identityToken : null;
   }
   getOAuthToken() {
     return this.world.oauthToken;

@@ -1,7 +1,8 @@
 // Run by http-sync.mjs in a child process: one HTTP request read from stdin as JSON
 // ({url, method, headers, body}), its answer written to stdout as JSON
-// ({status, headers, body}, or {error} when no answer came). The request goes through stdin
-// so that no token shows in a process list.
+// ({status, headers, bodyBase64} — the body's bytes as they came, for the fake HTTPResponse
+// to decode with the charset it is asked for — or {error} when no answer came). The request
+// goes through stdin so that no token shows in a process list.
 
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
@@ -15,7 +16,8 @@ try {
     redirect: 'follow',
     signal: AbortSignal.timeout(request.timeoutMs),
   });
-  answer = { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+  const bytes = Buffer.from(await response.arrayBuffer());
+  answer = { status: response.status, headers: Object.fromEntries(response.headers), bodyBase64: bytes.toString('base64') };
 } catch (e) {
   answer = { error: String((e && e.cause && e.cause.code) || (e && e.name) || e) };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fetch-child.mjs');
 
-/** A transport for fakes.mjs' UrlFetchApp: `{status, headers, body}`, or throws when no answer came. */
+/** A transport for fakes.mjs' UrlFetchApp: `{status, headers, body}` (body: bytes), or throws when no answer came. */
 export function httpSync(request, { timeoutMs = 60000 } = {}) {
   const out = execFileSync(process.execPath, [CHILD], {
     input: JSON.stringify({ ...request, timeoutMs }),
@@ -17,5 +17,5 @@ export function httpSync(request, { timeoutMs = 60000 } = {}) {
   });
   const answer = JSON.parse(out.toString('utf8'));
   if (answer.error) throw new Error(`no answer from ${request.url}: ${answer.error}`);
-  return answer;
+  return { status: answer.status, headers: answer.headers, body: new Uint8Array(Buffer.from(answer.bodyBase64, 'base64')) };
 }

@@ -1,10 +1,12 @@
-// The usual unit-test set-up: the add-on loaded over fakes, a fake backend behind
-// UrlFetchApp, and the script properties an administrator sets at deploy time.
+// The usual unit-test set-up: the add-on loaded over fakes, deployed for a fake backend
+// (as `npm run set-backend -- https://backend.test/` would), and the script properties an
+// administrator may set.
 
 import { loadAddon } from './addon.mjs';
 import { FakeBackend } from './fake-backend.mjs';
 
 export const TOKEN = 'c2d-0123456789abcdef';
+export const BACKEND_URL = 'https://backend.test/';
 
 export const CONTACT_ROWS = [
   ['Контакт', 'Имя', 'Статус'],
@@ -14,14 +16,14 @@ export const CONTACT_ROWS = [
 
 /**
  * `{addon, world, backend, run}`. Options: `locale`, `sheets` (name → rows), `backendUrl`
- * (null: BACKEND_URL unset), `targetBaseUrl`, `token` (stored in the user's settings first).
+ * (where the add-on is deployed to call, and the fake backend listens; null: the committed
+ * placeholder), `targetBaseUrl`, `token` (stored in the user's settings first), and any
+ * other option of the world (`scopes`, `urlFetchWhitelist`, `authorized`, `urlFetchQuota`).
  */
-export function addonWithBackend({ locale = 'en_US', sheets = { Sheet1: CONTACT_ROWS }, backendUrl = 'https://backend.test/', targetBaseUrl = null, token = null } = {}) {
-  const backend = new FakeBackend({ targetTokens: [TOKEN] });
-  const addon = loadAddon({ locale, sheets, transport: backend.transport });
-  const script = addon.world.PropertiesService.getScriptProperties();
-  if (backendUrl) script.setProperty('BACKEND_URL', backendUrl);
-  if (targetBaseUrl) script.setProperty('TARGET_BASE_URL', targetBaseUrl);
+export function addonWithBackend({ locale = 'en_US', sheets = { Sheet1: CONTACT_ROWS }, backendUrl = BACKEND_URL, targetBaseUrl = null, token = null, ...world } = {}) {
+  const backend = new FakeBackend({ baseUrl: (backendUrl || BACKEND_URL).replace(/\/$/, ''), targetTokens: [TOKEN] });
+  const addon = loadAddon({ locale, sheets, transport: backend.transport, ...(backendUrl ? { backendUrl } : {}), ...world });
+  if (targetBaseUrl) addon.world.PropertiesService.getScriptProperties().setProperty('TARGET_BASE_URL', targetBaseUrl);
   if (token) addon.run('saveSettings', { token });
   return { addon, world: addon.world, backend, run: addon.run };
 }

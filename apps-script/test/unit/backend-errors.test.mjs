@@ -58,7 +58,7 @@ for (const lang of ['en', 'ru']) {
     backend.down = true;
     assert.deepEqual(run('startJob', 'load', false), { ok: false, error: UNREACHABLE[lang] });
     assert.deepEqual(run('checkConnection'), { ok: false, error: UNREACHABLE[lang] });
-    assert.ok(world.logs.some((line) => line.includes('POST /v1/jobs got no answer')));
+    assert.ok(world.logs.includes('error: contact-loader: POST /v1/jobs got no answer (network): Address unavailable: https://backend.test/v1/jobs'), world.logs.join('\n'));
   });
 }
 
@@ -72,7 +72,8 @@ test('an unknown job (404) says it may belong to another account', () => {
 
 test('no identity token (the openid scope missing) is a sign-in problem, and nothing is sent', () => {
   const { run, world, backend } = addonWithBackend({ locale: 'en_US', token: TOKEN });
-  world.identityToken = null;
+  world.scopes = world.scopes.filter((scope) => scope !== 'openid');
+  assert.equal(world.ScriptApp.getIdentityToken(), null, 'Apps Script gives none without openid');
   assert.deepEqual(run('startJob', 'load', false), { ok: false, error: SIGN_IN.en });
   assert.equal(backend.jobs.size, 0);
   assert.equal(world.touched.fetch, 0);
@@ -89,7 +90,10 @@ test('a bug is answered in plain words, not thrown at the page', () => {
   assert.ok(world.logs.some((line) => line.startsWith('error: contact-loader: TypeError: boom')));
 });
 
-test('BACKEND_URL may end with slashes; the paths are joined once', () => {
-  const { run } = addonWithBackend({ locale: 'en_US', token: TOKEN, backendUrl: 'https://backend.test///' });
+test('a backend under a path: the paths are joined once, inside the whitelisted prefix', () => {
+  const { run, backend, world } = addonWithBackend({ locale: 'en_US', token: TOKEN, backendUrl: 'https://backend.test/loader/' });
+  assert.deepEqual(world.urlFetchWhitelist, ['https://backend.test/loader/']);
   assert.equal(run('checkConnection').ok, true);
+  assert.equal(run('startJob', 'load', false).ok, true);
+  assert.equal(backend.jobs.size, 1, 'POST https://backend.test/loader/v1/jobs reached it');
 });

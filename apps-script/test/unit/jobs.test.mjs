@@ -186,7 +186,7 @@ test('the report of a job that has not ended is not ready yet', () => {
   assert.deepEqual(run('openReport', job.jobId), { ok: false, error: 'The report is not ready yet: wait until the load ends.' });
 });
 
-test('startJob says what to do before sending anything: no token, empty sheet, unknown mode, no BACKEND_URL', () => {
+test('startJob says what to do before sending anything: no token, empty sheet, unknown mode, no backend address', () => {
   const noToken = addonWithBackend({ locale: 'en_US' });
   assert.deepEqual(noToken.run('startJob', 'load', false), { ok: false, error: 'Open Settings and paste your Chat2Desk API token.' });
 
@@ -197,7 +197,7 @@ test('startJob says what to do before sending anything: no token, empty sheet, u
   assert.deepEqual(mode.run('startJob', 'delete', false), { ok: false, error: 'Unknown action "delete".' });
 
   const noBackend = addonWithBackend({ locale: 'en_US', token: TOKEN, backendUrl: null });
-  assert.match(noBackend.run('startJob', 'load', false).error, /administrator must set .*BACKEND_URL/);
+  assert.match(noBackend.run('startJob', 'load', false).error, /administrator must set the address of the service \(npm run set-backend\)/);
 
   for (const world of [noToken.world, empty.world, mode.world, noBackend.world]) assert.equal(world.touched.fetch, 0);
 });

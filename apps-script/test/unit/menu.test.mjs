@@ -75,12 +75,12 @@ test('Help shows the instructions in a dialog, escaped, in the spreadsheet langu
   assert.doesNotMatch(output.getContent(), /"Check connection"/);
 });
 
-test('include() gives a page file as it is, and fails for a missing one, as HtmlService does', () => {
+test('include_() gives a page file as it is, and fails for a missing one, as HtmlService does', () => {
   const { context } = loadAddon();
   for (const file of readdirSync(SRC_DIR).filter((f) => f.endsWith('.html'))) {
-    assert.equal(context.include(file.replace(/\.html$/, '')), readFileSync(path.join(SRC_DIR, file), 'utf8'));
+    assert.equal(context.include_(file.replace(/\.html$/, '')), readFileSync(path.join(SRC_DIR, file), 'utf8'));
   }
-  assert.throws(() => context.include('NoSuchPartial'), /No HTML file named NoSuchPartial/);
+  assert.throws(() => context.include_('NoSuchPartial'), /No HTML file named NoSuchPartial/);
 });
 
 test('the page the menu opens is in the project', () => {

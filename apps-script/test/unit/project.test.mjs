@@ -1,6 +1,7 @@
 // The clasp project is complete and consistent, as `clasp push` would send it: every
-// function the page calls exists and is callable by google.script.run, every page a
-// function opens or includes is a file, and the manifest says what the add-on needs.
+// function the page calls exists and is callable by google.script.run, no other is, every
+// page a function opens or includes is a file, the manifest says what the add-on needs, and
+// it agrees with src/Deployment.js on where the backend is.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { loadAddon, SRC_DIR } from '../support/addon.mjs';
+import { validWhitelistEntry } from '../support/fakes.mjs';
+import { PLACEHOLDER, deploymentProblems, readDeployment } from '../../tools/deployment.mjs';
 
 const read = (file) => readFileSync(path.join(SRC_DIR, file), 'utf8');
 const pages = readdirSync(SRC_DIR).filter((f) => f.endsWith('.html'));
@@ -39,7 +42,7 @@ test('every page a function opens or includes is in the project', () => {
     ...namesCalled(read(file), 'createHtmlOutputFromFile'),
   ]);
   const included = pages.flatMap((page) =>
-    [...read(page).matchAll(/<\?!=\s*include\('([^']+)'\)\s*\?>/g)].map((m) => m[1])
+    [...read(page).matchAll(/<\?!=\s*include_\('([^']+)'\)\s*\?>/g)].map((m) => m[1])
   );
   assert.ok(opened.includes('Sidebar'), 'the sidebar is opened by name');
   assert.ok(included.length > 0, 'the sidebar includes its partials');
@@ -47,24 +50,58 @@ test('every page a function opens or includes is in the project', () => {
     assert.ok(existsSync(path.join(SRC_DIR, `${name}.html`)), `src/${name}.html exists`);
   }
   const { context } = loadAddon();
-  assert.equal(typeof context.include, 'function', 'include() is defined for the partials');
+  assert.equal(typeof context.include_, 'function', 'include_() is defined for the partials');
 });
 
-test('the manifest is V8 with explicit, minimal scopes and a whitelisted backend', () => {
+test('the public functions are the menu, its handlers and the contract: include_ and every helper are private', () => {
+  const { context } = loadAddon();
+  // Apps Script lets google.script.run call every top-level function whose name does not
+  // end in `_`: a public include(name) would hand the page any of the project's files.
+  const services = new Set(['SpreadsheetApp', 'PropertiesService', 'UrlFetchApp', 'ScriptApp', 'HtmlService', 'Utilities', 'Session', 'console', 'Logger']);
+  const publicFunctions = Object.keys(context)
+    .filter((name) => !services.has(name) && typeof context[name] === 'function' && !name.endsWith('_'))
+    .sort();
+  assert.deepEqual(publicFunctions, [
+    'cancelJob', 'checkConnection', 'currentJob', 'getSettings', 'jobStatus',
+    'menuCheckList', 'menuHelp', 'menuNewContactSheet', 'menuProcessList', 'menuProcessSample', 'menuSettings',
+    'onInstall', 'onOpen', 'openReport', 'saveSettings', 'startJob',
+  ]);
+  assert.equal(context.include, undefined, 'include is not public');
+  for (const page of pages) {
+    assert.doesNotMatch(read(page), /<\?!?=?\s*include\(/, `${page} includes with include_()`);
+  }
+});
+
+test('the manifest is V8 with explicit, minimal scopes the Sheets API accepts, and a whitelisted backend', () => {
   const manifest = JSON.parse(read('appsscript.json'));
   assert.equal(manifest.runtimeVersion, 'V8');
+  // google-sheets.md: the backend calls the Sheets REST API with this token, which refuses
+  // spreadsheets.currentonly; nothing reads the e-mail claim, so no userinfo.email.
   assert.deepEqual([...manifest.oauthScopes].sort(), [
     'https://www.googleapis.com/auth/script.container.ui',
     'https://www.googleapis.com/auth/script.external_request',
-    'https://www.googleapis.com/auth/spreadsheets.currentonly',
-    'https://www.googleapis.com/auth/userinfo.email',
+    'https://www.googleapis.com/auth/spreadsheets',
     'openid',
   ]);
+  for (const file of scripts) {
+    assert.doesNotMatch(read(file), /getActiveUser\(\)|getEffectiveUser\(\)|getEmail\(\)/, `${file} reads no e-mail address`);
+  }
   assert.ok(manifest.urlFetchWhitelist.length > 0);
   for (const prefix of manifest.urlFetchWhitelist) {
     // Apps Script accepts only HTTPS prefixes that end with a slash after the host.
-    assert.match(prefix, /^https:\/\/[^/]+\/.*$/, prefix);
+    assert.ok(validWhitelistEntry(prefix), prefix);
   }
+});
+
+test('src/Deployment.js and the manifest agree on the backend (the placeholder, until a deployment sets it)', () => {
+  assert.deepEqual(deploymentProblems(SRC_DIR, { allowPlaceholder: true }), []);
+  const { backendUrl, manifest } = readDeployment(SRC_DIR);
+  assert.equal(backendUrl, PLACEHOLDER, 'the repository keeps the placeholder; npm run set-backend changes it');
+  assert.deepEqual(manifest.urlFetchWhitelist, [PLACEHOLDER]);
+  // The add-on's code knows the placeholder too, to say "not set up" should it be pushed.
+  const { context } = loadAddon();
+  assert.equal(context.CL_BACKEND_PLACEHOLDER, PLACEHOLDER);
+  assert.equal(context.CL_BACKEND_URL, PLACEHOLDER);
 });
 
 test('the menu names only functions the project defines', () => {

@@ -109,13 +109,13 @@ test("check connection answers a 422 with the backend's own text", () => {
   assert.deepEqual(run('checkConnection', 'c2d-wrong-token-000000'), { ok: false, error: 'Chat2Desk: the token is not correct' });
 });
 
-test('check connection without a token, or without BACKEND_URL, says what to do', () => {
+test('check connection without a token, or with the placeholder backend address, says what to do', () => {
   const { run } = addonWithBackend({ locale: 'en_US' });
   assert.deepEqual(run('checkConnection'), { ok: false, error: 'Open Settings and paste your Chat2Desk API token.' });
   const unset = addonWithBackend({ locale: 'ru_RU', backendUrl: null, token: TOKEN });
   const answer = unset.run('checkConnection');
   assert.equal(answer.ok, false);
-  assert.match(answer.error, /администратору нужно указать адрес сервиса \(свойство скрипта BACKEND_URL\)/);
+  assert.match(answer.error, /администратору нужно указать адрес сервиса \(npm run set-backend\)/);
   assert.equal(unset.world.touched.fetch, 0);
 });
 
