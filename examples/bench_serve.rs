@@ -62,6 +62,7 @@ async fn main() {
             .map(|u| ApiKey {
                 name: format!("user{u}"),
                 key: format!("key-of-user-{u:04}-0123456789"),
+                spreadsheets: Vec::new(),
             })
             .collect(),
         allow_other_hosts: true,

@@ -4,9 +4,13 @@
 use std::time::Duration;
 
 /// A client whose requests give up after `timeout`, and whose connections after at most
-/// ten seconds of it.
+/// ten seconds of it. It follows no redirect: a target or Google that answers 3xx gets an
+/// error that names the status, never a second request somewhere else (a redirect to
+/// `http://127.0.0.1:…` must not carry a row's data, or a token, in clear to whoever is
+/// there).
 pub fn build(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("contact-loader/", env!("CARGO_PKG_VERSION")))
@@ -42,4 +46,33 @@ pub fn no_answer(error: reqwest::Error) -> String {
         "the connection dropped"
     };
     format!("{kind} ({})", error.without_url())
+}
+
+/// What a caller is told of a redirect it was not allowed to follow.
+pub fn redirect_refused(status: reqwest::StatusCode) -> String {
+    format!(
+        "the server answered {} (a redirect), which is not followed: check the base URL",
+        status.as_u16()
+    )
+}
+
+/// What a caller is told of an answer that is not in the API's own format: its status and
+/// kind, never its text (a proxy's page or another service's reply is not ours to echo).
+pub fn foreign_answer(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) -> String {
+    let kind = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/+.-".contains(&b))
+        })
+        .unwrap_or("no content type");
+    format!(
+        "an answer not in the API's format (HTTP {}, {kind})",
+        status.as_u16()
+    )
 }

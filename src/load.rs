@@ -46,6 +46,9 @@ pub struct LoadOptions {
     /// Profiles in flight at once, so that latency does not idle the rate.
     pub concurrency: usize,
     pub backoff: Backoff,
+    /// This run's name, when it may be resumed under the same one (a server's job id): a
+    /// contact it created before a crash is still reported created after the resume.
+    pub run: Option<String>,
 }
 
 impl Default for LoadOptions {
@@ -62,6 +65,7 @@ impl Default for LoadOptions {
             rate: 10.0,
             concurrency: 4,
             backoff: Backoff::default(),
+            run: None,
         }
     }
 }
@@ -322,8 +326,13 @@ pub async fn load(
                 && let Some(entry) = entries.get(&w.contact)
                 && expected[p] == 0
             {
+                let ours = options.run.is_some() && entry.created_by == options.run;
                 states[p] = ProfileState::Done {
-                    synced: Synced::Unchanged,
+                    synced: if ours {
+                        Synced::Created
+                    } else {
+                        Synced::Unchanged
+                    },
                     id: entry.target_id.unwrap_or_default(),
                     requests: 0,
                 };
@@ -359,6 +368,7 @@ pub async fn load(
         pacing,
         ledger,
         account: &account,
+        run: options.run.as_deref(),
     };
     let queue = Mutex::new(work.into_iter());
     progress.start(queue.lock().expect("queue lock").len() as u64);

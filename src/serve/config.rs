@@ -25,11 +25,19 @@ pub enum ConfigError {
 pub struct ApiKey {
     pub name: String,
     pub key: String,
+    /// The spreadsheets whose jobs this key may send without a Google token, to be opened
+    /// as the server's service account. A key proves no access to a sheet by itself, so
+    /// without this list it must send the user's `sheets_token` like any caller.
+    #[serde(default)]
+    pub spreadsheets: Vec<String>,
 }
 
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiKey").field("name", &self.name).finish()
+        f.debug_struct("ApiKey")
+            .field("name", &self.name)
+            .field("spreadsheets", &self.spreadsheets)
+            .finish()
     }
 }
 
@@ -48,8 +56,12 @@ pub struct Config {
     pub google_client_ids: Vec<String>,
     /// Where Google publishes the keys of its ID tokens (a local server in tests).
     pub google_jwks_url: String,
-    /// Accept target base URLs other than the target's own hosts (sandboxes, tests).
+    /// Accept any target base URL besides the target's own hosts (sandboxes, tests). Not
+    /// with Google sign-in: then list the extra ones in `target_base_urls`.
     pub allow_other_hosts: bool,
+    /// Target base URLs accepted besides the target's own hosts: a sandbox or a proxy, by
+    /// scheme, host and port.
+    pub target_base_urls: Vec<String>,
     /// The Sheets API (a fake in tests).
     pub sheets_url: String,
     /// A service account's JSON key file: jobs sent without the user's Google token read
@@ -65,6 +77,45 @@ pub struct Config {
     /// At least this long between two status writes to one spreadsheet (Google allows 60
     /// writes a minute per user).
     pub sheets_min_interval_ms: u64,
+    /// What one caller may ask for, and what the listener lets in (docs/deploy.md).
+    pub limits: Limits,
+}
+
+/// Bounds a hostile or careless caller meets. Each protects the store, the workers or the
+/// listener from one way of being flooded (docs/deploy.md, "Limits").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Queued or running jobs one owner may have at once.
+    pub live_jobs_per_owner: usize,
+    /// Submits one owner may make a minute (a burst of as many, then one every
+    /// 60 / n seconds); beyond that 429 with `Retry-After`.
+    pub submits_per_minute: u32,
+    /// Data rows one job may have.
+    pub rows_per_job: usize,
+    /// Days a finished job and its report are kept.
+    pub keep_finished_days: u64,
+    /// Open connections at once; more wait to be accepted.
+    pub connections: usize,
+    /// Seconds a connection may take to send a request's headers, and may stay idle
+    /// between requests.
+    pub header_timeout_seconds: u64,
+    /// Seconds a request may take, its body and its answer included.
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            live_jobs_per_owner: 3,
+            submits_per_minute: 20,
+            rows_per_job: 200_000,
+            keep_finished_days: 30,
+            connections: 1024,
+            header_timeout_seconds: 10,
+            request_timeout_seconds: 60,
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -72,7 +123,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
-            .field("database", &crate::store::without_password(&self.database))
+            .field("database", &crate::store::shown(&self.database))
             .field("api_keys", &self.api_keys)
             .field("google_client_ids", &self.google_client_ids)
             .field("allow_other_hosts", &self.allow_other_hosts)
@@ -96,6 +147,7 @@ impl Default for Config {
             google_client_ids: Vec::new(),
             google_jwks_url: super::auth::GOOGLE_JWKS_URL.to_owned(),
             allow_other_hosts: false,
+            target_base_urls: Vec::new(),
             sheets_url: crate::sheets::Sheets::GOOGLE.to_owned(),
             google_service_account_key: None,
             workers: 2,
@@ -103,6 +155,7 @@ impl Default for Config {
             rate: 10.0,
             concurrency: 4,
             sheets_min_interval_ms: 2000,
+            limits: Limits::default(),
         }
     }
 }
@@ -157,6 +210,8 @@ impl Config {
                 config.api_keys.push(ApiKey {
                     name: name.trim().to_owned(),
                     key: key.trim().to_owned(),
+                    // Only the file can list a key's spreadsheets.
+                    spreadsheets: Vec::new(),
                 });
             }
         }
@@ -164,10 +219,49 @@ impl Config {
         Ok(config)
     }
 
-    fn check(&self) -> Result<(), ConfigError> {
+    /// What makes a configuration unusable or unsafe; `Server::start` checks it too.
+    pub fn check(&self) -> Result<(), ConfigError> {
         if self.api_keys.iter().any(|k| k.key.len() < 16) {
             return Err(ConfigError::Invalid(
                 "an API key must have at least 16 characters".into(),
+            ));
+        }
+        if self.allow_other_hosts && !self.google_client_ids.is_empty() {
+            return Err(ConfigError::Invalid(
+                "allow_other_hosts cannot be set together with google_client_ids: with Google \
+                 sign-in any signed-in user could make the server call any address. List the \
+                 sandbox or proxy in target_base_urls instead"
+                    .into(),
+            ));
+        }
+        if let Some(url) = self
+            .target_base_urls
+            .iter()
+            .find(|u| crate::http_client::base_url(u).is_none())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "target_base_urls: `{url}` is not an http(s) URL"
+            )));
+        }
+        if self
+            .api_keys
+            .iter()
+            .any(|k| k.name.is_empty() || k.name.contains(['\n', ':']))
+        {
+            return Err(ConfigError::Invalid(
+                "an API key's name must be one line without `:`".into(),
+            ));
+        }
+        let limits = &self.limits;
+        if limits.live_jobs_per_owner == 0
+            || limits.submits_per_minute == 0
+            || limits.rows_per_job == 0
+            || limits.connections == 0
+            || limits.header_timeout_seconds == 0
+            || limits.request_timeout_seconds == 0
+        {
+            return Err(ConfigError::Invalid(
+                "every [limits] value must be 1 or more".into(),
             ));
         }
         if self.workers == 0 || self.lease_seconds < 3 {

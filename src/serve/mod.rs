@@ -3,7 +3,9 @@
 //! the same engine as `check` and `load`.
 //!
 //! - `config`: the TOML file and the environment.
-//! - `api`: the HTTP API (`/v1/jobs`, …).
+//! - `api`: the HTTP API (`/v1/jobs`, …), its errors and who the caller is.
+//! - `submit`: `POST /v1/jobs` — bounds, pace, proof of access, the sheet's slot.
+//! - `listener`: the HTTP listener's timeouts and connection cap.
 //! - `auth`: who may call it — Google ID tokens, or static API keys.
 //! - `metrics`: `/metrics` for Prometheus.
 //! - `worker`: from the sheet, through the engine, back to the sheet.
@@ -11,7 +13,9 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod listener;
 pub mod metrics;
+pub mod submit;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -43,6 +47,8 @@ pub struct Shared {
     /// Rung when a job is submitted, so that an idle worker looks at once.
     pub wake: Notify,
     pub metrics: metrics::Metrics,
+    /// Each owner's pace of submits.
+    pub submits: submit::SubmitPace,
 }
 
 /// A running server.
@@ -55,6 +61,7 @@ pub struct Server {
 impl Server {
     /// Opens the store, binds the address and starts the HTTP API and the workers.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
+        config.check()?;
         let store = if config.database.contains("://") {
             Store::open_url(&config.database).await?
         } else {
@@ -85,6 +92,7 @@ impl Server {
             config.sheets_min_interval_ms,
         ));
         let shared = Arc::new(Shared {
+            submits: submit::SubmitPace::new(config.limits.submits_per_minute),
             sheets_pacer,
             config,
             store,
@@ -96,15 +104,14 @@ impl Server {
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
-        let app = api::router().with_state(shared.clone());
-        let mut http_stop = stopped.clone();
-        tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = http_stop.changed().await;
-                })
-                .await;
-        }));
+        let app = api::router(&shared.config.limits).with_state(shared.clone());
+        tasks.push(tokio::spawn(listener::serve(
+            listener,
+            app,
+            listener::Limits::of(&shared.config.limits),
+            stopped.clone(),
+        )));
+        tasks.push(tokio::spawn(purge(shared.clone(), stopped.clone())));
         let instance = format!("{:08x}", rand::random::<u32>());
         for n in 0..workers {
             tasks.push(tokio::spawn(worker::work(
@@ -201,16 +208,14 @@ async fn check_sealed_tokens(store: &Store, sealer: &Sealer) -> anyhow::Result<(
         .await?
         .into_iter()
         .filter(|job| {
-            let target = job
-                .token
-                .as_deref()
-                .is_some_and(|t| sealer.open(t, &job.sheet).is_err());
-            let google = job.sheets_token.as_deref().is_some_and(|t| {
-                sealer
-                    .open(t, &api::sheets_token_purpose(&job.sheet))
-                    .is_err()
-            });
-            target || google
+            let opens = |sealed: &Option<String>, kind| {
+                sealed.as_deref().is_none_or(|sealed| {
+                    let purpose = api::token_purpose(&job.id, &job.owner, kind);
+                    sealer.open(sealed, &purpose).is_ok()
+                })
+            };
+            !opens(&job.token, api::TokenKind::Target)
+                || !opens(&job.sheets_token, api::TokenKind::Google)
         })
         .map(|job| job.id)
         .collect();
@@ -224,4 +229,26 @@ async fn check_sealed_tokens(store: &Store, sealer: &Sealer) -> anyhow::Result<(
         );
     }
     Ok(())
+}
+
+/// How often finished jobs past their keeping time are deleted.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes finished jobs (and their reports) older than `keep_finished_days`, at start and
+/// then every hour, and forgets owners whose submit allowance is whole again.
+async fn purge(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let keep = std::time::Duration::from_secs(shared.config.limits.keep_finished_days * 86_400);
+    loop {
+        let cut = crate::store::jobs::now_ms() - keep.as_millis() as i64;
+        match shared.store.purge_finished(cut).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "finished jobs past their keeping time deleted"),
+            Err(error) => tracing::error!(%error, "finished jobs cannot be purged"),
+        }
+        shared.submits.forget_idle();
+        tokio::select! {
+            _ = tokio::time::sleep(PURGE_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }

@@ -12,12 +12,12 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use super::Shared;
-use super::api::{Mode, Stored, sheets_token_purpose};
+use super::api::{Mode, Stored, TokenKind, token_purpose};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
 use crate::load::{LoadError, LoadOptions, LoadedRow, Progress, load};
 use crate::pacing::{Backoff, Pacing};
-use crate::report::{ReportLine, loaded_status_text, status_text};
+use crate::report::{ReportLine, loaded_status_text, neutralised, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
 use crate::targets::chat2desk::client::Chat2Desk;
@@ -27,14 +27,20 @@ const TOKENS_GONE: &str = "the job's tokens are gone: submit it again";
 
 /// A sealed token this server's key does not open: the key changed since the job was sent
 /// (or the store was altered). Logged for the operator; the owner sends the job again.
-fn unopenable(kind: &str) -> String {
+fn unopenable(kind: &str, error: &crate::secrets::SecretError) -> String {
     tracing::error!(
         token = kind,
+        %error,
         "a job's token cannot be opened with this server's sealing key: was the key changed?"
     );
     "the job's tokens cannot be opened with this server's sealing key (it changed after the \
      job was sent): submit the job again"
         .to_owned()
+}
+
+/// What the job's Google token is sealed for.
+fn google_purpose(taken: &Taken) -> String {
+    token_purpose(&taken.job.id, &taken.job.owner, TokenKind::Google)
 }
 
 /// Rows loaded by a `sample` job.
@@ -314,8 +320,8 @@ impl Access {
             .ok_or(TOKENS_GONE)?;
         let token = shared
             .sealer
-            .open(&sealed, &sheets_token_purpose(&taken.job.sheet))
-            .map_err(|_| unopenable("Google"))?;
+            .open(&sealed, &google_purpose(taken))
+            .map_err(|e| unopenable("Google", &e))?;
         Ok((Access::User { used: Some(sealed) }, token))
     }
 
@@ -435,6 +441,15 @@ async fn on_sheet(
             .explain(&e)
             .unwrap_or_else(|| format!("the sheet cannot be read: {e}"))
     })?;
+    // The header and blank rows count too: a bound, not an exact count.
+    let cap = shared.config.limits.rows_per_job;
+    if values.len() > cap + 1 {
+        return Err(format!(
+            "the sheet has {} rows and this server takes at most {cap} in one job: split the \
+             list over several sheets",
+            values.len() - 1
+        ));
+    }
     let job = SheetJob {
         shared,
         stored,
@@ -459,8 +474,11 @@ async fn on_sheet(
             let sealed = taken.sealed_token.as_deref().ok_or(TOKENS_GONE)?;
             let target_token = shared
                 .sealer
-                .open(sealed, &taken.job.sheet)
-                .map_err(|_| unopenable("target"))?;
+                .open(
+                    sealed,
+                    &token_purpose(&taken.job.id, &taken.job.owner, TokenKind::Target),
+                )
+                .map_err(|e| unopenable("target", &e))?;
             let client = Chat2Desk::new(&stored.base_url, target_token, super::REQUEST_TIMEOUT)
                 .map_err(|e| e.to_string())?;
             let options = LoadOptions {
@@ -472,6 +490,7 @@ async fn on_sheet(
                 rate: shared.config.rate,
                 concurrency: shared.config.concurrency,
                 allow_paid: stored.allow_paid,
+                run: Some(taken.job.id.clone()),
                 ..LoadOptions::default()
             };
             let live = Live::default();
@@ -570,11 +589,12 @@ async fn on_sheet(
         *counts.entry(line.status).or_default() += 1;
         // Rows already written as the job ran with this status cost nothing here.
         writer.push(result.row, &status, client_id.as_deref());
+        // The reason and the id may be a target's text: safe to open as a spreadsheet.
         let _ = report.write_record([
             result.row.to_string(),
             line.status.to_owned(),
-            line.reason.unwrap_or_default(),
-            client_id.unwrap_or_default(),
+            neutralised(&line.reason.unwrap_or_default()).into_owned(),
+            neutralised(&client_id.unwrap_or_default()).into_owned(),
         ]);
     }
     let written = write_statuses(shared, taken, &mut writer, access).await;
@@ -639,10 +659,7 @@ const READ_ATTEMPTS: u32 = 5;
 /// The job's current Google token: sealed as stored, and opened.
 async fn google_token(shared: &Shared, taken: &Taken) -> Option<(String, SecretString)> {
     let sealed = shared.store.sheets_token(&taken.job.id).await.ok()??;
-    let token = shared
-        .sealer
-        .open(&sealed, &sheets_token_purpose(&taken.job.sheet))
-        .ok()?;
+    let token = shared.sealer.open(&sealed, &google_purpose(taken)).ok()?;
     Some((sealed, token))
 }
 

@@ -390,6 +390,37 @@ impl Sheets {
         Ok(rows)
     }
 
+    /// Whether the token may open `spreadsheet_id` and it has `sheet`: one metadata read
+    /// (or, where only the values methods are served, one read of the sheet's first cell).
+    /// Refusals come back as errors: `Forbidden` or `NotFound` for a spreadsheet this token
+    /// cannot open, as Google answers them.
+    pub async fn has_sheet(&self, spreadsheet_id: &str, sheet: &str) -> Result<bool, SheetsError> {
+        match self.grid(spreadsheet_id, sheet).await {
+            Ok(grid) => Ok(grid.is_some()),
+            Err(
+                SheetsError::NotFound(_)
+                | SheetsError::Other {
+                    status: 200..=499, ..
+                },
+            ) => {
+                let range = a1::block(sheet, 1, 1, 1, 1);
+                let url = self.url(&["v4", "spreadsheets", spreadsheet_id, "values", &range]);
+                let request = self.http.get(url).header(AUTHORIZATION, self.bearer()?);
+                match self.send(request).await {
+                    Ok(_) => Ok(true),
+                    // "Unable to parse range": the spreadsheet opens, the sheet is not in it.
+                    Err(SheetsError::NotFound(message))
+                        if message.starts_with("Unable to parse range") =>
+                    {
+                        Ok(false)
+                    }
+                    Err(other) => Err(other),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// The grid size of `sheet`, from one metadata request asking only for the sheets'
     /// names and sizes.
     async fn grid(
@@ -491,15 +522,22 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Bytes, SheetsError> {
     let response = request.send().await.map_err(no_answer)?;
     let status = response.status();
     let retry_after = crate::http_client::retry_after(response.headers());
+    let headers = response.headers().clone();
     let bytes = response.bytes().await.map_err(no_answer)?;
     if status.is_success() {
         return Ok(bytes);
+    }
+    if status.is_redirection() {
+        return Err(SheetsError::Other {
+            status: status.as_u16(),
+            message: crate::http_client::redirect_refused(status),
+        });
     }
     let (google_status, message, details) = match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(body) => (body.error.status, body.error.message, body.error.details),
         Err(_) => (
             String::new(),
-            String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+            crate::http_client::foreign_answer(status, &headers),
             Vec::new(),
         ),
     };

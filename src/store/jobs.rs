@@ -55,6 +55,8 @@ impl JobState {
 /// A job to submit.
 #[derive(Debug, Clone)]
 pub struct NewJob {
+    /// Its id, from `new_job_id` (its tokens are sealed for it before it is stored).
+    pub id: String,
     /// Who submitted it: only they see it.
     pub owner: String,
     /// The spreadsheet and sheet it works on: one live job per sheet.
@@ -96,7 +98,7 @@ pub struct Taken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveTokens {
     pub id: String,
-    pub sheet: String,
+    pub owner: String,
     pub token: Option<String>,
     pub sheets_token: Option<String>,
 }
@@ -119,13 +121,14 @@ fn job_of(row: &AnyRow) -> Result<Job, sqlx::Error> {
     })
 }
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn new_id() -> String {
+/// A new job's id: 128 random bits in hex.
+pub fn new_job_id() -> String {
     format!(
         "{:016x}{:016x}",
         rand::random::<u64>(),
@@ -138,13 +141,12 @@ impl Store {
     /// (`false`: not new).
     pub async fn submit(&self, job: NewJob) -> Result<(Job, bool), StoreError> {
         let now = now_ms();
-        let id = new_id();
         let inserted = sqlx::query(
             "INSERT INTO jobs (id, owner, sheet, account, request, token, sheets_token, state, live, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $8, 'queued', $3, $7, $7)
              ON CONFLICT (live) DO NOTHING",
         )
-        .bind(&id)
+        .bind(&job.id)
         .bind(&job.owner)
         .bind(&job.sheet)
         .bind(&job.account)
@@ -280,11 +282,10 @@ impl Store {
         Ok(updated)
     }
 
-    /// The live jobs (queued or running) with their sealed tokens: (id, sheet, target
-    /// token, Google token). A server checks at start that its key opens them.
+    /// The live jobs (queued or running) with their sealed tokens. A server checks at start that its key opens them.
     pub async fn live_tokens(&self) -> Result<Vec<LiveTokens>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, sheet, token, sheets_token FROM jobs
+            "SELECT id, owner, token, sheets_token FROM jobs
              WHERE state IN ('queued', 'running') ORDER BY created_at, id",
         )
         .fetch_all(&self.pool)
@@ -294,7 +295,7 @@ impl Store {
             .map(|row| {
                 Ok(LiveTokens {
                     id: row.try_get("id")?,
-                    sheet: row.try_get("sheet")?,
+                    owner: row.try_get("owner")?,
                     token: row.try_get("token")?,
                     sheets_token: row.try_get("sheets_token")?,
                 })
@@ -333,6 +334,40 @@ impl Store {
             .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
+    }
+
+    /// The sheet's live job (queued or running), whoever owns it.
+    pub async fn live_job_of_sheet(&self, sheet: &str) -> Result<Option<Job>, StoreError> {
+        let query = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE live = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(query))
+            .bind(sheet)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(job_of).transpose()?)
+    }
+
+    /// How many live jobs `owner` has.
+    pub async fn live_jobs_of(&self, owner: &str) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE owner = $1 AND state IN ('queued', 'running')",
+        )
+        .bind(owner)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// Deletes the jobs that ended before `before_ms` (ms since the epoch), their reports
+    /// with them; the number deleted.
+    pub async fn purge_finished(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM jobs WHERE state NOT IN ('queued', 'running') AND updated_at < $1",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(deleted)
     }
 
     /// Keeps a job's per-row report (CSV).
@@ -431,6 +466,7 @@ pub(crate) mod tests {
 
     fn new_job(run: &str, owner: &str, sheet: &str, account: &str) -> NewJob {
         NewJob {
+            id: new_job_id(),
             owner: owner.to_owned(),
             sheet: format!("{run}/{sheet}"),
             account: format!("{run}/{account}"),
@@ -608,6 +644,41 @@ pub(crate) mod tests {
         let unique: HashSet<&String> = taken.iter().collect();
         assert_eq!(unique.len(), taken.len(), "no job taken twice");
         assert_eq!(unique.len(), ids.len(), "every job taken");
+
+        // Live jobs are counted per owner and found by sheet; finished ones are purged once
+        // old enough, live ones never.
+        let carl = format!("{run}-carl");
+        let (d, _) = store
+            .submit(NewJob {
+                owner: carl.clone(),
+                ..new_job(&run, "", "sheet-d", "acct-d")
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.live_jobs_of(&carl).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .live_job_of_sheet(&d.sheet)
+                .await
+                .unwrap()
+                .map(|j| j.owner),
+            Some(carl.clone())
+        );
+        assert!(store.purge_finished(a.updated_at).await.is_ok());
+        assert!(
+            store.job("ann", &a.id).await.unwrap().is_some(),
+            "not older than the cut"
+        );
+        store.purge_finished(now_ms() + 1).await.unwrap();
+        assert_eq!(
+            store.job("ann", &a.id).await.unwrap(),
+            None,
+            "a finished job is purged"
+        );
+        assert!(
+            store.job(&carl, &d.id).await.unwrap().is_some(),
+            "a live one stays"
+        );
     }
 
     #[tokio::test]

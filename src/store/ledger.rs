@@ -23,13 +23,16 @@ pub struct Entry {
     /// A create was sent and its answer may have been lost: "already exists" next time
     /// means we made it.
     pub create_sent: bool,
+    /// The run that sent that create, if it named itself (a server's job id).
+    pub created_by: Option<String>,
 }
 
 impl Store {
     /// Every entry of an account, by contact.
     pub async fn entries(&self, account: &str) -> Result<HashMap<String, Entry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT contact, target_id, applied, done, create_sent FROM ledger WHERE account = $1",
+            "SELECT contact, target_id, applied, done, create_sent, created_by FROM ledger
+             WHERE account = $1",
         )
         .bind(account)
         .fetch_all(&self.pool)
@@ -44,6 +47,7 @@ impl Store {
                         applied: row.try_get("applied")?,
                         done: row.try_get("done")?,
                         create_sent: row.try_get::<i64, _>("create_sent")? != 0,
+                        created_by: row.try_get("created_by")?,
                     },
                 ))
             })
@@ -51,11 +55,32 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// Records that a create is about to be sent.
-    pub async fn create_sent(&self, account: &str, contact: &str) -> Result<(), StoreError> {
+    /// Records that a create is about to be sent, by `run` if it has a name.
+    pub async fn create_sent(
+        &self,
+        account: &str,
+        contact: &str,
+        run: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO ledger (account, contact, create_sent, updated_at) VALUES ($1, $2, 1, $3)
-             ON CONFLICT (account, contact) DO UPDATE SET create_sent = 1, updated_at = excluded.updated_at",
+            "INSERT INTO ledger (account, contact, create_sent, created_by, updated_at)
+             VALUES ($1, $2, 1, $3, $4)
+             ON CONFLICT (account, contact) DO UPDATE SET create_sent = 1,
+                created_by = excluded.created_by, updated_at = excluded.updated_at",
+        )
+        .bind(account)
+        .bind(contact)
+        .bind(run)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The create turned out to find a contact someone else made: no run created it.
+    pub async fn not_created(&self, account: &str, contact: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE ledger SET created_by = NULL, updated_at = $3 WHERE account = $1 AND contact = $2",
         )
         .bind(account)
         .bind(contact)
@@ -104,7 +129,10 @@ mod tests {
     async fn suite(ledger: Store, reopen: impl AsyncFn() -> Store) {
         let run = format!("{:016x}", rand::random::<u64>());
         let (a, b, c) = (format!("{run}-a"), format!("{run}-b"), format!("{run}-c"));
-        ledger.create_sent(&a, "79991234567").await.unwrap();
+        ledger
+            .create_sent(&a, "79991234567", Some("job-1"))
+            .await
+            .unwrap();
         ledger
             .record(&a, "79991234567", 1001, r#"{"nickname":"Анна"}"#, None)
             .await
@@ -134,10 +162,16 @@ mod tests {
                 applied: Some(r#"{"nickname":"Анна"}"#.into()),
                 done: None,
                 create_sent: true,
+                created_by: Some("job-1".into()),
             }
         );
         assert_eq!(entries["anna@mail.ru"].done.as_deref(), Some("f1"));
         assert!(!entries["anna@mail.ru"].create_sent);
+        assert_eq!(entries["anna@mail.ru"].created_by, None);
+        ledger.not_created(&a, "79991234567").await.unwrap();
+        let entries = ledger.entries(&a).await.unwrap();
+        assert_eq!(entries["79991234567"].created_by, None);
+        assert!(entries["79991234567"].create_sent, "the mark stays");
         let entries = ledger.entries(&b).await.unwrap();
         assert_eq!(entries["anna@mail.ru"].target_id, Some(7));
         assert_eq!(entries["79990000000"].target_id, Some(5_000_000_000));

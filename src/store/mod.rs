@@ -14,8 +14,8 @@ use std::path::Path;
 use std::sync::Once;
 use std::time::Duration;
 
-use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Connection};
 use thiserror::Error;
 
 pub use jobs::{Job, JobState, NewJob, Taken};
@@ -30,12 +30,13 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the store {place} cannot be opened: {source}")]
+    /// The database's own words in one line: sqlx's message already ends with its cause,
+    /// so the cause is not chained again.
+    #[error("the store {place} cannot be opened: {cause}")]
     Open {
         /// The file, or the database URL without its password.
         place: String,
-        #[source]
-        source: sqlx::Error,
+        cause: sqlx::Error,
     },
     #[error("the store cannot be read or written: {0}")]
     Query(#[from] sqlx::Error),
@@ -92,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
         requests    BIGINT  NOT NULL,
         PRIMARY KEY (account, month)
     )",
+    // Which run (a server's job) sent a contact's first create: that run, resumed after a
+    // crash, still reports the contact as created.
+    "ALTER TABLE ledger ADD COLUMN created_by TEXT",
 ];
 
 /// The database.
@@ -133,40 +137,41 @@ impl Store {
     async fn connect(url: &str, place: &str) -> Result<Store, StoreError> {
         static DRIVERS: Once = Once::new();
         DRIVERS.call_once(sqlx::any::install_default_drivers);
-        let open_error = |source| StoreError::Open {
+        let open_error = |cause| StoreError::Open {
             place: place.to_owned(),
-            source,
+            cause,
         };
+        // One connection first, by hand: a file that is no database, a read-only one, a
+        // refused login fail here at once with the database's own words. The pool would
+        // retry such a connection until its acquire timeout and say only "timed out".
+        let mut first = AnyConnection::connect(url).await.map_err(open_error)?;
+        prepare(&mut first).await.map_err(open_error)?;
+        first.close().await.map_err(open_error)?;
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .after_connect(|connection, _| {
-                Box::pin(async move {
-                    if connection.backend_name() == "SQLite" {
-                        // WAL with synchronous=NORMAL survives a killed process (not a power
-                        // cut) and lets readers and the writer work at once.
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            "PRAGMA busy_timeout = 10000",
-                        ] {
-                            sqlx::query(pragma).execute(&mut *connection).await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(|connection, _| Box::pin(prepare(connection)))
             .connect(url)
             .await
             .map_err(open_error)?;
         let store = Store { pool };
-        store.migrate().await?;
+        store.migrate().await.map_err(|e| match e {
+            StoreError::Query(source) => open_error(source),
+            other => other,
+        })?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY)",
+        )
+        .execute(&self.pool)
+        .await?;
+        // A write on every start, even when no migration is due: a store that opens but
+        // cannot be written (read-only) is found out now, not at the first job.
+        sqlx::query(
+            "INSERT INTO schema_migrations (version) VALUES (0) ON CONFLICT (version) DO NOTHING",
         )
         .execute(&self.pool)
         .await?;
@@ -197,6 +202,33 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Readies a new connection. SQLite: WAL with synchronous=NORMAL survives a killed process
+/// (not a power cut) and lets readers and the writer work at once; setting WAL writes, so
+/// a read-only database is found out here. Both: one query, so that a file that is not a
+/// database is found out too.
+async fn prepare(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if connection.backend_name() == "SQLite" {
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA busy_timeout = 10000",
+        ] {
+            sqlx::query(pragma).execute(&mut *connection).await?;
+        }
+    }
+    sqlx::query("SELECT 1").execute(&mut *connection).await?;
+    Ok(())
+}
+
+/// A database setting as it may be shown: a file path as it is, a URL without its password.
+pub(crate) fn shown(database: &str) -> String {
+    if database.contains("://") {
+        without_password(database)
+    } else {
+        database.to_owned()
     }
 }
 

@@ -95,6 +95,7 @@ mod tests {
         let account = format!("{run}-acct");
         store
             .submit(NewJob {
+                id: crate::store::jobs::new_job_id(),
                 owner: format!("{run}-ann"),
                 sheet: format!("{run}/sheet"),
                 account: account.clone(),

@@ -120,7 +120,10 @@ export class FakeBackend {
     const job = this.jobs.get(id);
     if (!job || job.state !== 'done') return json(404, { error: 'no such job' });
     const quote = (field) => (/[",\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field);
-    const lines = this.outcome.map((line, i) => [String(i + 2), line.status, line.reason, line.client_id].map(quote).join(','));
+    // As the backend writes it (src/report.rs `neutralised`): a reason or an id that starts
+    // like a formula gets a leading apostrophe.
+    const guard = (text) => (/^'?[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+    const lines = this.outcome.map((line, i) => [String(i + 2), line.status, guard(line.reason), guard(line.client_id)].map(quote).join(','));
     return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, body: ['row,status,reason,client_id', ...lines].join('\n') + '\n' };
   }
 

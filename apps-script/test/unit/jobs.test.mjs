@@ -161,13 +161,22 @@ test("openReport writes the report into a new sheet, in the user's words, text k
   assert.equal(again.sheetName, `${answer.sheetName} 2`, 'a second report does not clobber the first');
 });
 
-test('a reason starting with "=" stays text in the report', () => {
+test('a reason starting with "=" stays text in the report, and reads as the target wrote it', () => {
   const { run, world, backend } = addonWithBackend({ locale: 'en_US', token: TOKEN });
-  backend.outcome = [{ status: 'invalid', reason: '=IMPORTXML("http://evil")', client_id: '' }];
+  backend.outcome = [
+    { status: 'invalid', reason: '=IMPORTXML("http://evil")', client_id: '' },
+    { status: 'failed', reason: "-1 is not an id; 'quoted' stays", client_id: '' },
+    { status: 'failed', reason: "'=already quoted by the target", client_id: '' },
+  ];
   const job = run('startJob', 'load', false);
   pollToEnd(run, job.jobId);
   const sheet = world.spreadsheet.getSheetByName(run('openReport', job.jobId).sheetName);
-  assert.deepEqual(sheet.getRange('A2:C2').getValues(), [[2, 'Error', '=IMPORTXML("http://evil")']]);
+  assert.deepEqual(sheet.getRange('A2:C4').getValues(), [
+    [2, 'Error', '=IMPORTXML("http://evil")'],
+    [3, 'Not loaded', "-1 is not an id; 'quoted' stays"],
+    [4, 'Not loaded', "'=already quoted by the target"],
+  ]);
+  assert.equal(sheet.getRange('C2').getNumberFormat(), '@', 'the reason column is plain text');
 });
 
 test('a report of more rows than a new sheet has gets the rows it needs', () => {

@@ -111,20 +111,29 @@ impl Chat2Desk {
         let response = request.send().await.map_err(no_answer)?;
         let status = response.status();
         let retry_after = crate::http_client::retry_after(response.headers());
+        let headers = response.headers().clone();
         // A body cut off mid-way is a dropped connection: the write may have been applied.
         let bytes = response.bytes().await.map_err(no_answer)?;
+        if status.is_redirection() {
+            return Err(TargetError::Rejected {
+                status: status.as_u16(),
+                message: crate::http_client::redirect_refused(status),
+            });
+        }
         let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
-        let text = envelope
+        let own_text = envelope
             .as_ref()
             .map(Envelope::error_text)
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| {
-                String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
-            });
-        if is_quota_exhausted(&text) {
+            .filter(|t| !t.is_empty());
+        // An answer that is not Chat2Desk's JSON (a proxy's page) is matched for the
+        // phrases below, but only its status and kind are ever shown.
+        let raw = || String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+        let matched = own_text.clone().unwrap_or_else(raw);
+        let text = own_text.unwrap_or_else(|| crate::http_client::foreign_answer(status, &headers));
+        if is_quota_exhausted(&matched) {
             return Err(TargetError::QuotaExhausted(text));
         }
-        if status == StatusCode::UNAUTHORIZED || is_bad_token(&text) {
+        if status == StatusCode::UNAUTHORIZED || is_bad_token(&matched) {
             return Err(TargetError::Unauthorized(text));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {

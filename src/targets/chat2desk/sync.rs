@@ -118,6 +118,9 @@ pub struct Sync<'a> {
     pub ledger: &'a Store,
     /// The ledger's name for the account.
     pub account: &'a str,
+    /// The run's name (a server's job id), recorded with the creates it sends: resumed
+    /// after a crash, the same run reports what it created as created.
+    pub run: Option<&'a str>,
 }
 
 impl Sync<'_> {
@@ -133,7 +136,9 @@ impl Sync<'_> {
         let contact = wanted.contact.as_str();
         let mut target_id = entry.and_then(|e| e.target_id);
         let mut known = target_id.and(Known::from_entry(entry));
-        let mut created = false;
+        // Made by this very run before it was cut off and resumed.
+        let mut created =
+            self.run.is_some() && entry.and_then(|e| e.created_by.as_deref()) == self.run;
         // Something in the account is different because of us (besides a creation).
         let mut changed = false;
 
@@ -141,7 +146,9 @@ impl Sync<'_> {
         if target_id.is_none() || known.as_ref().is_some_and(|k| !k.dialogs.contains(&dialog)) {
             let first_create = target_id.is_none();
             if first_create {
-                self.ledger.create_sent(self.account, contact).await?;
+                self.ledger
+                    .create_sent(self.account, contact, self.run)
+                    .await?;
             }
             let new = NewClient {
                 phone: wanted.contact.clone(),
@@ -167,6 +174,9 @@ impl Sync<'_> {
                     // Ours if an earlier attempt of this create may have gone through, in
                     // this run or in one that was cut off.
                     created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
+                    if !created {
+                        self.ledger.not_created(self.account, contact).await?;
+                    }
                 }
                 // A client we know, created on another channel or transport: that dialog is new.
                 Created::Existing(_) => changed = true,
