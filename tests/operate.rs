@@ -436,3 +436,61 @@ sheets_min_interval_ms = 50
     );
     assert!(events.iter().all(|e| e["level"].is_string()));
 }
+
+/// Runs `serve` to its exit (within 20 s): its exit status and its log.
+fn serve_until_exit(dir: &Path, env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("serve did not give up on a broken store");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    (status, log)
+}
+
+#[test]
+fn a_store_that_cannot_be_opened_stops_the_start_with_the_database_s_own_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.sqlite");
+    std::fs::write(&garbage, [0x5a_u8; 8192]).unwrap();
+    let garbage = garbage.display().to_string();
+    let (status, log) = serve_until_exit(dir.path(), &[("CONTACT_LOADER_DATABASE", &garbage)]);
+    assert!(!status.success());
+    assert!(log.contains("file is not a database"), "{log}");
+
+    // A store that opens but cannot be written is found out at start, not at the first job.
+    let made = dir.path().join("made.sqlite");
+    let made = made.display().to_string();
+    let mut served = Served::start(dir.path(), &[], &[("CONTACT_LOADER_DATABASE", &made)]);
+    served.wait_for_line(|l| l.contains("listening"));
+    served.stop();
+    let read_only = format!("sqlite://{made}?mode=ro");
+    let (status, log) = serve_until_exit(
+        dir.path(),
+        &[
+            ("CONTACT_LOADER_DATABASE", &read_only),
+            ("CONTACT_LOADER_SEALING_KEY", SEALING_KEY),
+        ],
+    );
+    assert!(!status.success());
+    assert!(log.contains("readonly"), "{log}");
+}

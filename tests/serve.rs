@@ -817,37 +817,15 @@ async fn a_paid_load_waits_for_consent_with_its_estimate() {
 /// as the account, and a sheet not shared with it fails with what to do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_account_opens_the_sheets_shared_with_it() {
-    use jsonwebtoken::jwk::Jwk;
-    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-
     const EMAIL: &str = "loader@project.iam.gserviceaccount.com";
-    let pem = include_str!("fixtures/oidc-test-key.pem");
     let sandbox = sandbox(Duration::ZERO).await;
     let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
-    let jwk = Jwk::from_encoding_key(
-        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
-        Algorithm::RS256,
-    )
-    .unwrap();
-    sheets.accept_service_account(EMAIL, DecodingKey::from_jwk(&jwk).unwrap());
     sheets.set_cells(SPREADSHEET, SHEET, rows());
     sheets.set_cells("not-shared", SHEET, rows());
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = support::service_account_key(&sheets, EMAIL, dir.path());
     sheets.share(SPREADSHEET);
 
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("service-account.json");
-    std::fs::write(
-        &key_file,
-        json!({
-            "type": "service_account",
-            "client_email": EMAIL,
-            "private_key": pem,
-            "private_key_id": "k1",
-            "token_uri": sheets.token_url(),
-        })
-        .to_string(),
-    )
-    .unwrap();
     let mut config = config(
         &sheets,
         dir.path().join("s.sqlite").display().to_string(),

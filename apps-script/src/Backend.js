@@ -200,24 +200,31 @@ function clBackendCall_(svc, lang, method, path, options) {
 
 /**
  * The words for a failed answer. serve/api.rs answers `{error: "..."}`: 401 when the caller
- * is not recognised, 404 for an unknown job, 422 with a text written for the user, 500 when
- * it failed itself. A proxy in front of it may answer 502/503/504 with HTML.
+ * is not recognised, 403 when Google says the user cannot open the sheet (with the reason,
+ * written for the user or the administrator), 404 for an unknown job, 409 when another
+ * user's job holds the sheet, 422 with a text written for the user, 429 when the user sent
+ * too much at once, 500 when it failed itself. A proxy in front of it may answer 403 or
+ * 502/503/504 with HTML.
  */
 function clBackendErrorText_(lang, status, text, notFound) {
-  if (status === 401 || status === 403) {
+  var body = clParseJson_(text);
+  var said = body && typeof body.error === 'string' && body.error.trim() !== '' ? body.error.trim() : null;
+  if (status === 401 || (status === 403 && !said)) {
     return clText_(lang, 'signIn');
   }
   if (status === 404) {
     return notFound || clText_(lang, 'jobNotFound');
   }
-  if (status === 429 || status >= 500) {
+  if (status === 409) {
+    return clText_(lang, 'sheetBusy');
+  }
+  if (status === 429) {
+    return clText_(lang, 'tooMany');
+  }
+  if (status >= 500) {
     return clText_(lang, 'unreachable');
   }
-  var body = clParseJson_(text);
-  if (body && typeof body.error === 'string' && body.error.trim() !== '') {
-    return body.error.trim();
-  }
-  return clText_(lang, 'refused', { code: status });
+  return said || clText_(lang, 'refused', { code: status });
 }
 
 /** JSON or `null`: an error page from a proxy is not JSON. */

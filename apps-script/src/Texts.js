@@ -53,6 +53,10 @@ var CL_TEXTS = {
       'Вход в Google истёк или этой учётной записи не разрешено пользоваться сервисом. ' +
       'Обновите страницу таблицы и попробуйте снова; если не поможет — обратитесь к администратору.',
     unreachable: 'Сервис загрузки недоступен. Попробуйте ещё раз через минуту.',
+    sheetBusy: 'С этим листом уже работает загрузка другого пользователя. Попробуйте, когда она закончится.',
+    tooMany:
+      'Слишком много запусков сразу: дождитесь окончания одной из ваших загрузок (или отмените её) ' +
+      'и попробуйте через минуту.',
     notAllowlisted:
       'Google не разрешил дополнению обратиться к сервису загрузки: адреса {url} нет в списке ' +
       'разрешённых адресов дополнения (urlFetchWhitelist). Сообщите администратору.',
@@ -148,6 +152,10 @@ var CL_TEXTS = {
       'Your Google sign-in has expired, or this account is not allowed to use the service. ' +
       'Reload the spreadsheet and try again; if it repeats, ask your administrator.',
     unreachable: 'The loading service is not reachable. Try again in a minute.',
+    sheetBusy: "Another user's load is running on this sheet. Try again when it has ended.",
+    tooMany:
+      'Too many loads started at once: wait until one of yours ends (or cancel it) and try again ' +
+      'in a minute.',
     notAllowlisted:
       'Google did not let the add-on call its loading service: the address {url} is not on the ' +
       "add-on's list of allowed addresses (urlFetchWhitelist). Tell your administrator.",

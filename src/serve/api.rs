@@ -465,3 +465,24 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Sealer;
+
+    #[test]
+    fn a_sealed_token_opens_only_for_its_job_owner_and_kind() {
+        let sealer = Sealer::from_base64_key(&Sealer::new_base64_key()).unwrap();
+        let purpose = token_purpose("0a1b", "google:ann", TokenKind::Target);
+        let sealed = sealer.seal(&SecretString::from("t"), &purpose);
+        assert!(sealer.open(&sealed, &purpose).is_ok());
+        for other in [
+            token_purpose("0a1c", "google:ann", TokenKind::Target),
+            token_purpose("0a1b", "google:bob", TokenKind::Target),
+            token_purpose("0a1b", "google:ann", TokenKind::Google),
+        ] {
+            assert!(sealer.open(&sealed, &other).is_err(), "{other:?}");
+        }
+    }
+}

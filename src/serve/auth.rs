@@ -49,6 +49,8 @@ pub struct Oidc {
     /// Held by the one fetch in flight: an unknown key id makes one request to Google,
     /// however many sign-ins carry it.
     fetching: Mutex<()>,
+    /// At most one fetch this often for unknown key ids (`REFETCH_AFTER`).
+    refetch_after: Duration,
 }
 
 impl Oidc {
@@ -59,7 +61,14 @@ impl Oidc {
             http: crate::http_client::build(Duration::from_secs(10)).unwrap_or_default(),
             keys: std::sync::RwLock::new(None),
             fetching: Mutex::new(()),
+            refetch_after: REFETCH_AFTER,
         }
+    }
+
+    /// Fetches again for an unknown key id at most this often (tests shorten it).
+    pub fn refetching_after(mut self, pause: Duration) -> Oidc {
+        self.refetch_after = pause;
+        self
     }
 
     /// The token's subject (the Google account's stable id), if the token holds.
@@ -101,7 +110,7 @@ impl Oidc {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .is_some_and(|k| k.fetched.elapsed() < REFETCH_AFTER);
+            .is_some_and(|k| k.fetched.elapsed() < self.refetch_after);
         if !recently {
             self.refresh().await?;
         }

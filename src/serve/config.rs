@@ -300,6 +300,22 @@ api_keys = [{ name = "marketing", key = "0123456789abcdef" }]
             "API keys are not shown"
         );
         assert!(!shown.contains("MDEyMzQ1"), "the sealing key is not shown");
+        std::fs::write(
+            &path,
+            r#"
+sealing_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+allow_other_hosts = true
+google_client_ids = ["1234.apps.googleusercontent.com"]
+"#,
+        )
+        .unwrap();
+        let refused = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(refused.contains("target_base_urls"), "{refused}");
+        std::fs::write(&path, "[limits]\nlive_jobs_per_owner = 0").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path)),
+            Err(ConfigError::Invalid(_))
+        ));
         std::fs::write(&path, "listne = 1").unwrap();
         assert!(matches!(
             Config::load(Some(&path)),

@@ -123,9 +123,26 @@ impl Access {
     }
 }
 
+/// What a user's token may do: its scopes, and the spreadsheets its user can open (`None`:
+/// the owner of every spreadsheet here).
+#[derive(Clone)]
+struct Grant {
+    scopes: Vec<String>,
+    spreadsheets: Option<std::collections::HashSet<String>>,
+}
+
+impl Grant {
+    fn owner(scopes: &[&str]) -> Grant {
+        Grant {
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            spreadsheets: None,
+        }
+    }
+}
+
 struct Shared {
-    /// The users' access tokens and the scopes each carries.
-    tokens: Mutex<HashMap<String, Vec<String>>>,
+    /// The users' access tokens and what each may do.
+    tokens: Mutex<HashMap<String, Grant>>,
     state: Mutex<Books>,
     service: Mutex<Option<Service>>,
     /// Where `/token` is served: the `aud` a service account's assertion must name.
@@ -165,7 +182,7 @@ impl FakeSheets {
         let shared = Arc::new(Shared {
             tokens: Mutex::new(HashMap::from([(
                 token.to_owned(),
-                vec![SPREADSHEETS_SCOPE.to_owned()],
+                Grant::owner(&[SPREADSHEETS_SCOPE]),
             )])),
             state: Mutex::default(),
             service: Mutex::default(),
@@ -197,9 +214,22 @@ impl FakeSheets {
     /// From now on only `token` is accepted, and only for the methods its `scopes` allow —
     /// as Google gives an add-on's user a token with the scopes of its manifest.
     pub fn set_scoped_token(&self, token: &str, scopes: &[&str]) {
-        let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
         *self.shared.tokens.lock().unwrap_or_else(|e| e.into_inner()) =
-            HashMap::from([(token.to_owned(), scopes)]);
+            HashMap::from([(token.to_owned(), Grant::owner(scopes))]);
+    }
+
+    /// Another user, whose `token` (with the `spreadsheets` scope) opens only
+    /// `spreadsheets` — those shared with them; any other answers 403, as Google does.
+    pub fn add_user(&self, token: &str, spreadsheets: &[&str]) {
+        let grant = Grant {
+            spreadsheets: Some(spreadsheets.iter().map(|s| (*s).to_owned()).collect()),
+            ..Grant::owner(&[SPREADSHEETS_SCOPE])
+        };
+        self.shared
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.to_owned(), grant);
     }
 
     /// From now on every call answers 403 `SERVICE_DISABLED`, as Google does for a token
@@ -393,12 +423,17 @@ async fn handle(
         .unwrap_or_else(|e| e.into_inner())
         .get(bearer)
         .cloned();
-    let caller = user.map(|scopes| (scopes, true)).or_else(|| {
-        let service = shared.service.lock().unwrap_or_else(|e| e.into_inner());
-        let service = service.as_ref()?;
-        let scopes = service.tokens.get(bearer)?.clone();
-        Some((scopes, service.shared_with.contains(&spreadsheet)))
-    });
+    let caller = user
+        .map(|grant| {
+            let may = grant.spreadsheets.is_none_or(|s| s.contains(&spreadsheet));
+            (grant.scopes, may)
+        })
+        .or_else(|| {
+            let service = shared.service.lock().unwrap_or_else(|e| e.into_inner());
+            let service = service.as_ref()?;
+            let scopes = service.tokens.get(bearer)?.clone();
+            Some((scopes, service.shared_with.contains(&spreadsheet)))
+        });
     let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     state.stats.total += 1;
     let Some((scopes, shared_with_caller)) = caller else {

@@ -16,11 +16,16 @@ pub fn signing_key() -> EncodingKey {
     key(include_bytes!("../fixtures/oidc-test-key.pem"))
 }
 
-/// A local JWKS endpoint vouching for the test key, as Google's does for its own.
-pub async fn jwks() -> String {
+/// The test key as Google publishes its keys.
+pub fn key_set() -> JwkSet {
     let mut jwk = Jwk::from_encoding_key(&signing_key(), Algorithm::RS256).unwrap();
     jwk.common.key_id = Some(KEY_ID.to_owned());
-    let set = JwkSet { keys: vec![jwk] };
+    JwkSet { keys: vec![jwk] }
+}
+
+/// A local JWKS endpoint vouching for the test key, as Google's does for its own.
+pub async fn jwks() -> String {
+    let set = key_set();
     let app = axum::Router::new().route(
         "/certs",
         axum::routing::get(move || {

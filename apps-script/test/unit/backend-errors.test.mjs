@@ -24,7 +24,24 @@ const CASES = [
   },
   { name: '500', answer: { status: 500, body: '{"error":"the service failed; try again"}' }, en: UNREACHABLE.en, ru: UNREACHABLE.ru },
   { name: '502 HTML from a proxy', answer: { status: 502, body: '<html>Bad Gateway</html>' }, en: UNREACHABLE.en, ru: UNREACHABLE.ru },
-  { name: '429', answer: { status: 429, body: '' }, en: UNREACHABLE.en, ru: UNREACHABLE.ru },
+  {
+    name: '429',
+    answer: { status: 429, body: '{"error":"too many jobs sent in a short time: wait a little and send it again"}' },
+    en: 'Too many loads started at once: wait until one of yours ends (or cancel it) and try again in a minute.',
+    ru: 'Слишком много запусков сразу: дождитесь окончания одной из ваших загрузок (или отмените её) и попробуйте через минуту.',
+  },
+  {
+    name: '409',
+    answer: { status: 409, body: '{"error":"another user\'s job is running on this sheet: try again when it has ended"}' },
+    en: "Another user's load is running on this sheet. Try again when it has ended.",
+    ru: 'С этим листом уже работает загрузка другого пользователя. Попробуйте, когда она закончится.',
+  },
+  {
+    name: '403 with the backend text',
+    answer: { status: 403, body: '{"error":"your Google account cannot open this spreadsheet"}' },
+    en: 'your Google account cannot open this spreadsheet',
+    ru: 'your Google account cannot open this spreadsheet',
+  },
   {
     name: '400 without a text',
     answer: { status: 400, body: 'Bad Request' },
