@@ -132,7 +132,7 @@ impl Checked {
 /// Checks a decoded source. Fails only when the file has no usable header; every data row
 /// gets a result.
 pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError> {
-    check_with(source, options, &|_| Ok(()))
+    check_with(source, options, &|_| Ok(Vec::new()))
 }
 
 /// `check`, with a target's own rule on each valid row (does the account have its tags,
@@ -140,7 +140,7 @@ pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError
 pub fn check_with(
     source: Source,
     options: CheckOptions,
-    rule: &(dyn Fn(&Row) -> Result<(), Problem> + Sync),
+    rule: &(dyn Fn(&Row) -> Result<Vec<Warning>, Problem> + Sync),
 ) -> Result<Checked, ReadError> {
     let (header_row, header) = find_header(&source)?;
     let mut identity = Identity::new();
@@ -296,7 +296,7 @@ fn parse(
     header: &Header,
     record: &csv::StringRecord,
     options: CheckOptions,
-    rule: &(dyn Fn(&Row) -> Result<(), Problem> + Sync),
+    rule: &(dyn Fn(&Row) -> Result<Vec<Warning>, Problem> + Sync),
 ) -> Parsed {
     let raw = header.raw_row(record);
     let mut warnings = Vec::new();
@@ -311,9 +311,10 @@ fn parse(
     if raw.is_blank() {
         return Parsed::Blank(warnings);
     }
-    match Row::parse(&raw, options.region)
-        .and_then(|(row, row_warnings)| rule(&row).map(|()| (row, row_warnings)))
-    {
+    match Row::parse(&raw, options.region).and_then(|(row, mut row_warnings)| {
+        row_warnings.extend(rule(&row)?);
+        Ok((row, row_warnings))
+    }) {
         Ok((row, row_warnings)) => {
             warnings.extend(row_warnings);
             Parsed::Valid(row, warnings)

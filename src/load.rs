@@ -15,24 +15,30 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::check::{CheckOptions, Checked, Outcome, check_with};
-use crate::domain::{ContactKey, Problem, Row, TargetProblem};
+use crate::domain::{ContactKey, Problem, Warning};
 use crate::identity::{Profile, Profiles};
 use crate::input::{ReadError, Source};
 use crate::messages::{self, Lang};
 use crate::pacing::{Backoff, Halt, Pacing, Ticket};
 use crate::store::{Store, StoreError};
-use crate::targets::chat2desk::api::{EMAIL_TRANSPORT, RUB_PER_PAID_REQUEST};
+use crate::targets::chat2desk::api::RUB_PER_PAID_REQUEST;
 use crate::targets::chat2desk::catalog::Catalog;
 use crate::targets::chat2desk::client::Chat2Desk;
-use crate::targets::chat2desk::sync::{Sync, SyncError, Synced, Wanted, expected_calls};
+use crate::targets::chat2desk::rules::{Defaults, Given, GivenError};
+use crate::targets::chat2desk::sync::{
+    Sync, SyncError, Synced, Wanted, expected_calls, reachable_only,
+};
 
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     pub check: CheckOptions,
     /// The channel for rows that name none (an id or a name).
     pub channel: Option<String>,
-    /// The messenger (transport) for rows that name none.
+    /// The messenger (transport) for rows that name none, by family: "whatsapp" finds a
+    /// channel's `wa_dialog`.
     pub transport: Option<String>,
+    /// The channel e-mail contacts go to when theirs takes no e-mail and several do.
+    pub email_channel: Option<String>,
     /// Tags for every row, on top of the row's own.
     pub tags: Vec<String>,
     /// A hard cap on requests in this run.
@@ -57,6 +63,7 @@ impl Default for LoadOptions {
             check: CheckOptions::default(),
             channel: None,
             transport: None,
+            email_channel: None,
             tags: Vec::new(),
             max_requests: None,
             allow_paid: false,
@@ -80,12 +87,8 @@ pub enum LoadError {
     Target(String),
     #[error("the check of the list stopped: {0}")]
     Interrupted(String),
-    #[error("the account has no channel `{given}`; it has: {known}")]
-    UnknownChannel { given: String, known: String },
-    #[error("the account has no messenger `{given}`; it has: {known}")]
-    UnknownTransport { given: String, known: String },
-    #[error("the account has no tag `{given}`: create it in Chat2Desk first; it has: {known}")]
-    UnknownTag { given: String, known: String },
+    #[error(transparent)]
+    Given(#[from] GivenError),
     #[error(
         "this load needs about {needed} requests and {left} free ones are left this month: \
          {paid} would be paid ({cost:.2} RUB at {RUB_PER_PAID_REQUEST} each). \
@@ -99,7 +102,17 @@ pub enum LoadError {
         /// A `--max-requests` that spends only free requests (the catalog's included).
         stop_at_free: u64,
     },
+    #[error(
+        "this load needs about {needed} requests, and the account does not say how many of \
+         this month's are free: some may be paid ({RUB_PER_PAID_REQUEST} RUB each past the free \
+         ones). Run again with --allow-paid to go ahead, or --max-requests {UNKNOWN_ALLOWANCE_CONSENT} \
+         to load a part"
+    )]
+    AllowanceUnknown { needed: u64 },
 }
+
+/// Requests a load may spend without consent when the account's allowance is unknown.
+pub const UNKNOWN_ALLOWANCE_CONSENT: u64 = 1000;
 
 /// A row's final status after a load.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +178,8 @@ pub struct LoadedRow {
     /// Requests spent on the profiles this row created (a merged row's go to the row it
     /// was merged into), so the rows add up to the run's total less the catalog.
     pub requests: u64,
+    /// What the load learnt that the row should say, beyond what the check said.
+    pub warnings: Vec<Warning>,
 }
 
 /// A finished load.
@@ -209,6 +224,8 @@ enum ProfileState {
         synced: Synced,
         id: u64,
         requests: u64,
+        /// What the row should also say (the client cannot be reached where asked).
+        notes: Vec<Warning>,
     },
     Failed(String),
     Pending(Option<String>),
@@ -245,7 +262,15 @@ pub async fn load(
     let catalog = Catalog::read(client, pacing)
         .await
         .map_err(|halt| LoadError::Target(halt.to_string()))?;
-    let defaults = Defaults::resolve(&catalog, options)?;
+    let defaults = Defaults::resolve(
+        &catalog,
+        &Given {
+            channel: options.channel.as_deref(),
+            messenger: options.transport.as_deref(),
+            email_channel: options.email_channel.as_deref(),
+            tags: &options.tags,
+        },
+    )?;
     // Parsing a big list keeps both cores busy for seconds: off the async runtime, so that a
     // server's other jobs and requests go on meanwhile.
     let checked = {
@@ -262,7 +287,7 @@ pub async fn load(
     let wanted: Vec<Option<Wanted>> = checked
         .profiles
         .iter()
-        .map(|(_, profile)| defaults.wanted(&catalog, &checked.profiles, profile))
+        .map(|(_, profile)| wanted(&defaults, &catalog, &checked.profiles, profile))
         .collect();
 
     // What each profile is expected to cost, from the ledger: 0 for one done and unchanged.
@@ -293,6 +318,11 @@ pub async fn load(
     let free_left = catalog.info.requests_left();
     let spent_on_catalog = pacing.counters.requests.load(Ordering::Relaxed);
     let left_now = free_left.map(|l| l.saturating_sub(spent_on_catalog - 1));
+    // "When no allowance can be read, the loader does not know what is free: it says so,
+    // and a load bigger than a small threshold needs the user's explicit consent."
+    if left_now.is_none() && estimate > UNKNOWN_ALLOWANCE_CONSENT && !options.allow_paid {
+        return Err(LoadError::AllowanceUnknown { needed: estimate });
+    }
     if let Some(left) = left_now
         && estimate > left
         && !options.allow_paid
@@ -333,6 +363,7 @@ pub async fn load(
                     } else {
                         Synced::Unchanged
                     },
+                    notes: unreachable_note(&catalog, w, reachable_only(w, Some(entry))),
                     id: entry.target_id.unwrap_or_default(),
                     requests: 0,
                 };
@@ -392,9 +423,10 @@ pub async fn load(
                 ..Ticket::default()
             };
             let state = match sync.profile(wanted, entry, &mut ticket).await {
-                Ok((synced, id)) => ProfileState::Done {
-                    synced,
-                    id,
+                Ok(synced) => ProfileState::Done {
+                    notes: unreachable_note(&catalog, wanted, synced.reachable_only),
+                    synced: synced.synced,
+                    id: synced.id,
                     requests: ticket.spent,
                 },
                 Err(SyncError::Halt(Halt::Failed(error))) => {
@@ -461,157 +493,66 @@ pub async fn load(
     })
 }
 
-/// The run's defaults, resolved against the account once.
-#[derive(Clone)]
-struct Defaults {
-    channel: Option<u64>,
-    transport: Option<String>,
-    tags: BTreeSet<u64>,
+/// What a profile should be in the account; `None` for one Chat2Desk cannot hold or that
+/// cannot be placed (its row already says why).
+fn wanted(
+    defaults: &Defaults,
+    catalog: &Catalog,
+    profiles: &Profiles,
+    profile: &Profile,
+) -> Option<Wanted> {
+    let placement = defaults
+        .place(
+            catalog,
+            &profile.key,
+            profile.channel(),
+            profile.messenger(),
+        )
+        .ok()??;
+    let mut tag_ids = defaults.tags.clone();
+    tag_ids.extend(
+        profiles
+            .tags(profile)
+            .filter_map(|l| catalog.tag(l))
+            .map(|t| t.id),
+    );
+    // The ledger's key, and what Chat2Desk's `phone` carries: digits without `+`, or
+    // (**assumed**, api.rs) the e-mail address.
+    let contact = match &profile.key {
+        ContactKey::Phone(digits) => digits.to_string(),
+        ContactKey::Email(address) => address.to_string(),
+        ContactKey::Messenger(_) => return None,
+    };
+    Some(Wanted {
+        contact,
+        transport: placement.transport,
+        channel_id: placement.channel_id,
+        nickname: profile.name.as_deref().map(str::to_owned),
+        comment: profile.comment.as_deref().map(str::to_owned),
+        tag_ids,
+    })
 }
 
-impl Defaults {
-    fn resolve(catalog: &Catalog, options: &LoadOptions) -> Result<Defaults, LoadError> {
-        let list = |items: Vec<String>| items.join(", ");
-        let channel = match &options.channel {
-            Some(given) => Some(
-                catalog
-                    .channel(given)
-                    .ok_or_else(|| LoadError::UnknownChannel {
-                        given: given.clone(),
-                        known: list(
-                            catalog
-                                .channels
-                                .iter()
-                                .map(|c| format!("{} ({})", c.name, c.id))
-                                .collect(),
-                        ),
-                    })?
-                    .id,
-            ),
-            // An account with one channel needs no flag.
-            None if catalog.channels.len() == 1 => Some(catalog.channels[0].id),
-            None => None,
-        };
-        let transport = match &options.transport {
-            Some(given) => {
-                let name = crate::domain::Messenger::parse(given)
-                    .map(|m| m.as_str().to_owned())
-                    .unwrap_or_default();
-                if !catalog.has_transport(&name, None) {
-                    return Err(LoadError::UnknownTransport {
-                        given: given.clone(),
-                        known: list(catalog.transports.clone()),
-                    });
-                }
-                Some(name)
-            }
-            None => None,
-        };
-        let mut tags = BTreeSet::new();
-        for label in &options.tags {
-            let tag = catalog.tag(label).ok_or_else(|| LoadError::UnknownTag {
-                given: label.clone(),
-                known: list(catalog.tags.iter().map(|t| t.label.clone()).collect()),
-            })?;
-            tags.insert(tag.id);
-        }
-        Ok(Defaults {
-            channel,
-            transport,
-            tags,
+/// The note for a client that cannot be reached on the dialog wanted, in the catalog's
+/// names: "«Продажи» (wa_dialog)".
+fn unreachable_note(
+    catalog: &Catalog,
+    wanted: &Wanted,
+    reachable_only: Option<Vec<(u64, String)>>,
+) -> Vec<Warning> {
+    let name = |channel: u64, transport: &str| {
+        let channel = catalog
+            .channel_by_id(channel)
+            .map_or_else(|| channel.to_string(), |c| c.name.clone());
+        format!("«{channel}» ({transport})")
+    };
+    reachable_only
+        .map(|dialogs| Warning::Unreachable {
+            wanted: name(wanted.channel_id, &wanted.transport),
+            reachable: dialogs.iter().map(|(c, t)| name(*c, t)).collect(),
         })
-    }
-
-    /// Refuses a row that names what the account lacks, before anything is written.
-    fn rule(&self, catalog: &Catalog, row: &Row) -> Result<(), Problem> {
-        let problem = |p| Err(Problem::Target(p));
-        if !row
-            .contacts
-            .iter()
-            .any(|c| crate::targets::chat2desk::Chat2DeskCost::can_load(&c.key()))
-        {
-            return problem(TargetProblem::NoLoadableContact);
-        }
-        for label in row.tags.iter() {
-            if catalog.tag(label).is_none() {
-                return problem(TargetProblem::UnknownTag(label.to_owned()));
-            }
-        }
-        let channel = match &row.channel {
-            Some(name) => match catalog.channel(name) {
-                Some(channel) => Some(channel),
-                None => return problem(TargetProblem::UnknownChannel(name.to_string())),
-            },
-            None => self
-                .channel
-                .and_then(|id| catalog.channels.iter().find(|c| c.id == id)),
-        };
-        let Some(channel) = channel else {
-            return problem(TargetProblem::NoChannel);
-        };
-        let has_phone = row
-            .contacts
-            .iter()
-            .any(|c| matches!(c.key(), ContactKey::Phone(_)));
-        if has_phone {
-            let transport = row
-                .messenger
-                .as_ref()
-                .map(|m| m.as_str().to_owned())
-                .or_else(|| self.transport.clone());
-            match transport {
-                None => return problem(TargetProblem::NoMessenger),
-                Some(t) if !catalog.has_transport(&t, Some(channel)) => {
-                    return problem(TargetProblem::UnknownMessenger(t));
-                }
-                Some(_) => {}
-            }
-        }
-        let has_email = row
-            .contacts
-            .iter()
-            .any(|c| matches!(c.key(), ContactKey::Email(_)));
-        if has_email && !catalog.has_transport(EMAIL_TRANSPORT, Some(channel)) {
-            return problem(TargetProblem::UnknownMessenger(EMAIL_TRANSPORT.to_owned()));
-        }
-        Ok(())
-    }
-
-    /// What a profile should be in the account; `None` for one Chat2Desk cannot hold.
-    fn wanted(&self, catalog: &Catalog, profiles: &Profiles, profile: &Profile) -> Option<Wanted> {
-        let (contact, transport) = match &profile.key {
-            ContactKey::Phone(digits) => (
-                digits.to_string(),
-                profile
-                    .messenger()
-                    .map(|m| m.as_str().to_owned())
-                    .or_else(|| self.transport.clone())?,
-            ),
-            // **Assumed** (api.rs): an e-mail client is the `email` transport, the address
-            // in `phone`.
-            ContactKey::Email(address) => (address.to_string(), EMAIL_TRANSPORT.to_owned()),
-            ContactKey::Messenger(_) => return None,
-        };
-        let channel_id = match profile.channel() {
-            Some(name) => catalog.channel(name)?.id,
-            None => self.channel?,
-        };
-        let mut tag_ids = self.tags.clone();
-        tag_ids.extend(
-            profiles
-                .tags(profile)
-                .filter_map(|l| catalog.tag(l))
-                .map(|t| t.id),
-        );
-        Some(Wanted {
-            contact,
-            transport,
-            channel_id,
-            nickname: profile.name.as_deref().map(str::to_owned),
-            comment: profile.comment.as_deref().map(str::to_owned),
-            tag_ids,
-        })
-    }
+        .into_iter()
+        .collect()
 }
 
 /// Picks the profiles of `count` random rows among those with work to do.
@@ -699,11 +640,13 @@ impl<'a> RowMap<'a> {
                 status: RowStatus::Skipped,
                 target_id: None,
                 requests: 0,
+                warnings: Vec::new(),
             },
             Outcome::Invalid(problem) => LoadedRow {
                 status: RowStatus::Invalid(problem.clone()),
                 target_id: None,
                 requests: 0,
+                warnings: Vec::new(),
             },
             Outcome::Merged { profile, into_row } => LoadedRow {
                 status: RowStatus::Merged {
@@ -711,6 +654,7 @@ impl<'a> RowMap<'a> {
                 },
                 target_id: target_id(&states[*profile as usize]),
                 requests: 0,
+                warnings: Vec::new(),
             },
             Outcome::Ready { profile } => {
                 let own = self
@@ -729,6 +673,14 @@ impl<'a> RowMap<'a> {
                             _ => 0,
                         })
                         .sum(),
+                    warnings: own_states
+                        .iter()
+                        .flat_map(|s| match s {
+                            ProfileState::Done { notes, .. } => notes.as_slice(),
+                            _ => &[],
+                        })
+                        .cloned()
+                        .collect(),
                 }
             }
         }

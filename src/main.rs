@@ -23,7 +23,7 @@ use contact_loader::report::{
 use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
-use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use contact_loader::targets::chat2desk::sandbox::{Quirks, Sandbox, SandboxConfig};
 use contact_loader::telemetry::{self, LogFormat};
 
 #[derive(Parser)]
@@ -53,6 +53,42 @@ enum Command {
     Demo,
     /// Run the backend the Google Sheets add-on calls.
     Serve(ServeArgs),
+    /// Check, with a few requests to a real account, what the connector assumes of it.
+    Probe(ProbeArgs),
+}
+
+#[derive(clap::Args)]
+struct ProbeArgs {
+    /// The system to probe.
+    #[arg(long, value_enum, default_value = "chat2desk")]
+    target: Target,
+    /// A phone the account does not have yet: the one client the probe creates.
+    #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+    phone: Option<String>,
+    /// An e-mail instead of a phone: the probe's one client is an e-mail client.
+    #[arg(long)]
+    email: Option<String>,
+    /// The channel (id or name) for that client; else one that fits.
+    #[arg(long)]
+    channel: Option<String>,
+    /// The messenger for a phone; else the channel's WhatsApp.
+    #[arg(long)]
+    messenger: Option<String>,
+    /// The API's address.
+    #[arg(long, default_value = DEFAULT_BASE_URL)]
+    base_url: String,
+    /// Read the API token from this file instead of CHAT2DESK_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Country for a phone written without a country code.
+    #[arg(long, default_value = "RU")]
+    region: Region,
+    /// Consent given: do not ask.
+    #[arg(long)]
+    yes: bool,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -131,9 +167,14 @@ struct LoadArgs {
     /// The channel (id or name) for rows that name none.
     #[arg(long)]
     channel: Option<String>,
-    /// The messenger (transport) for rows that name none: whatsapp, telegram, viber…
+    /// The messenger (transport) for rows that name none: whatsapp, telegram, viber… (a
+    /// channel's own name for it, such as wa_dialog, is found by family).
     #[arg(long)]
     transport: Option<String>,
+    /// The channel (id or name) for e-mail contacts when the row's channel takes no e-mail
+    /// and several channels do.
+    #[arg(long, value_name = "ID|NAME")]
+    email_channel: Option<String>,
     /// A tag for every row, on top of the row's own (repeat for several).
     #[arg(long = "tag", value_name = "LABEL")]
     tags: Vec<String>,
@@ -189,6 +230,11 @@ struct SandboxArgs {
     /// Free requests this month.
     #[arg(long, default_value_t = 100_000)]
     quota: u64,
+    /// Answer like the live accounts public clients show: `all`, or some of
+    /// business-channels, object-transports, no-allowance, numbers-as-strings,
+    /// error-like-text, html-errors (comma-separated).
+    #[arg(long, value_name = "LIST", value_parser = Quirks::parse, default_value = "")]
+    quirks: Quirks,
 }
 
 fn main() -> ExitCode {
@@ -210,6 +256,7 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(run_sandbox(args))),
         Command::Demo => runtime().and_then(|rt| rt.block_on(run_demo())),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(run_serve(args))),
+        Command::Probe(args) => runtime().and_then(|rt| rt.block_on(run_probe(args))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -390,6 +437,7 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
         check: args.list.check_options(),
         channel: args.channel.clone(),
         transport: args.transport.clone(),
+        email_channel: args.email_channel.clone(),
         tags: args.tags.clone(),
         max_requests: args.max_requests,
         allow_paid: args.allow_paid,
@@ -439,6 +487,7 @@ async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         fail_rate: args.fail_rate.clamp(0.0, 1.0),
         quota: args.quota,
+        quirks: args.quirks,
     };
     let sandbox = Sandbox::start(SocketAddr::new(args.host, args.port), config)
         .await
@@ -530,6 +579,73 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("stopping; jobs in flight are left to be resumed");
     server.stop().await;
+    Ok(())
+}
+
+async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
+    use contact_loader::messages::{Lang, problem_text};
+    use contact_loader::targets::chat2desk::probe::{
+        MAX_REQUESTS, PROBE_NAME, ProbeContact, ProbeOptions, probe,
+    };
+    let Target::Chat2desk = args.target;
+    let contact = match (&args.phone, &args.email) {
+        (Some(phone), _) => ProbeContact::Phone(
+            contact_loader::domain::Phone::parse(phone, args.region)
+                .map_err(|e| {
+                    let problem = contact_loader::domain::Problem::Phone(e);
+                    anyhow::anyhow!("--phone {phone}: {}", problem_text(Lang::En, &problem))
+                })?
+                .digits(),
+        ),
+        (None, Some(email)) => ProbeContact::Email(
+            contact_loader::domain::Email::parse(email)
+                .map_err(|e| {
+                    let problem = contact_loader::domain::Problem::Email(e);
+                    anyhow::anyhow!("--email {email}: {}", problem_text(Lang::En, &problem))
+                })?
+                .to_string(),
+        ),
+        (None, None) => bail!("give --phone (or --email): the one client the probe may create"),
+    };
+    let client = Chat2Desk::new(
+        &args.base_url,
+        token(args.token_file.as_deref())?,
+        Duration::from_secs(30),
+    )?;
+    let shown = match &contact {
+        ProbeContact::Phone(digits) => format!("+{digits}"),
+        ProbeContact::Email(address) => address.clone(),
+    };
+    eprintln!(
+        "The probe sends at most {MAX_REQUESTS} requests to {} (they count against the month's \
+         allowance). If the account has no client {shown}, it creates one, named «{PROBE_NAME}», \
+         writes a comment on it, and sets and removes one tag; it changes no other client.",
+        client.base_url()
+    );
+    if !args.yes {
+        if !io::stdin().is_terminal() {
+            bail!("run again with --yes to go ahead");
+        }
+        eprint!("Go ahead? [y/N] ");
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "да" | "д") {
+            bail!("nothing was sent");
+        }
+    }
+    let options = ProbeOptions {
+        contact,
+        channel: args.channel,
+        messenger: args.messenger,
+    };
+    let report = probe(&client, &options).await?;
+    let mut stdout = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", report.table())?;
+    }
     Ok(())
 }
 

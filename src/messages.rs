@@ -183,9 +183,40 @@ fn target_text(lang: Lang, problem: &TargetProblem) -> String {
             Lang::Ru => format!("канала «{name}» нет в аккаунте"),
             Lang::En => format!("the account has no channel “{name}”"),
         },
-        TargetProblem::UnknownMessenger(name) => match lang {
-            Lang::Ru => format!("мессенджер «{name}» не подключён к каналу"),
-            Lang::En => format!("the messenger “{name}” is not connected to the channel"),
+        TargetProblem::MessengerNotOnChannel {
+            messenger,
+            channel,
+            offered,
+        } => {
+            let offered = offered.join(", ");
+            match (lang, offered.is_empty()) {
+                (Lang::Ru, false) => format!(
+                    "в канале «{channel}» нет мессенджера «{messenger}»: в нём есть {offered}"
+                ),
+                (Lang::Ru, true) => {
+                    format!("в канале «{channel}» нет мессенджера «{messenger}»")
+                }
+                (Lang::En, false) => format!(
+                    "the channel “{channel}” has no {messenger}: it has {offered}"
+                ),
+                (Lang::En, true) => format!("the channel “{channel}” has no {messenger}"),
+            }
+        }
+        TargetProblem::NoEmailChannel => lang.pick(
+            "ни в одном канале аккаунта нет e-mail — подключите почту к каналу",
+            "no channel of the account takes e-mail — connect e-mail to a channel",
+        ),
+        TargetProblem::SeveralEmailChannels(names) => match lang {
+            Lang::Ru => format!(
+                "e-mail есть в нескольких каналах ({}): выберите канал для e-mail в настройках \
+                 (--email-channel)",
+                names.join(", ")
+            ),
+            Lang::En => format!(
+                "several channels take e-mail ({}): choose the e-mail channel in the settings \
+                 (--email-channel)",
+                names.join(", ")
+            ),
         },
         TargetProblem::NoChannel => lang.pick(
             "не указан канал — заполните колонку «Канал» или задайте канал для всего списка",
@@ -311,5 +342,33 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
             "в строке больше ячеек, чем в заголовке — лишние оставлены как есть",
             "the row has more cells than the header — the extra ones are kept as they are",
         ),
+        Warning::NotPlaced { contact, why } => {
+            let why = target_text(lang, why);
+            match lang {
+                Lang::Ru => format!("{contact} не загружен: {why}"),
+                Lang::En => format!("{contact} is not loaded: {why}"),
+            }
+        }
+        Warning::PlacedOn { contact, channel } => match lang {
+            Lang::Ru => format!("{contact} — в канал «{channel}»"),
+            Lang::En => format!("{contact} goes to the channel “{channel}”"),
+        },
+        Warning::Unreachable { wanted, reachable } => {
+            let reachable = reachable.join(", ");
+            match (lang, reachable.is_empty()) {
+                (Lang::Ru, false) => format!(
+                    "клиент уже был в аккаунте, но диалога в {wanted} у него нет: он доступен в {reachable}"
+                ),
+                (Lang::Ru, true) => {
+                    format!("клиент уже был в аккаунте, но диалога в {wanted} у него нет")
+                }
+                (Lang::En, false) => format!(
+                    "the client was already in the account, with no dialog on {wanted}: it can be reached on {reachable}"
+                ),
+                (Lang::En, true) => {
+                    format!("the client was already in the account, with no dialog on {wanted}")
+                }
+            }
+        }
     }
 }

@@ -100,76 +100,165 @@ impl Backoff {
     }
 }
 
-/// The rate limit: requests are spaced at `1 / rate`; a 429 halves the rate and pauses
-/// for `Retry-After`; each success gives back a little, up to the configured rate
-/// (additive increase, multiplicative decrease).
+/// The rate limit: requests are spaced at `1 / rate`, starting at the rate we were told.
+///
+/// A gateway that keeps a strict sliding window (at most N requests in any second) answers
+/// 429 to a client paced at exactly N a second from timing jitter alone: one request a
+/// millisecond late and the next on time make N + 1 within a second. Halving the rate on
+/// each such 429 (AIMD, as this pacer did) turned jitter into a storm of slowdowns: a
+/// 1,000-row load took 1.6× requests ÷ rate. So a 429 is read for what it says:
+///
+/// - **The first 429 settles** the pacer at `SETTLE` (95%) of the told rate, for the rest of
+///   the run: 5% of margin (52 ms a second at 20/s) is far more than timer and network
+///   jitter, and costs 5% of wall time — the same as one 429's one-second pause on a
+///   20-second load.
+/// - **A lower rate is learned only when 429s keep coming**: a 429 is a *strike* when its
+///   request was sent after the last pause (those sent before it were paced at a rate we
+///   already reacted to, and a burst of them is one event, not several); `STRIKES` (2)
+///   strikes within `STRIKE_SPAN` (10 s) of sending resumed mean the limit is below the
+///   rate. Then the rate steps down to `STEP_DOWN` (80%) of itself, and the ceiling becomes
+///   `SETTLE` of the rate that kept failing, so recovery stops just under it. Each further
+///   run of strikes lowers both again, step by step, down to `MIN_RATE`.
+/// - **Recovery is slow**: each success gives back `RECOVERY_STEP` (1%) of the ceiling, so
+///   a step down is regained over about twenty requests; never above the ceiling, which
+///   does not rise again within a run (probing above it would buy 429s; the next run starts
+///   from the told rate).
+/// - **Retry-After is honoured**: no request leaves before the pause ends — those already
+///   waiting for a slot wait for it too — and the end moves by a random part of one
+///   interval, so pacers sharing one account do not all resume on the same instant. Within
+///   one pacer the requests after a pause are spaced as always. Without `Retry-After`, a
+///   429 pauses `DEFAULT_PAUSE`.
 ///
 /// Our own small limiter rather than `governor`: governor's quota is fixed when it is built,
 /// and recovering gradually after a 429 needs a rate that changes while the run goes on.
 #[derive(Debug)]
 pub struct Pacer {
-    max_rate: f64,
+    /// The rate we were told, requests per second.
+    told: f64,
     state: Mutex<PacerState>,
 }
 
 #[derive(Debug)]
 struct PacerState {
     rate: f64,
+    /// What successes bring `rate` back to: the told rate until the first 429, then just
+    /// under it, then just under the last rate at which 429s kept coming.
+    ceiling: f64,
     next_slot: Instant,
+    /// No request leaves before this (a `Retry-After` pause).
+    paused_until: Instant,
+    /// When sending last resumed after a 429 we learned from: a 429 on a request sent
+    /// before this is about a rate we already reacted to.
+    resumed_at: Instant,
+    /// 429s on requests sent since `resumed_at`, at the settled rate or lower.
+    strikes: u32,
 }
 
+/// After the first 429, the share of the told rate the pacer settles at.
+const SETTLE: f64 = 0.95;
+/// Strikes within `STRIKE_SPAN` that mean the account's limit is lower than our rate.
+const STRIKES: u32 = 2;
+/// How soon after sending resumed the next strike must come to count with the last one.
+const STRIKE_SPAN: Duration = Duration::from_secs(10);
+/// When 429s keep coming, the rate steps down to this share of itself.
+const STEP_DOWN: f64 = 0.8;
 /// The slowest we go after repeated 429s: one request in ten seconds.
 const MIN_RATE: f64 = 0.1;
-/// Each success adds this share of the configured rate back.
-const RECOVERY_STEP: f64 = 0.05;
+/// Each success adds this share of the ceiling back.
+const RECOVERY_STEP: f64 = 0.01;
 /// With no `Retry-After`, a 429 pauses this long.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 
 impl Pacer {
-    /// `rate`: requests per second at most.
+    /// `rate`: requests per second at most, as the account's limit was told to us.
     pub fn new(rate: f64) -> Pacer {
         let rate = if rate.is_finite() && rate > 0.0 {
             rate
         } else {
             1.0
         };
+        let now = Instant::now();
         Pacer {
-            max_rate: rate,
+            told: rate,
             state: Mutex::new(PacerState {
                 rate,
-                next_slot: Instant::now(),
+                ceiling: rate,
+                next_slot: now,
+                paused_until: now,
+                resumed_at: now,
+                strikes: 0,
             }),
         }
     }
 
-    /// Waits for this request's slot.
-    pub async fn acquire(&self) {
-        let slot = {
-            // A std mutex: nothing is awaited while it is held.
-            let mut state = self.state.lock().expect("pacer lock");
+    fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        // A std mutex: nothing is awaited while it is held.
+        self.state.lock().expect("pacer lock")
+    }
+
+    /// Waits for this request's slot, and returns when it was let go (for
+    /// `on_rate_limited`).
+    pub async fn acquire(&self) -> Instant {
+        loop {
+            let slot = {
+                let mut state = self.lock();
+                let slot = state.next_slot.max(state.paused_until).max(Instant::now());
+                state.next_slot = slot + Duration::from_secs_f64(1.0 / state.rate);
+                slot
+            };
+            tokio::time::sleep_until(slot).await;
+            // A pause that began while this request waited holds it too: it takes a slot
+            // after the pause.
             let now = Instant::now();
-            let slot = state.next_slot.max(now);
-            state.next_slot = slot + Duration::from_secs_f64(1.0 / state.rate);
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
+            if now >= self.lock().paused_until {
+                return now;
+            }
+        }
     }
 
     pub fn on_success(&self) {
-        let mut state = self.state.lock().expect("pacer lock");
-        state.rate = (state.rate + self.max_rate * RECOVERY_STEP).min(self.max_rate);
+        let mut state = self.lock();
+        state.rate = (state.rate + state.ceiling * RECOVERY_STEP).min(state.ceiling);
     }
 
-    pub fn on_rate_limited(&self, retry_after: Option<Duration>) {
-        let mut state = self.state.lock().expect("pacer lock");
-        state.rate = (state.rate / 2.0).max(MIN_RATE.min(self.max_rate));
-        let resume = Instant::now() + retry_after.unwrap_or(DEFAULT_PAUSE);
-        state.next_slot = state.next_slot.max(resume);
+    /// A 429 on a request let go at `sent` (what `acquire` returned).
+    pub fn on_rate_limited(&self, sent: Instant, retry_after: Option<Duration>) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let floor = MIN_RATE.min(SETTLE * self.told);
+        let learned = sent >= state.resumed_at;
+        if learned {
+            if state.ceiling > SETTLE * self.told {
+                // The first 429: settle just under the told rate.
+                state.ceiling = SETTLE * self.told;
+                state.rate = state.rate.min(state.ceiling);
+                state.strikes = 0;
+            } else {
+                if now.duration_since(state.resumed_at) > STRIKE_SPAN {
+                    // The last strike was a lone one.
+                    state.strikes = 0;
+                }
+                state.strikes += 1;
+                if state.strikes >= STRIKES {
+                    state.ceiling = (SETTLE * state.rate).max(floor);
+                    state.rate = (STEP_DOWN * state.rate).max(floor);
+                    state.strikes = 0;
+                }
+            }
+        }
+        let interval = Duration::from_secs_f64(1.0 / state.rate);
+        let resume =
+            now + retry_after.unwrap_or(DEFAULT_PAUSE) + interval.mul_f64(rand::random::<f64>());
+        state.paused_until = state.paused_until.max(resume);
+        state.next_slot = state.next_slot.max(state.paused_until);
+        if learned {
+            state.resumed_at = state.paused_until;
+        }
     }
 
     /// The current rate, requests per second.
     pub fn rate(&self) -> f64 {
-        self.state.lock().expect("pacer lock").rate
+        self.lock().rate
     }
 }
 
@@ -378,7 +467,7 @@ impl Pacing {
                 return Err(Halt::Stopped(self.stop_reason().unwrap_or_default()));
             }
             attempt += 1;
-            self.pacer.acquire().await;
+            let sent = self.pacer.acquire().await;
             self.count(|c| &c.requests);
             ticket.spent += 1;
             let error = match request().await {
@@ -398,7 +487,7 @@ impl Pacing {
                 Decision::Retry { after } => {
                     let limit = if let TargetError::RateLimited { .. } = error {
                         self.count(|c| &c.rate_limited);
-                        self.pacer.on_rate_limited(after);
+                        self.pacer.on_rate_limited(sent, after);
                         self.backoff.max_rate_limited_attempts
                     } else {
                         self.backoff.max_attempts
@@ -500,7 +589,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_pacer_spaces_requests_and_slows_down_on_429() {
+    async fn the_pacer_spaces_requests_at_the_told_rate() {
         let pacer = Pacer::new(10.0);
         let start = Instant::now();
         for _ in 0..10 {
@@ -508,15 +597,182 @@ mod tests {
         }
         // Ten slots at 10/s: the tenth starts 0.9 s after the first.
         assert_eq!(start.elapsed(), Duration::from_millis(900));
-        pacer.on_rate_limited(Some(Duration::from_secs(2)));
-        assert_eq!(pacer.rate(), 5.0);
-        let before = Instant::now();
-        pacer.acquire().await;
-        assert!(before.elapsed() >= Duration::from_secs(2));
-        for _ in 0..100 {
-            pacer.on_success();
+    }
+
+    /// What happens to a pacer, one step of a case.
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        /// This many requests succeed.
+        Succeed(u32),
+        /// A request sent now (after any pause) gets a 429.
+        Limited,
+        /// A request sent when the case began gets its 429 only now.
+        LateLimited,
+        /// Nothing is sent for this long.
+        Idle(Duration),
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_settles_under_the_told_rate_and_learns_only_from_429s_that_keep_coming() {
+        use Step::*;
+        // Longer than the span after the pause that follows a strike.
+        const QUIET: Duration = Duration::from_secs(13);
+        // (what happens, the rate after it, the ceiling after it); told 10/s.
+        let cases: [(&str, &[Step], f64, f64); 11] = [
+            ("no 429: the told rate", &[Succeed(50)], 10.0, 10.0),
+            ("the first 429 settles just under it", &[Limited], 9.5, 9.5),
+            (
+                "429s on requests sent before the settle teach nothing",
+                &[Limited, LateLimited, LateLimited, LateLimited],
+                9.5,
+                9.5,
+            ),
+            (
+                "one more 429 is a strike, not a lesson",
+                &[Limited, Limited],
+                9.5,
+                9.5,
+            ),
+            (
+                "strikes far apart teach nothing",
+                &[Limited, Limited, Idle(QUIET), Limited, Idle(QUIET), Limited],
+                9.5,
+                9.5,
+            ),
+            (
+                "429s that keep coming step the rate down",
+                &[Limited, Limited, Limited],
+                7.6,
+                9.025,
+            ),
+            (
+                "each further run of them steps it down again",
+                &[Limited, Limited, Limited, Limited, Limited],
+                6.08,
+                7.22,
+            ),
+            (
+                "successes recover slowly",
+                &[Limited, Limited, Limited, Succeed(5)],
+                7.6 + 5.0 * 0.09025,
+                9.025,
+            ),
+            (
+                "up to just under the rate that kept failing",
+                &[Limited, Limited, Limited, Succeed(100), Limited],
+                9.025,
+                9.025,
+            ),
+            (
+                "the settled rate does not go back up",
+                &[Limited, Succeed(100)],
+                9.5,
+                9.5,
+            ),
+            (
+                "a long run of 429s slows down to the floor and no further",
+                &[Limited; 60],
+                MIN_RATE,
+                MIN_RATE,
+            ),
+        ];
+        for (name, steps, rate, ceiling) in cases {
+            let pacer = Pacer::new(10.0);
+            let began = pacer.acquire().await;
+            for step in steps {
+                match *step {
+                    Succeed(n) => {
+                        for _ in 0..n {
+                            pacer.acquire().await;
+                            pacer.on_success();
+                        }
+                    }
+                    Limited => {
+                        let sent = pacer.acquire().await;
+                        pacer.on_rate_limited(sent, Some(Duration::from_secs(1)));
+                    }
+                    LateLimited => pacer.on_rate_limited(began, Some(Duration::from_secs(1))),
+                    Idle(quiet) => tokio::time::sleep(quiet).await,
+                }
+            }
+            let state = pacer.lock();
+            assert!(
+                (state.rate - rate).abs() < 1e-9,
+                "{name}: rate {}",
+                state.rate
+            );
+            assert!(
+                (state.ceiling - ceiling).abs() < 1e-9,
+                "{name}: ceiling {}",
+                state.ceiling
+            );
         }
-        assert_eq!(pacer.rate(), 10.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request_even_those_waiting_and_ends_spread() {
+        // (Retry-After, the shortest pause it means)
+        let cases = [
+            (Some(Duration::from_secs(3)), Duration::from_secs(3)),
+            (None, DEFAULT_PAUSE),
+        ];
+        for (retry_after, pause) in cases {
+            let pacer = std::sync::Arc::new(Pacer::new(10.0));
+            let start = pacer.acquire().await;
+            // Two workers already hold the next slots (100 and 200 ms) when the 429 comes.
+            let waiting: Vec<_> = (0..2)
+                .map(|_| {
+                    let pacer = pacer.clone();
+                    tokio::spawn(async move { pacer.acquire().await })
+                })
+                .collect();
+            tokio::task::yield_now().await;
+            pacer.on_rate_limited(start, retry_after);
+            let mut sent = Vec::new();
+            for worker in waiting {
+                sent.push(worker.await.unwrap());
+            }
+            sent.push(pacer.acquire().await);
+            sent.sort();
+            // After the pause plus at most one interval, one request an interval, not all
+            // at once (give or take the timer's millisecond).
+            let interval = Duration::from_secs_f64(1.0 / pacer.rate());
+            let tick = Duration::from_millis(1);
+            assert!(sent[0] >= start + pause, "{retry_after:?}");
+            assert!(
+                sent[0] <= start + pause + interval + tick,
+                "{retry_after:?}"
+            );
+            for pair in sent.windows(2) {
+                assert!(
+                    pair[1] - pair[0] + tick >= interval,
+                    "{retry_after:?}: {sent:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn send_settles_the_pacer_on_a_429_and_retries_after_the_pause() {
+        let pacing = Pacing::new(10.0, None, Backoff::default());
+        let calls = AtomicU64::new(0);
+        let mut ticket = Ticket::default();
+        let start = Instant::now();
+        let result = pacing
+            .send(&mut ticket, || async {
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(TargetError::RateLimited {
+                        retry_after: Some(Duration::from_secs(2)),
+                    })
+                } else {
+                    Ok(())
+                }
+            })
+            .await;
+        assert_eq!(result, Ok(()));
+        assert!(start.elapsed() >= Duration::from_secs(2));
+        assert_eq!(pacing.counters.rate_limited.load(Ordering::SeqCst), 1);
+        assert!((pacing.pacer.rate() - 9.5).abs() < 1e-9);
     }
 
     #[tokio::test(start_paused = true)]

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::check::{Checked, Outcome, RowResult};
+use crate::domain::Warning;
 use crate::input::{Column, encode, encoding_name, fit_to};
 use crate::load::LoadedRow;
 use crate::messages::{self, Lang};
@@ -73,6 +74,7 @@ impl ReportLine {
             warnings: result
                 .warnings
                 .iter()
+                .chain(loaded.iter().flat_map(|l| &l.warnings))
                 .map(|w| messages::warning_text(lang, w))
                 .collect(),
             load: loaded.map(|l| LoadFields {
@@ -101,7 +103,13 @@ pub fn status_text(checked: &Checked, load: Option<&[LoadedRow]>, i: usize) -> S
 /// The status text of row `i` after a load, from its `LoadedRow`.
 pub fn loaded_status_text(checked: &Checked, i: usize, loaded: &LoadedRow) -> String {
     let lang = checked.lang();
-    messages::with_warnings(lang, loaded.status.text(lang), &checked.rows[i].warnings)
+    let warnings: Vec<Warning> = checked.rows[i]
+        .warnings
+        .iter()
+        .chain(&loaded.warnings)
+        .cloned()
+        .collect();
+    messages::with_warnings(lang, loaded.status.text(lang), &warnings)
 }
 
 /// Writes one JSON object per data row, in row order (`load`: the statuses of a load).
@@ -411,10 +419,11 @@ pub fn write_load_human(
         summary.api_requests,
         summary.retries,
         summary.rate_limited,
-        summary
-            .quota_left
-            .map(|q| format!(" · free requests left this month {q}"))
-            .unwrap_or_default(),
+        match summary.quota_left {
+            Some(q) => format!(" · free requests left this month {q}"),
+            None =>
+                " · free requests left this month: unknown (the account does not say)".to_owned(),
+        },
         if summary.paid_requests > 0 {
             format!(" · paid requests {}", summary.paid_requests)
         } else {

@@ -456,7 +456,9 @@ async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
     rig.load(LIST, &options()).await.unwrap();
     let anna = rig.client("79991111111");
     rig.sandbox.delete_client(anna.id);
-    // A new messenger for every row: each client gets a create (it opens that dialog).
+    // A new messenger for every row: each client gets a create. Chat2Desk answers "already
+    // exist" for the three that are left, and such an answer is not known to open the new
+    // dialog: their channels are read back, and the rows say where they can be reached.
     let telegram = LoadOptions {
         transport: Some("telegram".into()),
         ..options()
@@ -464,8 +466,15 @@ async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
     let loaded = rig.load(LIST, &telegram).await.unwrap();
     assert_eq!(
         statuses(&loaded),
-        ["created", "updated", "updated", "merged", "updated"]
+        ["created", "unchanged", "unchanged", "merged", "unchanged"]
     );
+    for i in [1, 2, 4] {
+        let text = contact_loader::report::loaded_status_text(&loaded.checked, i, &loaded.rows[i]);
+        assert!(
+            text.contains("«Продажи» (telegram)") && text.contains("«Продажи» (whatsapp)"),
+            "row {i}: {text}"
+        );
+    }
     rig.assert_clients(4);
     let anna = rig.client("79991111111");
     // The ledger's knowledge of the deleted client is not trusted: comment and tags again.
@@ -519,5 +528,223 @@ async fn rows_are_reported_as_they_are_decided_and_end_as_reported() {
     let names: HashSet<&str> = loaded.rows.iter().map(|r| r.status.name()).collect();
     for expected in ["created", "unchanged", "merged", "invalid", "skipped"] {
         assert!(names.contains(expected), "{expected} in {names:?}");
+    }
+}
+
+mod real_accounts {
+    //! Accounts as public clients of live ones show them (`shared/specs/chat2desk.md`, "What
+    //! real accounts show"): the sandbox's quirks, one at a time and all at once.
+
+    use super::*;
+    use contact_loader::targets::chat2desk::sandbox::{ERROR_LIKE_COMMENT, Quirks};
+
+    /// Phones, e-mails, both on one row, a repeat, tags and comments.
+    const MIXED: &str = "Контакт;E-mail;Имя;Комментарий;Теги\n\
+8 (999) 501-00-01;;Анна;звонить вечером;vip\n\
+ivan@mail.ru;;Иван;;вебинар\n\
+8 (999) 501-00-02;olga@yandex.ru;Ольга;;vip, b2b\n\
+8 (999) 501-00-03;;Пётр;;\n\
++7 999 501-00-01;;Анна Петрова;;новый\n\
+PETR@gmail.com;;Пётр;постоянный;\n";
+
+    fn quirks_one_by_one() -> Vec<(&'static str, Quirks)> {
+        Quirks::NAMES
+            .iter()
+            .map(|name| (*name, Quirks::parse(name).unwrap()))
+            .chain([("none", Quirks::default()), ("all", Quirks::ALL)])
+            .collect()
+    }
+
+    fn text(loaded: &Loaded, i: usize) -> String {
+        contact_loader::report::loaded_status_text(&loaded.checked, i, &loaded.rows[i])
+    }
+
+    #[tokio::test]
+    async fn a_mixed_list_lands_whole_whatever_the_account_s_quirks() {
+        for (name, quirks) in quirks_one_by_one() {
+            let rig = rig(SandboxConfig {
+                quirks,
+                ..SandboxConfig::default()
+            })
+            .await;
+            let first = rig.load(MIXED, &options()).await.unwrap();
+            assert_eq!(
+                statuses(&first),
+                [
+                    "created", "created", "created", "created", "merged", "created"
+                ],
+                "{name}"
+            );
+            // Six contacts, each once: four phones-or-e-mails of their own rows, Ольга's two.
+            rig.assert_clients(6);
+            let second = rig.load(MIXED, &options()).await.unwrap();
+            assert_eq!(
+                second.api_requests, second.catalog_requests,
+                "{name}: a second run writes nothing"
+            );
+        }
+    }
+
+    /// The issue's "done when": a WhatsApp Business channel (`wa_dialog`) without e-mail,
+    /// every quirk at once.
+    #[tokio::test]
+    async fn on_a_business_channel_without_e_mail_every_contact_lands_where_it_can() {
+        let rig = rig(SandboxConfig {
+            quirks: Quirks::ALL,
+            ..SandboxConfig::default()
+        })
+        .await;
+        // One client already there, whose comment reads like an error.
+        rig.sandbox.insert_client("79995010003", Some("Пётр"), None);
+        rig.sandbox
+            .inject(Method::POST, "/v1/tags/assign_to", Fault::ServerError, 1);
+        let loaded = rig.load(MIXED, &options()).await.unwrap();
+        assert_final(&loaded);
+        assert_eq!(
+            statuses(&loaded),
+            [
+                "created",
+                "created",
+                "created",
+                "unchanged",
+                "merged",
+                "created"
+            ]
+        );
+        rig.assert_clients(6);
+        for client in rig.sandbox.clients() {
+            let expected = if client.phone.contains('@') {
+                (3, "email".to_owned())
+            } else {
+                (1, "wa_dialog".to_owned())
+            };
+            assert!(client.dialogs.contains(&expected), "{client:?}");
+        }
+        let olga = rig.client("79995010002");
+        assert_eq!(olga.tag_ids.len(), 2, "every tag assigned");
+        assert_eq!(rig.client("olga@yandex.ru").tag_ids.len(), 2);
+        assert_eq!(
+            rig.client("79995010003").comment.as_deref(),
+            Some(ERROR_LIKE_COMMENT)
+        );
+        // The rows say where their e-mails went.
+        for i in [1, 2, 5] {
+            assert!(
+                text(&loaded, i).contains("«Почта»"),
+                "row {i}: {}",
+                text(&loaded, i)
+            );
+        }
+        assert!(!text(&loaded, 0).contains("Почта"));
+        let again = rig.load(MIXED, &options()).await.unwrap();
+        assert_eq!(
+            again.api_requests, again.catalog_requests,
+            "no write the second time"
+        );
+    }
+
+    #[tokio::test]
+    async fn several_e_mail_channels_need_a_choice_and_the_row_s_own_comes_first() {
+        // Both channels of the default account take e-mail.
+        let rig = rig(SandboxConfig::default()).await;
+        let list =
+            "Телефон;E-mail;Имя\n8 (999) 502-00-01;anna@mail.ru;Анна\n;boris@mail.ru;Борис\n";
+        let several = LoadOptions {
+            channel: None,
+            ..options()
+        };
+        // Two channels take e-mail, no channel given: the phone has no channel either.
+        let loaded = rig.load(list, &several).await.unwrap();
+        assert_eq!(statuses(&loaded), ["invalid", "invalid"]);
+        assert!(
+            text(&loaded, 1).contains("--email-channel"),
+            "{}",
+            text(&loaded, 1)
+        );
+        let chosen = LoadOptions {
+            email_channel: Some("Поддержка".into()),
+            ..options()
+        };
+        let loaded = rig.load(list, &chosen).await.unwrap();
+        assert_eq!(statuses(&loaded), ["created", "created"]);
+        // The row's own channel takes e-mail: that one, not the chosen e-mail channel.
+        assert!(
+            rig.client("anna@mail.ru")
+                .dialogs
+                .contains(&(1, "email".to_owned()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_whose_e_mail_has_nowhere_to_go_still_loads_its_phone() {
+        let rig = rig(SandboxConfig {
+            quirks: Quirks::parse("business-channels").unwrap(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        // Only «Почта» takes e-mail; name a channel that does not as the e-mail channel.
+        let wrong = LoadOptions {
+            email_channel: Some("Поддержка".into()),
+            ..options()
+        };
+        let refused = rig.load(MIXED, &wrong).await.unwrap_err();
+        assert!(refused.to_string().contains("takes no e-mail"), "{refused}");
+        // A messenger no channel has, on the row: its e-mail loads, the phone is the warning.
+        let list = "Телефон;E-mail;Имя;Мессенджер\n8 (999) 503-00-01;vera@mail.ru;Вера;viber\n";
+        let loaded = rig.load(list, &options()).await.unwrap();
+        assert_eq!(statuses(&loaded), ["created"]);
+        let status = text(&loaded, 0);
+        assert!(
+            status.contains("+79995030001") && status.contains("wa_dialog, tg_user"),
+            "{status}"
+        );
+        rig.assert_clients(1);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_allowance_asks_for_consent_before_a_big_load() {
+        let rig = rig(SandboxConfig {
+            quirks: Quirks::parse("no-allowance").unwrap(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        let mut list = String::from("Телефон;Имя;Комментарий;Теги\n");
+        for i in 0..400 {
+            list.push_str(&format!("+7999504{i:04};Клиент {i};перезвонить;vip\n"));
+        }
+        match rig.load(&list, &options()).await {
+            Err(LoadError::AllowanceUnknown { needed }) => assert_eq!(needed, 1200),
+            other => panic!("{other:?}"),
+        }
+        assert!(rig.sandbox.clients().is_empty(), "nothing written");
+        let consented = LoadOptions {
+            allow_paid: true,
+            ..options()
+        };
+        let loaded = rig.load(&list, &consented).await.unwrap();
+        assert_final(&loaded);
+        assert_eq!(loaded.quota_left, None, "the summary says it is unknown");
+        // A small load needs no consent.
+        let small = rig
+            .load("Телефон\n+79995059999\n", &options())
+            .await
+            .unwrap();
+        assert_eq!(statuses(&small), ["created"]);
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_answer_without_an_id_is_looked_up_by_phone() {
+        let rig = rig(SandboxConfig::default()).await;
+        let id = rig.sandbox.insert_client("79995060001", Some("Анна"), None);
+        rig.sandbox
+            .inject(Method::POST, "/v1/clients", Fault::DuplicateWithoutId, 1);
+        let loaded = rig
+            .load("Телефон;Имя\n+79995060001;Анна\n", &options())
+            .await
+            .unwrap();
+        assert_eq!(statuses(&loaded), ["unchanged"]);
+        assert_eq!(loaded.rows[0].target_id, Some(id));
+        assert_eq!(rig.requests("GET /v1/clients"), 1, "one lookup by phone");
+        rig.assert_clients(1);
     }
 }

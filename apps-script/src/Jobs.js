@@ -71,6 +71,10 @@ function clStartJob_(svc, lang, mode, allowPaid) {
   if (settings.transport) {
     target.transport = settings.transport;
   }
+  // Only when the user chose one: with a single e-mail channel the backend finds it itself.
+  if (settings.emailChannel) {
+    target.email_channel = settings.emailChannel;
+  }
   var targetBase = clTargetBaseUrl_(svc);
   if (targetBase) {
     target.base_url = targetBase;
@@ -115,12 +119,15 @@ function clJobStatus_(svc, lang, jobId) {
   CL_COUNT_KEYS.forEach(function (key) {
     counts[key] = clNumber_(byStatus[key], 0);
   });
+  // free_left, paid and cost_rub are null when the account did not say how many free
+  // requests are left (the backend then asks consent for a big load): they stay null, as a 0
+  // would tell the user that nothing is free.
   var estimate = job.estimate
     ? {
         requests: clNumber_(job.estimate.requests, 0),
-        freeLeft: clNumber_(job.estimate.free_left, 0),
-        paid: clNumber_(job.estimate.paid, 0),
-        costRub: clNumber_(job.estimate.cost_rub, 0),
+        freeLeft: clNumber_(job.estimate.free_left, null),
+        paid: clNumber_(job.estimate.paid, null),
+        costRub: clNumber_(job.estimate.cost_rub, null),
       }
     : null;
   if (CL_LIVE_STATES.indexOf(job.state) < 0) {

@@ -1,6 +1,6 @@
 /**
  * The user's settings: the Chat2Desk API token and the defaults every row gets (channel,
- * messenger, tags, region).
+ * messenger, tags, region), and the channel e-mail contacts go to when theirs takes no e-mail.
  *
  * google-sheets.md: per-user secrets live in PropertiesService.getUserProperties(), not in
  * cells — user properties are visible to this user and this script only. The token goes
@@ -19,6 +19,7 @@ function clReadSettings_(svc) {
     token: store.getProperty(CL_TOKEN_KEY) || '',
     channel: defaults.channel || null,
     transport: defaults.transport || null,
+    emailChannel: defaults.emailChannel || null,
     tags: Array.isArray(defaults.tags) ? defaults.tags : [],
     region: defaults.region || CL_DEFAULT_REGION,
   };
@@ -33,6 +34,7 @@ function clSettingsView_(svc, lang) {
     tokenMasked: clMaskToken_(settings.token),
     channel: settings.channel,
     transport: settings.transport,
+    emailChannel: settings.emailChannel,
     tags: settings.tags,
     region: settings.region,
     lang: lang,
@@ -52,7 +54,9 @@ function clMaskToken_(token) {
 
 /**
  * Stores what `input` gives (CONTRACT.md: saveSettings). An absent or empty token keeps the
- * stored one; an absent field keeps its value; `null` or '' clears channel and messenger.
+ * stored one; an absent field keeps its value; `null` or '' clears channel, messenger and
+ * e-mail channel. Channels are kept as the sidebar sends them (an id, as a string: it
+ * survives a rename, and the backend takes an id or a name).
  */
 function clSaveSettings_(svc, lang, input) {
   input = input || {};
@@ -60,11 +64,15 @@ function clSaveSettings_(svc, lang, input) {
   var next = {
     channel: current.channel,
     transport: current.transport,
+    emailChannel: current.emailChannel,
     tags: current.tags,
     region: current.region,
   };
   if (input.channel !== undefined) {
     next.channel = clCleanText_(input.channel);
+  }
+  if (input.emailChannel !== undefined) {
+    next.emailChannel = clCleanText_(input.emailChannel);
   }
   if (input.transport !== undefined) {
     var transport = clCleanText_(input.transport);
@@ -128,7 +136,11 @@ function clFetchCatalog_(svc, lang, token) {
   return answer.json || {};
 }
 
-/** checkConnection(token?) (CONTRACT.md): the given token, or the stored one. */
+/**
+ * checkConnection(token?) (CONTRACT.md): the given token, or the stored one. `requestsLeft`
+ * stays null when the account does not say (chat2desk.md: `api_info` fields vary), so the
+ * sidebar can say "unknown" rather than 0.
+ */
 function clCheckConnection_(svc, lang, token) {
   clBackendBase_(svc, lang);
   var useToken = clCleanText_(token) || clReadSettings_(svc).token;

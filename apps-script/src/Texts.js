@@ -95,6 +95,8 @@ var CL_TEXTS = {
       '   • Теги — выберите из списка; несколько тегов пишите через запятую. ' +
         'Подходят только теги, которые уже есть в Chat2Desk.',
       '   • Канал и Мессенджер — где создать контакт. Пустая ячейка — значение из настроек.',
+      '   • Адрес почты попадает в канал строки, если он принимает почту, иначе — в канал с почтой ' +
+        '(если таких несколько — в «Канал для почты» из настроек).',
       '   • Статус и ID клиента заполняет дополнение. В них ничего писать не нужно.',
       '3. «Проверить список» — покажет в столбце «Статус», что будет с каждой строкой. ' +
         'В Chat2Desk ничего не отправляется.',
@@ -105,7 +107,9 @@ var CL_TEXTS = {
       'Цвета статуса: зелёный — готово; серый — объединено с другой строкой или без изменений; ' +
         'красный — ошибка, прочитайте текст и исправьте строку; жёлтый — ждёт следующего запуска.',
       'Каждый запрос к Chat2Desk учитывается в месячном лимите (100 000 бесплатно). ' +
-        'Если загрузка выйдет за бесплатный лимит, сначала вы увидите расчёт и решите сами.',
+        'Если загрузка выйдет за бесплатный лимит, сначала вы увидите расчёт и решите сами. ' +
+        'Если Chat2Desk не сообщает, сколько бесплатных запросов осталось, загрузка больше ' +
+        '1 000 запросов тоже сначала спросит вас.',
     ],
   },
 
@@ -194,6 +198,8 @@ var CL_TEXTS = {
       '   • Tags — pick from the list; separate several tags with a comma. ' +
         'Only tags that already exist in Chat2Desk work.',
       '   • Channel and Messenger — where the contact is created. An empty cell takes the value from Settings.',
+      "   • An e-mail address goes to the row's channel if it takes e-mail, else to the channel " +
+        'that does (when several do, to the "E-mail channel" of Settings).',
       '   • Status and Client ID are filled in by the add-on. Leave them empty.',
       '3. "Check list" shows in the Status column what will happen to each row. ' +
         'Nothing is sent to Chat2Desk.',
@@ -204,7 +210,9 @@ var CL_TEXTS = {
       'Status colours: green — done; grey — merged with another row, or unchanged; ' +
         'red — error: read the text and fix the row; amber — waiting for the next run.',
       'Every request to Chat2Desk counts towards the monthly allowance (100,000 are free). ' +
-        'If a load would go past the free allowance, you see the numbers first and decide.',
+        'If a load would go past the free allowance, you see the numbers first and decide. ' +
+        'If Chat2Desk does not say how many free requests are left, a load of more than ' +
+        '1,000 requests asks you first too.',
     ],
   },
 };

@@ -143,11 +143,20 @@ pub enum Problem {
 pub enum TargetProblem {
     UnknownTag(String),
     UnknownChannel(String),
-    UnknownMessenger(String),
+    /// The channel has nothing of the messenger's family: it has `offered`.
+    MessengerNotOnChannel {
+        messenger: String,
+        channel: String,
+        offered: Vec<String>,
+    },
     /// No channel in the row and none given for the run.
     NoChannel,
     /// No messenger in the row and none given for the run.
     NoMessenger,
+    /// An e-mail contact, and no channel of the account takes e-mail.
+    NoEmailChannel,
+    /// Several channels take e-mail and none was chosen for the run.
+    SeveralEmailChannels(Vec<String>),
     /// Only contacts this target cannot create a profile from (a messenger id in Chat2Desk).
     NoLoadableContact,
 }
@@ -164,6 +173,16 @@ pub enum Warning {
     MessengerIdOnly,
     /// The row has more cells than the header: they are kept as they are.
     CellsBeyondHeader,
+    /// One of the row's contacts cannot go into the account (its others do).
+    NotPlaced { contact: String, why: TargetProblem },
+    /// The contact goes to another channel than the row's (an e-mail to the e-mail channel).
+    PlacedOn { contact: String, channel: String },
+    /// The client was already in the account, but cannot be reached on the channel and
+    /// messenger asked for: only on `reachable` ("channel/messenger" each).
+    Unreachable {
+        wanted: String,
+        reachable: Vec<String>,
+    },
 }
 
 impl Row {

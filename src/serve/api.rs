@@ -168,6 +168,8 @@ pub struct Stored {
     pub base_url: String,
     pub channel: Option<String>,
     pub transport: Option<String>,
+    #[serde(default)]
+    pub email_channel: Option<String>,
     pub tags: Vec<String>,
     pub region: Option<String>,
     #[serde(default)]

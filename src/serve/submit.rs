@@ -55,6 +55,9 @@ pub struct TargetRequest {
     pub channel: Option<String>,
     #[serde(default)]
     pub transport: Option<String>,
+    /// The channel for e-mail contacts when theirs takes none and several do.
+    #[serde(default)]
+    pub email_channel: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
@@ -111,7 +114,12 @@ impl JobRequest {
         if tokens.into_iter().flatten().any(|t| t.len() > TOKEN_BYTES) {
             return bad(format!("a token is longer than {TOKEN_BYTES} bytes"));
         }
-        let settings = [&target.channel, &target.transport, &target.region];
+        let settings = [
+            &target.channel,
+            &target.transport,
+            &target.email_channel,
+            &target.region,
+        ];
         let too_long = |text: &String| text.chars().count() > SETTING_CHARS;
         if settings.into_iter().flatten().any(too_long) || target.tags.iter().any(too_long) {
             return bad(format!(
@@ -226,6 +234,7 @@ pub async fn submit(
         base_url,
         channel: request.target.channel,
         transport: request.target.transport,
+        email_channel: request.target.email_channel,
         tags: request.target.tags,
         region: request.target.region,
         allow_paid: request.allow_paid,

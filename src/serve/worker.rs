@@ -485,6 +485,7 @@ async fn on_sheet(
                 check: check_options,
                 channel: stored.channel.clone(),
                 transport: stored.transport.clone(),
+                email_channel: stored.email_channel.clone(),
                 tags: stored.tags.clone(),
                 sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
                 rate: shared.config.rate,
@@ -568,6 +569,20 @@ async fn on_sheet(
                         "this load needs about {needed} requests and {left} free ones are left \
                          this month: {paid} would be paid (about {cost:.2} RUB). Nothing was \
                          loaded; confirm the paid requests to go ahead"
+                    ));
+                }
+                Err(LoadError::AllowanceUnknown { needed }) => {
+                    // The add-on asks as for a paid load, saying the allowance is unknown.
+                    let estimate = json!({ "estimate": {
+                        "requests": needed, "free_left": null, "paid": null, "cost_rub": null,
+                    }});
+                    let _ = shared
+                        .store
+                        .set_progress(&taken.job.id, &estimate.to_string())
+                        .await;
+                    return Err(format!(
+                        "this load needs about {needed} requests, and the account does not say \
+                         how many of this month's are free. Nothing was loaded; confirm to go ahead"
                     ));
                 }
                 Err(other) => return Err(other.to_string()),

@@ -31,7 +31,24 @@ export const CATALOG = {
   ],
 };
 
+// As real accounts are (shared/specs/chat2desk.md, "What real accounts show…"): transports named
+// after their providers, two channels that take e-mail, and no word on the requests left.
+export const REAL_CATALOG = {
+  ok: true,
+  companyName: 'Flowers & Co',
+  requestsLeft: null,
+  channels: [
+    { id: 11, name: 'Sales', transports: ['wa_dialog', 'tg_user'] },
+    { id: 12, name: 'Support', transports: ['tg_user', 'vkontakte', 'email'] },
+    { id: 13, name: 'Newsletters', transports: ['email'] },
+  ],
+  transports: ['wa_dialog', 'tg_user', 'vkontakte', 'email', 'sms', 'insta_direct'],
+  tags: CATALOG.tags,
+};
+
 export const ESTIMATE = { requests: 125000, freeLeft: 98765, paid: 26235, costRub: 262.35 };
+// The account did not say how many free requests are left, and the load is over 1,000 requests.
+export const UNKNOWN_ESTIMATE = { requests: 4200, freeLeft: null, paid: null, costRub: null };
 export const REPORT = {
   ok: true,
   sheetName: 'Report 22.11 10:15',
@@ -45,7 +62,8 @@ const zeroCounts = () => ({
 /**
  * The fake backend. Options:
  * - lang: 'en' | 'ru'; token: a saved token (none when absent); saved: other saved settings;
- * - estimateFirst: startJob(mode, false) gives a job whose status carries an estimate;
+ * - estimateFirst: startJob(mode, false) gives a job whose status carries an estimate (`estimate`,
+ *   ESTIMATE unless given); catalog: what checkConnection answers (CATALOG unless given);
  * - total / perPoll: contacts in a job and how many each jobStatus call advances;
  * - liveJob: { mode } — currentJob() returns a running job made at start;
  * - answers: { name: value } — a fixed answer (e.g. {ok: false, error}), 'throw' for a failed call,
@@ -56,7 +74,7 @@ export function createBackend(options = {}) {
   const perPoll = options.perPoll ?? 20;
   const state = {
     token: options.token ?? null,
-    settings: { channel: null, transport: null, tags: [], region: 'RU', ...options.saved },
+    settings: { channel: null, transport: null, emailChannel: null, tags: [], region: 'RU', ...options.saved },
     lang: options.lang ?? 'en',
     calls: [],
     jobs: new Map(),
@@ -72,6 +90,7 @@ export function createBackend(options = {}) {
     tokenMasked: masked(),
     channel: state.settings.channel,
     transport: state.settings.transport,
+    emailChannel: state.settings.emailChannel,
     tags: [...state.settings.tags],
     region: state.settings.region,
     lang: state.lang,
@@ -101,7 +120,7 @@ export function createBackend(options = {}) {
       return {
         ok: true, jobId: job.id, mode: job.mode, state: 'failed', rows: null, contactsDone: 0,
         contactsTotal: 0, requests: 0, etaSeconds: null, counts: zeroCounts(),
-        error: 'paid requests were not allowed', estimate: { ...ESTIMATE },
+        error: 'paid requests were not allowed', estimate: { ...(options.estimate ?? ESTIMATE) },
       };
     }
     const done = job.done;
@@ -148,7 +167,7 @@ export function createBackend(options = {}) {
     getSettings: () => settings(),
     saveSettings(input = {}) {
       if (typeof input.token === 'string' && input.token.trim() !== '') state.token = input.token.trim();
-      for (const key of ['channel', 'transport', 'tags', 'region']) {
+      for (const key of ['channel', 'transport', 'emailChannel', 'tags', 'region']) {
         if (key in input) state.settings[key] = input[key];
       }
       return settings();
@@ -157,7 +176,7 @@ export function createBackend(options = {}) {
       const used = token || state.token;
       if (!used) return { ok: false, error: 'No token yet: paste the Chat2Desk API token first.' };
       if (used === 'wrong') return { ok: false, error: 'Chat2Desk did not accept this token.' };
-      return structuredClone(CATALOG);
+      return structuredClone(options.catalog ?? CATALOG);
     },
     startJob(mode, allowPaid) {
       const job = newJob(mode, allowPaid === true);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  createBackend, startServer, installScriptRunStub, FUNCTIONS, REPORT,
+  createBackend, startServer, installScriptRunStub, FUNCTIONS, REPORT, REAL_CATALOG, UNKNOWN_ESTIMATE,
 } from './fake-server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -269,6 +269,13 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   assert.match(connected, /Подключено: Flowers & Co/);
   assert.match(connected, /Осталось запросов в этом месяце: 98\s765/);
   assert.deepEqual(backend.callsOf('checkConnection'), [['c2d-secret-5678']]);
+  // One channel takes e-mail: nothing to choose, the hint says where e-mails go.
+  assert.equal(await page.locator('#email-row').isVisible(), true);
+  assert.equal(await page.locator('#email-channel').isVisible(), false);
+  assert.equal(
+    await page.locator('#email-hint').textContent(),
+    'Контакты с адресом почты попадут в канал «Support» — единственный, который принимает почту.',
+  );
 
   // The lists: channels, messengers (of the chosen channel), tags by group, regions.
   const options = (id) => page.locator(`#${id} option`).allTextContents();
@@ -296,10 +303,12 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   await saved.waitFor({ state: 'visible' });
   assert.equal(await saved.textContent(), 'Сохранено.');
   assert.deepEqual(backend.callsOf('saveSettings'), [[{
-    channel: '11', transport: 'telegram', tags: ['webinar', 'vip'], region: 'KZ', token: 'c2d-secret-5678',
+    channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ', token: 'c2d-secret-5678',
   }]]);
   assert.equal(backend.state.token, 'c2d-secret-5678');
-  assert.deepEqual(backend.state.settings, { channel: '11', transport: 'telegram', tags: ['webinar', 'vip'], region: 'KZ' });
+  assert.deepEqual(backend.state.settings, {
+    channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ',
+  });
   // The token leaves the field; only its masked form is shown.
   assert.equal(await token.inputValue(), '');
   assert.equal(await token.getAttribute('placeholder'), '••••5678 (сохранён)');
@@ -318,8 +327,113 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   await page.getByRole('button', { name: 'Сохранить' }).click();
   await saved.waitFor({ state: 'visible' });
   assert.deepEqual(backend.callsOf('saveSettings').at(-1), [{
-    channel: '11', transport: 'telegram', tags: ['webinar'], region: 'KZ',
+    channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar'], region: 'KZ',
   }]);
   assert.equal(backend.state.token, 'c2d-secret-5678');
   finish();
+});
+
+test('settings of an account as real ones are: providers’ messenger names read plainly, an e-mail channel to choose, requests left unknown', async (t) => {
+  const { page, backend, finish } = await open(t, {
+    view: 'settings', backend: { lang: 'en', token: 'c2d-token-1234', catalog: REAL_CATALOG },
+  });
+  const connection = page.locator('#connection');
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  // The account did not say: "unknown", neither 0 nor nothing.
+  assert.match(await connection.innerText(), /Requests left this month: unknown/);
+
+  const options = (id) => page.locator(`#${id} option`).allTextContents();
+  assert.deepEqual(await options('transport'), [
+    'Not set', 'WhatsApp (wa_dialog)', 'Telegram (tg_user)', 'VK (vkontakte)', 'E-mail', 'SMS', 'Instagram (insta_direct)',
+  ]);
+  await page.locator('#channel').selectOption({ label: 'Sales' });
+  assert.deepEqual(await options('transport'), ['Not set', 'WhatsApp (wa_dialog)', 'Telegram (tg_user)']);
+  await page.locator('#transport').selectOption('wa_dialog');
+
+  // Two channels take e-mail, Sales does not: the user chooses where e-mails go.
+  const email = page.locator('#email-channel');
+  assert.equal(await email.isVisible(), true);
+  assert.equal(await page.getByLabel('E-mail channel').isVisible(), true);
+  assert.deepEqual(await options('email-channel'), ['Not set', 'Support', 'Newsletters']);
+  assert.match(await page.locator('#email-hint').textContent(), /Several channels take e-mail: choose one\./);
+  await email.selectOption({ label: 'Newsletters' });
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-settings-email.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  const saved = page.locator('#settings-msg');
+  await saved.waitFor({ state: 'visible' });
+  assert.deepEqual(backend.callsOf('saveSettings'), [[{
+    channel: '11', transport: 'wa_dialog', emailChannel: '13', tags: [], region: 'RU',
+  }]]);
+  assert.equal(backend.state.settings.emailChannel, '13', 'kept by id, as the default channel');
+
+  // Reopened, the choice is there; a saved e-mail channel the account has lost stays visible.
+  await page.reload();
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  assert.equal(await email.inputValue(), '13');
+  backend.state.settings.emailChannel = '11';
+  await page.reload();
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  assert.equal(await email.inputValue(), '11');
+  assert.equal(await email.locator('option:checked').textContent(), 'Sales (takes no e-mail)');
+  finish();
+
+  // No channel takes e-mail: the hint says such contacts cannot be loaded.
+  const none = await open(t, {
+    view: 'settings', locale: 'ru-RU',
+    backend: {
+      lang: 'ru', token: 'c2d-token-1234',
+      catalog: { ...REAL_CATALOG, channels: REAL_CATALOG.channels.slice(0, 1), transports: ['wa_dialog', 'tg_user'] },
+    },
+  });
+  await none.page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  assert.match(await none.page.locator('#connection').innerText(), /Осталось запросов в этом месяце: неизвестно/);
+  assert.equal(await none.page.locator('#email-channel').isVisible(), false);
+  assert.equal(
+    await none.page.locator('#email-hint').textContent(),
+    'Ни один канал этого аккаунта не принимает почту: контакты с адресом почты в него загрузить нельзя.',
+  );
+  none.finish();
+});
+
+test('an account that does not say its free requests: a big load asks first, without free, paid or cost numbers', async (t) => {
+  const { page, backend, finish } = await open(t, {
+    view: 'progress', mode: 'load',
+    backend: { lang: 'en', estimateFirst: true, estimate: UNKNOWN_ESTIMATE, total: 40, perPoll: 20 },
+  });
+  const estimate = page.locator('#estimate');
+  await estimate.waitFor({ state: 'visible' });
+  const text = await estimate.innerText();
+  assert.match(text, /Chat2Desk does not say how many free requests are left\./);
+  assert.match(text, /This list needs about 4,200 requests; some of them may be paid\. Nothing has been sent yet\./);
+  assert.match(text, /Requests needed\s+4,200/);
+  assert.doesNotMatch(text, /needs paid requests|Free requests left|Paid requests|Cost|RUB|\b0\b/);
+  for (const id of ['est-free-row', 'est-paid-row', 'est-cost-row']) {
+    assert.equal(await page.locator(`#${id}`).isVisible(), false, `${id} is hidden`);
+  }
+  assert.equal(await page.locator('#run').isVisible(), false, 'no progress before the user agrees');
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-estimate-unknown.png') });
+
+  // Go ahead is the same consent as for paid requests.
+  await page.getByRole('button', { name: 'Go ahead' }).click();
+  await page.locator('#summary').waitFor({ state: 'visible', timeout: 20_000 });
+  assert.deepEqual(backend.callsOf('startJob'), [['load', false], ['load', true]]);
+  finish();
+
+  // In Russian, and Cancel leaves everything as it was.
+  const ru = await open(t, {
+    view: 'progress', mode: 'load', locale: 'ru-RU',
+    backend: { lang: 'ru', estimateFirst: true, estimate: UNKNOWN_ESTIMATE },
+  });
+  const ruEstimate = ru.page.locator('#estimate');
+  await ruEstimate.waitFor({ state: 'visible' });
+  const ruText = await ruEstimate.innerText();
+  assert.match(ruText, /Chat2Desk не сообщает, сколько бесплатных запросов осталось\./);
+  assert.match(ruText, /Для этого списка нужно около 4\s200 запросов; часть из них может оказаться платной\./);
+  assert.doesNotMatch(ruText, /Бесплатных осталось|Платных запросов|Стоимость/);
+  await ru.page.getByRole('button', { name: 'Отмена' }).click();
+  assert.equal(await ruEstimate.isVisible(), false);
+  assert.equal(await ru.page.locator('#job-note').textContent(), 'Отменено. В Chat2Desk ничего не отправлено.');
+  assert.deepEqual(ru.backend.callsOf('startJob'), [['load', false]]);
+  ru.finish();
 });

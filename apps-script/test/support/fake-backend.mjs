@@ -34,8 +34,11 @@ export class FakeBackend {
       { status: 'merged', reason: 'the same contact as row 2', client_id: '501' },
       { status: 'invalid', reason: 'a name "=HYPERLINK(""x"")", with a comma,\nand a new line', client_id: '' },
     ];
-    // The month's free requests left: a load needing more is refused unless allow_paid.
+    // The month's free requests left: a load needing more is refused unless allow_paid. null:
+    // the account does not say, and a load of more than `unknownAllowanceConsent` requests is
+    // refused unless allow_paid (src/load.rs UNKNOWN_ALLOWANCE_CONSENT).
     this.freeLeft = 1000;
+    this.unknownAllowanceConsent = 1000;
     this.answersMode = true; // false: GET /v1/jobs/{id} without `mode`, as the first slice of serve did
     this.down = false; // true: no answer at all (DNS, refused connection)
     this.answerNext = null; // {status, body}: the next request gets this, whatever it was
@@ -91,7 +94,12 @@ export class FakeBackend {
     const total = this.outcome.length;
     const requests = this.outcome.filter((line) => line.status === 'created').length;
     if (job.state === 'queued') {
-      if (job.request.mode === 'load' && requests > this.freeLeft && !job.request.allow_paid) {
+      const unknown = this.freeLeft === null;
+      if (job.request.mode === 'load' && unknown && requests > this.unknownAllowanceConsent && !job.request.allow_paid) {
+        job.state = 'failed';
+        job.error = `this load needs about ${requests} requests, and the account does not say how many of this month's are free`;
+        job.estimate = { requests, free_left: null, paid: null, cost_rub: null };
+      } else if (job.request.mode === 'load' && !unknown && requests > this.freeLeft && !job.request.allow_paid) {
         job.state = 'failed';
         job.error = `the load needs ${requests} requests and ${this.freeLeft} are free this month`;
         job.estimate = { requests, free_left: this.freeLeft, paid: requests - this.freeLeft, cost_rub: (requests - this.freeLeft) * 0.01 };

@@ -16,7 +16,7 @@ function pollToEnd(run, jobId) {
 
 test('startJob sends the active sheet, the tokens and the defaults from the settings', () => {
   const { run, world, backend } = addonWithBackend({ locale: 'ru_RU' });
-  run('saveSettings', { token: TOKEN, channel: 'Продажи', transport: 'telegram', tags: ['vip'], region: 'RU' });
+  run('saveSettings', { token: TOKEN, channel: 'Продажи', transport: 'telegram', emailChannel: '2', tags: ['vip'], region: 'RU' });
   const answer = run('startJob', 'load', false);
   assert.deepEqual(answer, { ok: true, jobId: 'job-1', state: 'queued', existing: false });
   // The fake backend took it: so the ID token was in Authorization and the body was JSON.
@@ -25,12 +25,14 @@ test('startJob sends the active sheet, the tokens and the defaults from the sett
     sheet: 'Sheet1',
     mode: 'load',
     allow_paid: false,
-    target: { kind: 'chat2desk', token: TOKEN, tags: ['vip'], region: 'RU', channel: 'Продажи', transport: 'telegram' },
+    target: {
+      kind: 'chat2desk', token: TOKEN, tags: ['vip'], region: 'RU', channel: 'Продажи', transport: 'telegram', email_channel: '2',
+    },
     sheets_token: world.oauthToken,
   });
 });
 
-test('startJob leaves out what is not set: no channel, messenger or base_url', () => {
+test('startJob leaves out what is not set: no channel, messenger, e-mail channel or base_url', () => {
   const { run, backend } = addonWithBackend({ locale: 'en_US', token: TOKEN });
   run('startJob', 'check', true);
   const request = backend.jobs.get('job-1').request;
@@ -125,6 +127,25 @@ test('a load past the free allowance comes back with the estimate; going ahead s
   assert.notEqual(paid.jobId, job.jobId);
   assert.equal(backend.jobs.get(paid.jobId).request.allow_paid, true);
   const end = pollToEnd(run, paid.jobId).pop();
+  assert.equal(end.state, 'done');
+  assert.equal(end.estimate, null);
+});
+
+test('an account that does not say its free requests: the estimate keeps free, paid and cost unknown (null), not 0', () => {
+  const { run, backend } = addonWithBackend({ locale: 'en_US', token: TOKEN });
+  backend.freeLeft = null;
+  backend.unknownAllowanceConsent = 1; // the list needs 2 requests: over the threshold
+  const job = run('startJob', 'load', false);
+  const refused = run('jobStatus', job.jobId);
+  assert.equal(refused.state, 'failed');
+  assert.deepEqual(refused.estimate, { requests: 2, freeLeft: null, paid: null, costRub: null });
+  assert.match(refused.error, /does not say how many/);
+  assert.deepEqual(run('currentJob'), { ok: true, jobId: null, mode: null }, 'a refused job is not live');
+
+  // Going ahead is the same consent as for paid requests.
+  const agreed = run('startJob', 'load', true);
+  assert.equal(backend.jobs.get(agreed.jobId).request.allow_paid, true);
+  const end = pollToEnd(run, agreed.jobId).pop();
   assert.equal(end.state, 'done');
   assert.equal(end.estimate, null);
 });

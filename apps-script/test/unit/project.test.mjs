@@ -1,7 +1,7 @@
 // The clasp project is complete and consistent, as `clasp push` would send it: every
 // function the page calls exists and is callable by google.script.run, no other is, every
-// page a function opens or includes is a file, the manifest says what the add-on needs, and
-// it agrees with src/Deployment.js on where the backend is.
+// page a function opens or includes is a file, the manifest says what the add-on needs, it
+// agrees with src/Deployment.js on where the backend is, and every text is in both languages.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,4 +115,23 @@ test('the menu names only functions the project defines', () => {
     assert.equal(typeof context[name], 'function', name);
     assert.ok(!name.endsWith('_'), `${name} can be run from the menu`);
   }
+});
+
+test('every text is in both languages: the server code’s and the sidebar’s', () => {
+  const { context } = loadAddon();
+  const keys = (texts) => Object.keys(texts).sort();
+  assert.deepEqual(keys(context.CL_TEXTS.ru), keys(context.CL_TEXTS.en), 'Texts.js');
+  // The sidebar's table sits inside its script: read it as the object literal it is.
+  const script = read('SidebarScript.html');
+  const literal = /var TEXTS = (\{[\s\S]*?\n {2}\});/.exec(script);
+  assert.ok(literal, 'SidebarScript.html has its TEXTS table');
+  const sidebar = new Function(`return (${literal[1]});`)();
+  assert.deepEqual(keys(sidebar.ru), keys(sidebar.en), 'SidebarScript.html');
+  // Every key the page names is in the table.
+  const named = new Set([
+    ...[...script.matchAll(/\bt\(\s*'(\w+)'\s*[,)]/g)].map((m) => m[1]),
+    ...pages.flatMap((page) => [...read(page).matchAll(/data-t="(\w+)"/g)].map((m) => m[1])),
+  ]);
+  assert.ok(named.size > 40, `the page's texts were found: ${named.size}`);
+  for (const key of named) assert.ok(key in sidebar.en, `sidebar text ${key}`);
 });

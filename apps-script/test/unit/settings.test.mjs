@@ -25,17 +25,21 @@ test('the token is stored in the user properties and shown masked; other setting
     tokenMasked: '',
     channel: null,
     transport: null,
+    emailChannel: null,
     tags: [],
     region: 'RU',
     lang: 'ru',
   });
-  const saved = run('saveSettings', { token: `  ${TOKEN}\n`, channel: ' Продажи ', transport: 'WhatsApp', tags: ['vip', ' вебинар ', '', 'vip'], region: 'kz' });
+  const saved = run('saveSettings', {
+    token: `  ${TOKEN}\n`, channel: ' Продажи ', transport: 'WhatsApp', emailChannel: ' 3 ', tags: ['vip', ' вебинар ', '', 'vip'], region: 'kz',
+  });
   const expected = {
     ok: true,
     tokenSet: true,
     tokenMasked: '••••cdef',
     channel: 'Продажи',
     transport: 'whatsapp',
+    emailChannel: '3',
     tags: ['vip', 'вебинар'],
     region: 'KZ',
     lang: 'ru',
@@ -52,8 +56,12 @@ test('an absent or empty token keeps the stored one; absent fields keep their va
   assert.equal(run('saveSettings', { channel: 'Support' }).tokenMasked, '••••cdef');
   const after = run('saveSettings', { token: '   ', transport: 'telegram' });
   assert.deepEqual([after.tokenSet, after.channel, after.transport, after.tags], [true, 'Support', 'telegram', ['vip']]);
-  const cleared = run('saveSettings', { channel: null, transport: '', tags: [] });
-  assert.deepEqual([cleared.channel, cleared.transport, cleared.tags, cleared.region], [null, null, [], 'RU']);
+  assert.equal(run('saveSettings', { emailChannel: '12' }).emailChannel, '12');
+  assert.equal(run('saveSettings', { tags: ['vip'] }).emailChannel, '12', 'an absent e-mail channel keeps the stored one');
+  const cleared = run('saveSettings', { channel: null, transport: '', emailChannel: '', tags: [] });
+  assert.deepEqual([cleared.channel, cleared.transport, cleared.emailChannel, cleared.tags, cleared.region], [null, null, null, [], 'RU']);
+  assert.equal(run('saveSettings', { emailChannel: '12' }).emailChannel, '12');
+  assert.equal(run('saveSettings', { emailChannel: null }).emailChannel, null, 'null clears it too');
   const replaced = run('saveSettings', { token: 'c2d-fedcba9876543210' });
   assert.equal(replaced.tokenMasked, '••••3210');
 });
@@ -90,6 +98,25 @@ test('check connection shows the account name and the requests left this month',
     ],
   });
   assert.equal(backend.lastCatalogBaseUrl, null, 'no target base URL unless TARGET_BASE_URL is set');
+});
+
+test("an account's own transport names and channels that take e-mail come through as they are; an unknown allowance stays null", () => {
+  const { run, backend } = addonWithBackend({ locale: 'en_US', token: TOKEN });
+  // As real accounts are (chat2desk.md, "What real accounts show…"): providers' names, two
+  // channels with e-mail, and an api_info that says nothing of the requests left.
+  backend.catalog.requests_left = null;
+  backend.catalog.channels = [
+    { id: 1, name: 'Продажи', phone: '79990000000', transports: ['wa_dialog', 'tg_user', 'email'] },
+    { id: 2, name: 'Рассылки', phone: null, transports: ['email'] },
+    { id: 3, name: 'ВК', phone: null, transports: ['vkontakte'] },
+  ];
+  const answer = run('checkConnection');
+  assert.equal(answer.requestsLeft, null, 'not 0: nothing says that nothing is free');
+  assert.deepEqual(answer.channels, [
+    { id: 1, name: 'Продажи', transports: ['wa_dialog', 'tg_user', 'email'] },
+    { id: 2, name: 'Рассылки', transports: ['email'] },
+    { id: 3, name: 'ВК', transports: ['vkontakte'] },
+  ]);
 });
 
 test('check connection with a token typed in the page uses it without storing it', () => {

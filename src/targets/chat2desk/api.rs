@@ -79,11 +79,11 @@ pub struct Envelope {
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
 pub struct Meta {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub total: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub limit: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub offset: Option<u64>,
 }
 
@@ -105,16 +105,28 @@ impl Envelope {
         parts.join("; ")
     }
 
+    /// The duplicate answer, with or without the existing client's id in it.
+    pub fn is_duplicate(&self) -> bool {
+        self.is_error()
+            && self
+                .errors
+                .as_ref()
+                .and_then(|e| e.get("client"))
+                .and_then(Value::as_array)
+                .and_then(|list| list.first())
+                .and_then(Value::as_str)
+                .is_some_and(|first| first.to_lowercase().contains("already exist"))
+    }
+
     /// "Duplicate (a client with that phone already exists):
     /// `{"status":"error","errors":{"client":["client already exist","{\"id\":123}"]}}` —
     /// element `[1]` is a JSON string with the existing client's id."
     /// Tolerant: the id may also come as a number, or as `{"id":123}` not in a string.
     pub fn existing_client_id(&self) -> Option<u64> {
-        let list = self.errors.as_ref()?.get("client")?.as_array()?;
-        let first = list.first()?.as_str()?;
-        if !first.to_lowercase().contains("already exist") {
+        if !self.is_duplicate() {
             return None;
         }
+        let list = self.errors.as_ref()?.get("client")?.as_array()?;
         list.iter().skip(1).find_map(|item| match item {
             Value::String(s) => serde_json::from_str::<Value>(s)
                 .ok()
@@ -158,18 +170,26 @@ pub fn is_bad_token(text: &str) -> bool {
     lower.contains("token is not correct") || lower.contains("need to auth")
 }
 
+/// "too many requests per second …: 429, `{"status":"error","message":"Too many requests"}`"
+/// — the words mean a rate limit whatever the status they come with.
+pub fn is_rate_limited(text: &str) -> bool {
+    text.to_lowercase().contains("too many requests")
+}
+
 /// `GET /v1/companies/api_info`. "`api_calls` seen in a 2026 live-tested client;
-/// `requests_this_month` in an older one" — both read, neither required.
+/// `requests_this_month` in an older one" — both read, neither required. "**`api_info`
+/// fields vary** … `api_calls` is seen in no public source. Numbers may arrive as strings."
+/// Other fields (`companyID`, `admin_email`, …) are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ApiInfo {
     /// Requests left this month (free ones).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub api_calls: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub requests_this_month: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub company_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub mode: Option<String>,
 }
 
@@ -184,27 +204,32 @@ impl ApiInfo {
 }
 
 /// `GET /v1/channels`: `[{"id":1,"name":"Sales","phone":"79990000000","transports":[...]}]`.
+/// "Read both [shapes of transports]; never fail the whole run on an unknown shape in the
+/// catalog (null names, null transports)."
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Channel {
+    #[serde(deserialize_with = "lenient::u64")]
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub phone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::names")]
     pub transports: Vec<String>,
 }
 
 /// `GET /v1/tags`: `[{"id":7,"label":"webinar","description":"","group_id":1,"group_name":"Marketing"}]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Tag {
+    #[serde(deserialize_with = "lenient::u64")]
     pub id: u64,
+    #[serde(deserialize_with = "lenient::string")]
     pub label: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub group_id: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub group_name: Option<String>,
 }
 
@@ -212,22 +237,135 @@ pub struct Tag {
 /// username, assigned_name (= nickname), comment, phone, …, tags [{id,label,...}]`".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ClientRecord {
+    #[serde(deserialize_with = "lenient::u64")]
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub assigned_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub comment: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub phone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::items")]
     pub tags: Vec<ClientTag>,
+    /// "A client's `channels` (`[{id, transports}]`, part of `GET /v1/clients/{id}`) say
+    /// where it can be reached: what the loader reports as reachable must come from there."
+    #[serde(default, deserialize_with = "lenient::items")]
+    pub channels: Vec<ClientChannel>,
+}
+
+impl ClientRecord {
+    /// The (channel, transport) pairs the client can be reached on.
+    pub fn dialogs(&self) -> impl Iterator<Item = (u64, String)> + '_ {
+        self.channels
+            .iter()
+            .flat_map(|c| c.transports.iter().map(|t| (c.id, t.clone())))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ClientTag {
+    #[serde(deserialize_with = "lenient::u64")]
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub label: Option<String>,
+}
+
+/// One entry of a client's `channels`: `{"id":1,"transports":["whatsapp"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ClientChannel {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub id: u64,
+    #[serde(default, deserialize_with = "lenient::names")]
+    pub transports: Vec<String>,
+}
+
+/// Readers that take what live accounts send, not only what the spec's examples show:
+/// "Numbers may arrive as strings"; "null names, null transports"; transports "strings, or
+/// objects with a name". Only a value that cannot mean what is asked fails (an id that is
+/// not a number), and a list drops such items rather than failing whole.
+pub mod lenient {
+    use serde::Deserialize;
+    use serde::de::{DeserializeOwned, Deserializer, Error};
+    use serde_json::Value;
+
+    /// A number, or a string of digits.
+    pub fn number(value: &Value) -> Option<u64> {
+        match value {
+            Value::Number(n) => n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64)
+                    .map(|f| f as u64)
+            }),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Text from a string, a number (a phone sent as a number), or nothing.
+    fn text(value: Value) -> Option<String> {
+        match value {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let value = Value::deserialize(d)?;
+        number(&value).ok_or_else(|| D::Error::custom(format!("not a number: {value}")))
+    }
+
+    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(number(&Value::deserialize(d)?))
+    }
+
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(text(Value::deserialize(d)?).unwrap_or_default())
+    }
+
+    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(text(Value::deserialize(d)?))
+    }
+
+    /// A transport's name: `"whatsapp"`, or `{"name":"whatsapp", …}` (also `transport`).
+    pub fn name(value: &Value) -> Option<String> {
+        let name = match value {
+            Value::String(s) => s.as_str(),
+            Value::Object(o) => ["name", "transport", "title"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str))?,
+            _ => return None,
+        };
+        let name = name.trim().to_lowercase();
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// Names from a list (or nothing): entries without one are left out.
+    pub fn names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Array(items) => items.iter().filter_map(name).collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The items of a list that read as `T`; `null` is an empty list.
+    pub fn items<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+        Ok(list(Value::deserialize(d)?).0)
+    }
+
+    /// The items of a list that read as `T`, and how many did not.
+    pub fn list<T: DeserializeOwned>(value: Value) -> (Vec<T>, usize) {
+        let Value::Array(items) = value else {
+            return (Vec::new(), 0);
+        };
+        let total = items.len();
+        let read: Vec<T> = items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect();
+        let dropped = total - read.len();
+        (read, dropped)
+    }
 }
 
 /// `POST /v1/clients` body. "`POST /v1/clients` does **not** accept `comment`."
@@ -351,5 +489,70 @@ mod tests {
         let old: ApiInfo = serde_json::from_str(r#"{"requests_this_month":250}"#).unwrap();
         assert_eq!(old.requests_left(), Some(99750));
         assert_eq!(ApiInfo::default().requests_left(), None);
+    }
+
+    #[test]
+    fn a_catalog_is_read_in_every_shape_live_accounts_send() {
+        let channel: Channel = serde_json::from_str(
+            r#"{"id":"12","name":null,"phone":79990000001,"transports":["whatsapp",{"name":"WA_Dialog"},null,{"title":null},{"transport":"tg_user"}],"extra":{"x":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(channel.id, 12);
+        assert_eq!(channel.name, "");
+        assert_eq!(channel.phone.as_deref(), Some("79990000001"));
+        assert_eq!(channel.transports, ["whatsapp", "wa_dialog", "tg_user"]);
+        let bare: Channel = serde_json::from_str(r#"{"id":3,"transports":null}"#).unwrap();
+        assert!(bare.transports.is_empty());
+        assert!(serde_json::from_str::<Channel>(r#"{"id":"x"}"#).is_err());
+
+        let (channels, dropped) = lenient::list::<Channel>(serde_json::json!([
+            {"id": 1, "name": "Продажи"}, {"name": "no id"}, "junk", {"id": "2"}
+        ]));
+        assert_eq!((channels.len(), dropped), (2, 2));
+
+        let info: ApiInfo = serde_json::from_str(
+            r#"{"api_calls":"99000","requests_this_month":null,"company_name":"Ромашка","companyID":7}"#,
+        )
+        .unwrap();
+        assert_eq!(info.requests_left(), Some(99_000));
+        let info: ApiInfo =
+            serde_json::from_str(r#"{"requests_this_month":"1500","company_name":"Ромашка"}"#)
+                .unwrap();
+        assert_eq!(info.requests_left(), Some(FREE_REQUESTS_PER_MONTH - 1500));
+        let info: ApiInfo = serde_json::from_str(
+            r#"{"companyID":"123","partnerID":null,"company_name":"Ромашка","admin_email":"a@b.ru"}"#,
+        )
+        .unwrap();
+        assert_eq!(info.requests_left(), None, "unknown, not zero");
+
+        let tag: Tag = serde_json::from_str(r#"{"id":"7","label":"vip","group_id":"1"}"#).unwrap();
+        assert_eq!((tag.id, tag.group_id), (7, Some(1)));
+        let client: ClientRecord = serde_json::from_str(
+            r#"{"id":"1001","comment":"You need to auth","tags":[{"id":"3"},{"bad":1}],"channels":[{"id":"1","transports":["wa_dialog"]},{"id":2,"transports":[{"name":"viber"}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(client.id, 1001);
+        assert_eq!(client.tags.len(), 1);
+        assert_eq!(
+            client.dialogs().collect::<Vec<_>>(),
+            [(1, "wa_dialog".to_owned()), (2, "viber".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_is_known_with_or_without_its_id() {
+        let with = envelope(
+            r#"{"status":"error","errors":{"client":["client already exist","{\"id\":\"5\"}"]}}"#,
+        );
+        assert!(with.is_duplicate());
+        assert_eq!(with.existing_client_id(), Some(5));
+        let without =
+            envelope(r#"{"status":"error","errors":{"client":["Client already exists"]}}"#);
+        assert!(without.is_duplicate());
+        assert_eq!(without.existing_client_id(), None);
+        assert!(
+            !envelope(r#"{"status":"success","data":{"comment":"client already exist"}}"#)
+                .is_duplicate()
+        );
     }
 }

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use super::api::{
     ApiInfo, AssignTags, Channel, ClientRecord, ClientUpdate, Envelope, NewClient, PAGE_LIMIT, Tag,
-    is_bad_token, is_quota_exhausted,
+    is_bad_token, is_quota_exhausted, is_rate_limited, lenient,
 };
 use crate::pacing::TargetError;
 
@@ -31,14 +31,8 @@ pub enum Created {
     New(u64),
     /// "client already exist", with the existing client's id.
     Existing(u64),
-}
-
-impl Created {
-    pub fn id(self) -> u64 {
-        match self {
-            Created::New(id) | Created::Existing(id) => id,
-        }
-    }
+    /// "client already exist" without an id: the caller looks the client up by phone.
+    ExistingUnnamed,
 }
 
 /// A Chat2Desk account, reached at `base_url` with its token.
@@ -84,14 +78,14 @@ impl Chat2Desk {
         &self.token
     }
 
-    /// Sends one request and reads the envelope.
-    async fn call(
+    /// Sends one request as it is: the answer unread.
+    async fn send(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         body: Option<&(impl Serialize + ?Sized)>,
-    ) -> Result<Envelope, TargetError> {
+    ) -> Result<reqwest::Response, TargetError> {
         let url = self
             .base
             .join(path)
@@ -108,7 +102,54 @@ impl Chat2Desk {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(no_answer)?;
+        request.send().await.map_err(no_answer)
+    }
+
+    /// One request, its answer as it came: status, `Retry-After`, and the body as JSON
+    /// (or its first bytes as text) — for `probe`, which looks at shapes, not values.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawAnswer, TargetError> {
+        let response = self.send(method, path, query, body).await?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await.map_err(no_answer)?;
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned())
+        });
+        Ok(RawAnswer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// The same account with another token (the probe's deliberately wrong one).
+    pub fn with_token(&self, token: SecretString) -> Chat2Desk {
+        Chat2Desk {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token,
+        }
+    }
+
+    /// Sends one request and reads the envelope.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<Envelope, TargetError> {
+        let response = self.send(method, path, query, body).await?;
         let status = response.status();
         let retry_after = crate::http_client::retry_after(response.headers());
         let headers = response.headers().clone();
@@ -121,14 +162,24 @@ impl Chat2Desk {
             });
         }
         let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
+        // "Error phrases are looked for only in answers that are errors (non-2xx,
+        // `status:"error"`, or a body that does not parse)": a successful answer can hold
+        // any text a person typed, such as a client's comment.
+        let is_error = !status.is_success() || envelope.as_ref().is_none_or(Envelope::is_error);
         let own_text = envelope
             .as_ref()
+            .filter(|_| is_error)
             .map(Envelope::error_text)
             .filter(|t| !t.is_empty());
         // An answer that is not Chat2Desk's JSON (a proxy's page) is matched for the
         // phrases below, but only its status and kind are ever shown.
         let raw = || String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
-        let matched = own_text.clone().unwrap_or_else(raw);
+        let matched = match (is_error, &own_text, &envelope) {
+            (false, _, _) => String::new(),
+            (true, Some(own), _) => own.clone(),
+            (true, None, None) => raw(),
+            (true, None, Some(_)) => String::new(),
+        };
         let text = own_text.unwrap_or_else(|| crate::http_client::foreign_answer(status, &headers));
         if is_quota_exhausted(&matched) {
             return Err(TargetError::QuotaExhausted(text));
@@ -136,7 +187,8 @@ impl Chat2Desk {
         if status == StatusCode::UNAUTHORIZED || is_bad_token(&matched) {
             return Err(TargetError::Unauthorized(text));
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        // "Too many requests" in an error body is a rate limit whatever the status.
+        if status == StatusCode::TOO_MANY_REQUESTS || is_rate_limited(&matched) {
             return Err(TargetError::RateLimited { retry_after });
         }
         if status.is_server_error() {
@@ -150,7 +202,7 @@ impl Chat2Desk {
         };
         if status.is_client_error() || envelope.is_error() {
             // A duplicate is an answer, not a failure: `create_client` reads it.
-            if envelope.existing_client_id().is_some() {
+            if envelope.is_duplicate() {
                 return Ok(envelope);
             }
             return Err(TargetError::Rejected {
@@ -178,9 +230,14 @@ impl Chat2Desk {
         Ok(self.get("v1/companies/api_info", &[]).await?.0)
     }
 
-    /// `GET /v1/help/transports`.
+    /// `GET /v1/help/transports`: "its answer's shape is not [confirmed] (strings, or
+    /// objects with a name). Read both".
     pub async fn transports(&self) -> Result<Vec<String>, TargetError> {
-        Ok(self.get("v1/help/transports", &[]).await?.0)
+        let (value, _): (serde_json::Value, _) = self.get("v1/help/transports", &[]).await?;
+        Ok(match value {
+            serde_json::Value::Array(items) => items.iter().filter_map(lenient::name).collect(),
+            _ => Vec::new(),
+        })
     }
 
     /// One page of `GET /v1/channels`; `offset` counts items.
@@ -202,14 +259,40 @@ impl Chat2Desk {
             ("limit", PAGE_LIMIT.to_string()),
             ("offset", offset.to_string()),
         ];
-        let (items, envelope): (Vec<T>, _) = self.get(path, &query).await?;
+        let (value, envelope): (serde_json::Value, _) = self.get(path, &query).await?;
+        // One item we cannot read (a channel without an id) does not cost the others.
+        let (items, dropped) = lenient::list::<T>(value);
+        let seen = items.len() + dropped;
         let total = envelope.meta.and_then(|m| m.total).map(|t| t as usize);
         let more = match total {
-            Some(total) => offset + items.len() < total && !items.is_empty(),
+            Some(total) => offset + seen < total && seen > 0,
             // Without `meta.total`, a full page means there may be more.
-            None => items.len() == PAGE_LIMIT,
+            None => seen == PAGE_LIMIT,
         };
-        Ok(Page { items, more })
+        Ok(Page {
+            items,
+            dropped,
+            more,
+        })
+    }
+
+    /// `GET /v1/clients?phone=…`: the id of the client with exactly this phone (or
+    /// e-mail), if any. "Exact match only; `phone` is the only filter that works".
+    pub async fn find_client(&self, phone: &str) -> Result<Option<u64>, TargetError> {
+        let (value, _): (serde_json::Value, _) = self
+            .get("v1/clients", &[("phone", phone.to_owned())])
+            .await?;
+        let (found, _) = lenient::list::<ClientRecord>(value);
+        // Exact, whatever the account's search does with partial numbers.
+        Ok(found
+            .iter()
+            .find(|c| {
+                c.phone
+                    .as_deref()
+                    .is_some_and(|p| p.trim_start_matches('+') == phone)
+            })
+            .or(found.first())
+            .map(|c| c.id))
     }
 
     /// `GET /v1/clients/{id}`.
@@ -222,8 +305,10 @@ impl Chat2Desk {
         let envelope = self
             .call(Method::POST, "v1/clients", &[], Some(client))
             .await?;
-        if let Some(id) = envelope.existing_client_id() {
-            return Ok(Created::Existing(id));
+        if envelope.is_duplicate() {
+            return Ok(envelope
+                .existing_client_id()
+                .map_or(Created::ExistingUnnamed, Created::Existing));
         }
         let record: ClientRecord = envelope
             .data
@@ -254,10 +339,20 @@ impl Chat2Desk {
     }
 }
 
+/// An answer as it came, for `probe`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: serde_json::Value,
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Items on the page that could not be read.
+    pub dropped: usize,
     pub more: bool,
 }
 

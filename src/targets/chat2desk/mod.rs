@@ -1,11 +1,16 @@
 //! Chat2Desk (`shared/specs/chat2desk.md`): its wire format and assumptions (`api`), the
-//! HTTP client, the catalog of an account, the profile sync, the cost model, and a sandbox.
+//! HTTP client, the catalog of an account, messengers by family (`transports`), the profile
+//! sync, the cost model, and a sandbox.
 
 pub mod api;
 pub mod catalog;
 pub mod client;
 pub mod cost;
+pub mod probe;
+pub mod rules;
 pub mod sandbox;
 pub mod sync;
+pub mod transports;
+pub mod window;
 
 pub use cost::Chat2DeskCost;

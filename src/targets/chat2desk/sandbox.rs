@@ -22,13 +22,18 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
-use super::api::{AssignTags, Channel, ClientRecord, ClientTag, ClientUpdate, NewClient, Tag};
+use super::api::{
+    AssignTags, Channel, ClientChannel, ClientRecord, ClientTag, ClientUpdate, NewClient, Tag,
+};
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     pub token: String,
-    /// Requests per second before it answers 429 (`None`: no limit).
+    /// Requests per second before it answers 429 (`None`: no limit), kept as an API
+    /// gateway keeps it: a strict sliding window (`window::SlidingWindow::per_second`) of
+    /// `rate` rounded (at least one) requests in any one second, with no burst allowance.
+    /// The 429 says `Retry-After` in whole seconds.
     pub rate: Option<f64>,
     pub latency: Duration,
     /// Share of requests that fail with a 5xx: half before the write is applied, half after
@@ -36,7 +41,80 @@ pub struct SandboxConfig {
     pub fail_rate: f64,
     /// Free requests left this month (`api_calls`); at zero every request is refused.
     pub quota: u64,
+    /// How far the account looks like the live ones public clients show.
+    pub quirks: Quirks,
 }
+
+/// What live accounts do that the spec's examples do not show (`shared/specs/chat2desk.md`,
+/// "What real accounts show…"), each to be played on its own or all at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Channels as a WhatsApp Business account has them: «Продажи» on `wa_dialog`,
+    /// `tg_user` and `vkontakte` without e-mail, «Поддержка» on `whatsapp` and `viber`,
+    /// and «Почта» with e-mail alone.
+    pub business_channels: bool,
+    /// `GET /v1/help/transports` as objects (`{"name": …, "title": …}`), with a null entry.
+    pub object_transports: bool,
+    /// `api_info` as a 2025 account answers it: no `api_calls`, no `requests_this_month`.
+    pub no_allowance: bool,
+    /// Numbers (ids, counts) as strings.
+    pub numbers_as_strings: bool,
+    /// Clients already in the account carry a comment that reads like an error ("You need
+    /// to auth…"), and the company's name too.
+    pub error_like_text: bool,
+    /// A 5xx comes as a proxy's HTML page.
+    pub html_errors: bool,
+}
+
+impl Quirks {
+    /// Every quirk at once: the sandbox "like a real account".
+    pub const ALL: Quirks = Quirks {
+        business_channels: true,
+        object_transports: true,
+        no_allowance: true,
+        numbers_as_strings: true,
+        error_like_text: true,
+        html_errors: true,
+    };
+
+    /// The names `--quirks` takes, each with the quirk it sets.
+    pub const NAMES: [&str; 6] = [
+        "business-channels",
+        "object-transports",
+        "no-allowance",
+        "numbers-as-strings",
+        "error-like-text",
+        "html-errors",
+    ];
+
+    /// `all`, or names from `NAMES` separated by commas.
+    pub fn parse(text: &str) -> Result<Quirks, String> {
+        let mut quirks = Quirks::default();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "all" => quirks = Quirks::ALL,
+                "business-channels" => quirks.business_channels = true,
+                "object-transports" => quirks.object_transports = true,
+                "no-allowance" => quirks.no_allowance = true,
+                "numbers-as-strings" => quirks.numbers_as_strings = true,
+                "error-like-text" => quirks.error_like_text = true,
+                "html-errors" => quirks.html_errors = true,
+                other => {
+                    return Err(format!(
+                        "unknown quirk `{other}`: use all or {}",
+                        Quirks::NAMES.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(quirks)
+    }
+}
+
+/// The comment an existing client carries under `error_like_text`: a successful answer
+/// can hold any text a person typed.
+pub const ERROR_LIKE_COMMENT: &str =
+    "You need to auth in the app again — token is not correct on his phone; too many requests";
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -46,6 +124,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             fail_rate: 0.0,
             quota: 100_000,
+            quirks: Quirks::default(),
         }
     }
 }
@@ -63,6 +142,9 @@ pub enum Fault {
     TooManyRequests { retry_after: Option<u64> },
     /// "Number of API requests exceeded": the month's allowance is gone from now on.
     QuotaExceeded,
+    /// The duplicate answer without the existing client's id (an answer the spec does not
+    /// promise to carry it): `{"errors":{"client":["client already exist"]}}`.
+    DuplicateWithoutId,
 }
 
 #[derive(Debug, Clone)]
@@ -96,9 +178,8 @@ struct Account {
     stats: Stats,
     faults: VecDeque<FaultRule>,
     quota_exceeded: bool,
-    /// Token bucket for the rate limit.
-    bucket: f64,
-    bucket_at: Instant,
+    /// The rate limit, a strict sliding window (`None`: no limit).
+    rate_window: Option<super::window::SlidingWindow>,
 }
 
 /// A client as the sandbox keeps it.
@@ -128,6 +209,19 @@ impl StoredClient {
                     label: tags.iter().find(|t| t.id == *id).map(|t| t.label.clone()),
                 })
                 .collect(),
+            channels: {
+                let mut channels: Vec<ClientChannel> = Vec::new();
+                for (channel, transport) in &self.dialogs {
+                    match channels.iter_mut().find(|c| c.id == *channel) {
+                        Some(entry) => entry.transports.push(transport.clone()),
+                        None => channels.push(ClientChannel {
+                            id: *channel,
+                            transports: vec![transport.clone()],
+                        }),
+                    }
+                }
+                channels
+            },
         }
     }
 }
@@ -150,7 +244,7 @@ impl Sandbox {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            account: Mutex::new(Account::seeded(config.rate)),
+            account: Mutex::new(shaped(Account::seeded(config.rate), &config.quirks)),
             config,
         });
         let app = router(shared.clone());
@@ -186,6 +280,26 @@ impl Sandbox {
 
     /// Adds a client as if it were in the account before the load.
     pub fn insert_client(&self, phone: &str, name: Option<&str>, comment: Option<&str>) -> u64 {
+        // Reached, as most clients of an account are, on its first channel's first messenger.
+        let dialog = {
+            let account = self.lock();
+            account
+                .channels
+                .first()
+                .and_then(|c| Some((c.id, c.transports.first()?.clone())))
+        };
+        self.insert_client_on(phone, name, comment, dialog.into_iter().collect())
+    }
+
+    /// Adds a client reached on exactly these (channel, transport) dialogs.
+    pub fn insert_client_on(
+        &self,
+        phone: &str,
+        name: Option<&str>,
+        comment: Option<&str>,
+        dialogs: Vec<(u64, String)>,
+    ) -> u64 {
+        let error_like = self.shared.config.quirks.error_like_text;
         let mut account = self.lock();
         let id = account.next_id;
         account.next_id += 1;
@@ -196,8 +310,10 @@ impl Sandbox {
                 id,
                 phone: phone.to_owned(),
                 assigned_name: name.map(str::to_owned),
-                comment: comment.map(str::to_owned),
-                dialogs: Vec::new(),
+                comment: comment
+                    .map(str::to_owned)
+                    .or_else(|| error_like.then(|| ERROR_LIKE_COMMENT.to_owned())),
+                dialogs,
                 tag_ids: Vec::new(),
             },
         );
@@ -273,8 +389,7 @@ impl Account {
             stats: Stats::default(),
             faults: VecDeque::new(),
             quota_exceeded: false,
-            bucket: rate.unwrap_or(0.0).max(1.0),
-            bucket_at: Instant::now(),
+            rate_window: rate.map(super::window::SlidingWindow::per_second),
         }
     }
 
@@ -292,17 +407,11 @@ impl Account {
         Some(fault)
     }
 
-    /// Takes a token from the bucket (capacity: one second of requests).
-    fn within_rate(&mut self, rate: f64) -> bool {
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.bucket_at).as_secs_f64();
-        self.bucket_at = now;
-        self.bucket = (self.bucket + elapsed * rate).min(rate.max(1.0));
-        if self.bucket >= 1.0 {
-            self.bucket -= 1.0;
-            true
-        } else {
-            false
+    /// Admits a request under the rate limit, or says how long until one would be.
+    fn within_rate(&mut self) -> Result<(), Duration> {
+        match &mut self.rate_window {
+            Some(window) => window.admit(Instant::now()),
+            None => Ok(()),
         }
     }
 }
@@ -380,14 +489,14 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         if account.quota_exceeded || account.stats.total > shared.config.quota {
             return error(StatusCode::FORBIDDEN, "Number of API requests exceeded");
         }
-        if let Some(rate) = shared.config.rate
-            && !account.within_rate(rate)
-        {
+        if let Err(wait) = account.within_rate() {
             account.stats.rate_limited += 1;
             let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+            // Whole seconds, rounded up: with a one-second window, always `1`.
+            let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
             return response;
         }
         let fault = account.take_fault(&method, &path);
@@ -397,11 +506,22 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         fault.or_else(|| random_fault(shared.config.fail_rate))
     };
     match fault {
-        None => next.run(request).await,
-        Some(Fault::ServerError) => error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+        None => with_quirks(next.run(request).await, &shared.config.quirks).await,
+        Some(Fault::ServerError) => {
+            with_quirks(
+                error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+                &shared.config.quirks,
+            )
+            .await
+        }
         Some(Fault::QuotaExceeded) => {
             error(StatusCode::FORBIDDEN, "Number of API requests exceeded")
         }
+        Some(Fault::DuplicateWithoutId) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"status": "error", "errors": {"client": ["client already exist"]}})),
+        )
+            .into_response(),
         Some(Fault::TooManyRequests { retry_after }) => {
             shared
                 .account
@@ -419,7 +539,11 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         }
         Some(Fault::BadGatewayAfterApply) => {
             let _applied = next.run(request).await;
-            error(StatusCode::BAD_GATEWAY, "Bad gateway")
+            with_quirks(
+                error(StatusCode::BAD_GATEWAY, "Bad gateway"),
+                &shared.config.quirks,
+            )
+            .await
         }
         Some(Fault::DropAfterApply) => {
             let _applied = next.run(request).await;
@@ -460,6 +584,15 @@ fn account(shared: &Shared) -> std::sync::MutexGuard<'_, Account> {
 
 async fn api_info(State(shared): AppState) -> Response {
     let account = account(&shared);
+    if shared.config.quirks.no_allowance {
+        // "A 2025 live client saw `companyID, partnerID, company_name, admin_email`".
+        return success(json!({
+            "companyID": 4242,
+            "partnerID": null,
+            "company_name": "Sandbox",
+            "admin_email": "admin@sandbox.example",
+        }));
+    }
     let left = shared.config.quota.saturating_sub(account.stats.total);
     success(json!({
         "api_calls": left,
@@ -470,7 +603,116 @@ async fn api_info(State(shared): AppState) -> Response {
 }
 
 async fn transports(State(shared): AppState) -> Response {
-    success(json!(account(&shared).transports))
+    let transports = account(&shared).transports.clone();
+    if shared.config.quirks.object_transports {
+        let mut objects: Vec<Value> = transports.iter().map(|t| transport_object(t)).collect();
+        objects.push(Value::Null);
+        objects.push(json!({"name": null, "title": null}));
+        return success(json!(objects));
+    }
+    success(json!(transports))
+}
+
+/// A transport as an object, the other shape the spec allows.
+fn transport_object(name: &str) -> Value {
+    json!({"name": name, "title": name.to_uppercase()})
+}
+
+/// The account as the quirks shape it: channels and transports as on a WhatsApp Business
+/// account.
+fn shaped(mut account: Account, quirks: &Quirks) -> Account {
+    if quirks.business_channels {
+        let channel = |id, name: &str, phone: &str, transports: &[&str]| Channel {
+            id,
+            name: name.to_owned(),
+            phone: Some(phone.to_owned()),
+            transports: transports.iter().map(|t| (*t).to_owned()).collect(),
+        };
+        account.channels = vec![
+            channel(
+                1,
+                "Продажи",
+                "79990000001",
+                &["wa_dialog", "tg_user", "vkontakte", "sms"],
+            ),
+            channel(2, "Поддержка", "79990000002", &["whatsapp", "viber"]),
+            channel(3, "Почта", "79990000003", &["email"]),
+        ];
+        account.transports = [
+            "wa_dialog",
+            "tg_user",
+            "vkontakte",
+            "sms",
+            "whatsapp",
+            "viber",
+            "email",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+    }
+    account
+}
+
+/// A successful answer as the quirks shape it: numbers as strings, a channel's transports
+/// as objects.
+fn reshaped(mut body: Value, quirks: &Quirks) -> Value {
+    if quirks.object_transports
+        && let Some(items) = body.get_mut("data").and_then(Value::as_array_mut)
+    {
+        for item in items {
+            if let Some(transports) = item.get_mut("transports").and_then(Value::as_array_mut) {
+                for transport in transports.iter_mut() {
+                    if let Some(name) = transport.as_str().map(str::to_owned) {
+                        *transport = transport_object(&name);
+                    }
+                }
+            }
+        }
+    }
+    if quirks.numbers_as_strings {
+        stringify_numbers(&mut body);
+    }
+    body
+}
+
+fn stringify_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => *value = Value::String(n.to_string()),
+        Value::Array(items) => items.iter_mut().for_each(stringify_numbers),
+        Value::Object(map) => map.values_mut().for_each(stringify_numbers),
+        _ => {}
+    }
+}
+
+/// Applies the quirks to a handler's answer: its JSON reshaped, a 5xx as a proxy's page.
+async fn with_quirks(response: Response, quirks: &Quirks) -> Response {
+    if quirks.html_errors && response.status().is_server_error() {
+        return html_error(response.status());
+    }
+    if !(quirks.numbers_as_strings || quirks.object_transports) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(json) => {
+            let mut response = axum::Json(reshaped(json, quirks)).into_response();
+            *response.status_mut() = parts.status;
+            response
+        }
+        Err(_) => Response::from_parts(parts, Body::from(bytes)),
+    }
+}
+
+/// What a reverse proxy in front of the API answers when the API fails.
+fn html_error(status: StatusCode) -> Response {
+    let page = format!(
+        "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>\
+         <hr><center>nginx</center></body></html>"
+    );
+    (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -572,13 +814,9 @@ async fn create_client(
         return error(StatusCode::BAD_REQUEST, "phone is incorrect");
     }
     if let Some(&id) = account.by_phone.get(&new.phone) {
-        // Creating on another channel or transport opens that dialog too.
-        let dialog = (new.channel_id, new.transport.clone());
-        if let Some(client) = account.clients.get_mut(&id)
-            && !client.dialogs.contains(&dialog)
-        {
-            client.dialogs.push(dialog);
-        }
+        // "No source shows that a rejected duplicate `POST /v1/clients` attaches the existing
+        // client to the requested channel and transport": this sandbox does not, so that a
+        // loader relying on it fails here first.
         return (
             StatusCode::BAD_REQUEST,
             axum::Json(json!({

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::api::{ClientUpdate, NewClient};
 use super::client::{Chat2Desk, Created};
 use super::cost::Calls;
-use crate::pacing::{Halt, Pacing, Ticket};
+use crate::pacing::{Halt, Pacing, TargetError, Ticket};
 use crate::store::{Entry, Store, StoreError};
 
 /// What a profile should be in the account.
@@ -80,9 +80,11 @@ pub fn expected_calls(wanted: &Wanted, entry: Option<&Entry>) -> Calls {
         return Calls::default();
     }
     match (entry.and_then(|e| e.target_id), Known::from_entry(entry)) {
+        // A client we know, wanted on a dialog it lacks: the create is sent again, and its
+        // channels read back, since a duplicate answer does not say whether it attached.
         (Some(_), Some(known)) => Calls {
             create: !known.dialogs.contains(&wanted.dialog()),
-            read: false,
+            read: !known.dialogs.contains(&wanted.dialog()),
             update: !known.update_for(wanted).is_empty(),
             assign_tags: !known.missing_tags(wanted).is_empty(),
         },
@@ -101,6 +103,22 @@ pub enum Synced {
     Created,
     Updated,
     Unchanged,
+}
+
+/// A profile brought into the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedProfile {
+    pub synced: Synced,
+    pub id: u64,
+    /// When the client cannot be reached on the dialog wanted (it was in the account on
+    /// other channels or messengers): the (channel, transport) dialogs it has.
+    pub reachable_only: Option<Vec<(u64, String)>>,
+}
+
+/// The dialogs a client known to the ledger has, when the wanted one is not among them.
+pub fn reachable_only(wanted: &Wanted, entry: Option<&Entry>) -> Option<Vec<(u64, String)>> {
+    let known = Known::from_entry(entry)?;
+    (!known.dialogs.contains(&wanted.dialog())).then(|| known.dialogs.into_iter().collect())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +150,7 @@ impl Sync<'_> {
         wanted: &Wanted,
         entry: Option<&Entry>,
         ticket: &mut Ticket,
-    ) -> Result<(Synced, u64), SyncError> {
+    ) -> Result<SyncedProfile, SyncError> {
         let contact = wanted.contact.as_str();
         let mut target_id = entry.and_then(|e| e.target_id);
         let mut known = target_id.and(Known::from_entry(entry));
@@ -160,43 +178,65 @@ impl Sync<'_> {
                 .pacing
                 .send(ticket, || self.client.create_client(&new))
                 .await?;
-            match answer {
-                // A new client — also when the ledger knew one that has since been deleted in
-                // the account: what the ledger knew of it no longer holds.
-                Created::New(_) => {
-                    created = true;
-                    known = Some(Known {
-                        nickname: wanted.nickname.clone(),
-                        ..Known::default()
-                    });
+            let (id, existed) = match answer {
+                Created::New(id) => (id, false),
+                Created::Existing(id) => (id, true),
+                // "A duplicate answer without an id falls back to one lookup by phone."
+                Created::ExistingUnnamed => {
+                    let found = self
+                        .pacing
+                        .send(ticket, || self.client.find_client(&wanted.contact))
+                        .await?;
+                    let id = found.ok_or_else(|| {
+                        Halt::Failed(TargetError::Unreadable(
+                            "Chat2Desk says the client exists, and no client has this phone".into(),
+                        ))
+                    })?;
+                    (id, true)
                 }
-                Created::Existing(_) if first_create => {
-                    // Ours if an earlier attempt of this create may have gone through, in
-                    // this run or in one that was cut off.
-                    created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
-                    if !created {
-                        self.ledger.not_created(self.account, contact).await?;
-                    }
+            };
+            target_id = Some(id);
+            if !existed {
+                // A new client, made on the dialog asked for — also when the ledger knew one
+                // that has since been deleted in the account: what it knew no longer holds.
+                created = true;
+                known = Some(Known {
+                    nickname: wanted.nickname.clone(),
+                    dialogs: BTreeSet::from([dialog.clone()]),
+                    ..Known::default()
+                });
+            } else if first_create {
+                // Ours if an earlier attempt of this create may have gone through, in this
+                // run or in one that was cut off. Either way it is read below, as any client
+                // we know nothing of: what it holds is the account's word.
+                created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
+                if !created {
+                    self.ledger.not_created(self.account, contact).await?;
                 }
-                // A client we know, created on another channel or transport: that dialog is new.
-                Created::Existing(_) => changed = true,
-            }
-            target_id = Some(answer.id());
-            if let Some(known) = &mut known {
-                known.dialogs.insert(dialog.clone());
+            } else {
+                // A client we know, asked for on another dialog: "No source shows that a
+                // rejected duplicate `POST /v1/clients` attaches the existing client to the
+                // requested channel and transport" — read where it can be reached now.
+                let record = self.pacing.send(ticket, || self.client.client(id)).await?;
+                if let Some(known) = &mut known {
+                    known.dialogs = record.dialogs().collect();
+                    changed = known.dialogs.contains(&dialog);
+                }
             }
         }
         let id = target_id.expect("set above");
         let mut known = match known {
             Some(known) => known,
             None => {
-                // A client we know nothing of: read it, so that only what differs is written.
+                // A client we know nothing of: read it, so that only what differs is written,
+                // and what it can be reached on is what the account says (spec: "what the
+                // loader reports as reachable must come from there").
                 let record = self.pacing.send(ticket, || self.client.client(id)).await?;
                 Known {
+                    dialogs: record.dialogs().collect(),
                     nickname: record.assigned_name,
                     comment: record.comment,
                     tag_ids: record.tags.iter().map(|t| t.id).collect(),
-                    dialogs: BTreeSet::from([dialog]),
                 }
             }
         };
@@ -225,12 +265,18 @@ impl Sync<'_> {
             changed = true;
         }
         self.record(wanted, id, &known, true).await?;
-        let outcome = match (created, changed) {
+        let synced = match (created, changed) {
             (true, _) => Synced::Created,
             (false, true) => Synced::Updated,
             (false, false) => Synced::Unchanged,
         };
-        Ok((outcome, id))
+        let reachable_only =
+            (!known.dialogs.contains(&dialog)).then(|| known.dialogs.iter().cloned().collect());
+        Ok(SyncedProfile {
+            synced,
+            id,
+            reachable_only,
+        })
     }
 
     async fn record(
