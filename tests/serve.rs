@@ -953,3 +953,61 @@ async fn jobs_on_one_spreadsheet_share_its_write_pace() {
     }
     server.stop().await;
 }
+
+/// One server, one job per kind of account the sandbox can play: each job ends done, every
+/// contact of its mixed list created once, e-mails on an e-mail channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_run_on_every_kind_of_account() {
+    use contact_loader::targets::chat2desk::sandbox::Quirks;
+    let variants: Vec<(&str, Quirks)> = Quirks::NAMES
+        .iter()
+        .map(|n| (*n, Quirks::parse(n).unwrap()))
+        .chain([("all", Quirks::ALL)])
+        .collect();
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(
+        &sheets,
+        dir.path().join("s.sqlite").display().to_string(),
+        "http://127.0.0.1:9/no-keys",
+    );
+    config.limits.live_jobs_per_owner = variants.len();
+    let server = Server::start(config).await.unwrap();
+    let api = server.url();
+    let mut jobs = Vec::new();
+    for (name, quirks) in &variants {
+        let sandbox = Sandbox::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            SandboxConfig {
+                quirks: *quirks,
+                ..SandboxConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        sheets.set_cells(
+            SPREADSHEET,
+            name,
+            [
+                vec!["Контакт", "E-mail", "Имя", "Теги"],
+                vec!["8 (999) 601-00-01", "", "Анна", "vip"],
+                vec!["ivan@mail.ru", "", "Иван", ""],
+                vec!["8 (999) 601-00-02", "olga@yandex.ru", "Ольга", "b2b"],
+            ],
+        );
+        let job_id = submit(&api, &request_for(&sandbox, name)).await;
+        jobs.push((*name, sandbox, job_id));
+    }
+    for (name, sandbox, job_id) in &jobs {
+        let job = wait_for_end(&api, job_id, Duration::from_secs(60)).await;
+        assert_eq!(job["state"], "done", "{name}: {job}");
+        assert_eq!(job["progress"]["by_status"]["created"], 3, "{name}: {job}");
+        assert_one_client_per_contact(sandbox, 4);
+        for client in sandbox.clients().iter().filter(|c| c.phone.contains('@')) {
+            assert!(client.dialogs.iter().all(|(_, t)| t == "email"), "{name}: {client:?}");
+        }
+        let cells = sheets.cells(SPREADSHEET, name).unwrap();
+        assert!(cells[1][4].starts_with("Создан"), "{name}: {:?}", cells[1]);
+    }
+    server.stop().await;
+}
