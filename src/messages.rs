@@ -118,6 +118,8 @@ fn field_name(lang: Lang, field: TextField) -> &'static str {
         (Lang::En, TextField::Comment) => "the comment",
         (Lang::En, TextField::Company) => "the company",
         (Lang::En, TextField::Position) => "the position",
+        (Lang::Ru, TextField::Unbounded) => "текст",
+        (Lang::En, TextField::Unbounded) => "the text",
     }
 }
 
@@ -338,6 +340,13 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
             "только идентификатор мессенджера: в Chat2Desk клиента создать нельзя",
             "a messenger id only: Chat2Desk cannot create a client from it",
         ),
+        Warning::Cut(TooLong { field, chars }) => {
+            let (name, limit) = (field_name(lang, *field), field.max_chars());
+            match lang {
+                Lang::Ru => format!("{name} длиннее {limit} символов ({chars}) — обрезано до {limit}"),
+                Lang::En => format!("{name} is longer than {limit} characters ({chars}) — cut to {limit}"),
+            }
+        }
         Warning::CellsBeyondHeader => lang.pick(
             "в строке больше ячеек, чем в заголовке — лишние оставлены как есть",
             "the row has more cells than the header — the extra ones are kept as they are",

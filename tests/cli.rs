@@ -96,7 +96,6 @@ fn the_example_list_gets_the_right_status_on_every_row() {
         (17, "только адрес"),
         (18, "домена верхнего уровня"),
         (20, "нет контакта"),
-        (22, "длиннее 255"),
         (24, "E+10"),
     ];
     for (n, words) in reasons {
@@ -108,6 +107,14 @@ fn the_example_list_gets_the_right_status_on_every_row() {
             r["reason"]
         );
     }
+    // A name over the limit is cut, and the contact kept.
+    expect(22, "ready", Some("+79031112233"));
+    assert!(
+        row(&report, 22)["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("обрезано до 255")
+    );
     // A shared office phone links six profiles: every row of the cluster is warned.
     for n in 25..=29 {
         let warnings = row(&report, n)["warnings"].as_array().unwrap().clone();
@@ -132,20 +139,20 @@ fn the_summary_counts_rows_profiles_and_requests() {
     assert!(output.status.success());
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["rows"], 30);
-    assert_eq!(summary["ready"], 15);
+    assert_eq!(summary["ready"], 16);
     assert_eq!(summary["merged"], 3);
-    assert_eq!(summary["invalid"], 11);
+    assert_eq!(summary["invalid"], 10);
     assert_eq!(summary["skipped"], 1);
-    assert_eq!(summary["profiles"], 18);
+    assert_eq!(summary["profiles"], 19);
     // Anna (phone+e-mail), Ksenia (phone+e-mail), the office cluster (1 phone + 5 e-mails).
     assert_eq!(summary["links"], 7);
     assert_eq!(summary["encoding"], "utf-8");
     assert_eq!(summary["delimiter"], ";");
     assert_eq!(summary["unknown_columns"], serde_json::json!(["Источник"]));
-    // Chat2Desk's cost table over the 17 profiles it can load (the telegram id is not one):
-    // 17 creates + 9 comment PUTs (a row's comment goes to both its phone and its e-mail
+    // Chat2Desk's cost table over the 18 profiles it can load (the telegram id is not one):
+    // 18 creates + 9 comment PUTs (a row's comment goes to both its phone and its e-mail
     // profile) + 13 assign_to calls, one per tagged profile.
-    assert_eq!(summary["estimated_requests"], 39);
+    assert_eq!(summary["estimated_requests"], 40);
     assert!(summary["elapsed_ms"].is_u64());
 }
 

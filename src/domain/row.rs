@@ -6,7 +6,7 @@ use super::email::{Email, EmailError};
 use super::messenger::{Messenger, MessengerId, MessengerIdError};
 use super::phone::{Phone, PhoneError, Region, is_spreadsheet_error};
 use super::tags::{TagTooLong, Tags};
-use super::text::{TextField, TooLong, clean};
+use super::text::{TextField, TooLong, clean, clean_cut};
 
 /// The cells of one row that matter to us, by meaning; a column the file does not have is
 /// an empty cell. The input layer fills it, so the domain never sees column positions.
@@ -173,6 +173,8 @@ pub enum Warning {
     MessengerIdOnly,
     /// The row has more cells than the header: they are kept as they are.
     CellsBeyondHeader,
+    /// A name, comment, company or position longer than the field's limit, cut at it.
+    Cut(TooLong),
     /// One of the row's contacts cannot go into the account (its others do).
     NotPlaced { contact: String, why: TargetProblem },
     /// The contact goes to another channel than the row's (an e-mail to the e-mail channel).
@@ -211,10 +213,16 @@ impl Row {
         if row.contacts.is_empty() {
             return Err(Problem::NoContact);
         }
-        row.name = clean(raw.name, TextField::Name).map_err(Problem::TooLong)?;
-        row.comment = clean(raw.comment, TextField::Comment).map_err(Problem::TooLong)?;
-        row.company = clean(raw.company, TextField::Company).map_err(Problem::TooLong)?;
-        row.position = clean(raw.position, TextField::Position).map_err(Problem::TooLong)?;
+        // A long name or comment is cut, with a warning: the contact is loaded all the same.
+        let mut cut = |raw: &str, field| {
+            let (text, too_long) = clean_cut(raw, field);
+            warnings.extend(too_long.map(Warning::Cut));
+            text
+        };
+        row.name = cut(raw.name, TextField::Name);
+        row.comment = cut(raw.comment, TextField::Comment);
+        row.company = cut(raw.company, TextField::Company);
+        row.position = cut(raw.position, TextField::Position);
         row.tags = Tags::parse(raw.tags).map_err(Problem::TagTooLong)?;
         row.channel = clean(raw.channel, TextField::Name).map_err(Problem::TooLong)?;
         row.messenger = Messenger::parse(raw.messenger);

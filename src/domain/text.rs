@@ -8,6 +8,8 @@ pub enum TextField {
     Comment,
     Company,
     Position,
+    /// No limit: what `clean_cut` cleans before it cuts.
+    Unbounded,
 }
 
 impl TextField {
@@ -17,12 +19,13 @@ impl TextField {
         match self {
             TextField::Name | TextField::Company | TextField::Position => 255,
             TextField::Comment => 2000,
+            TextField::Unbounded => usize::MAX,
         }
     }
 
     /// Whether line breaks are meaningful: a comment may have paragraphs, a name may not.
     fn keeps_line_breaks(self) -> bool {
-        matches!(self, TextField::Comment)
+        matches!(self, TextField::Comment | TextField::Unbounded)
     }
 }
 
@@ -82,6 +85,22 @@ pub fn clean(raw: &str, field: TextField) -> Result<Option<Box<str>>, TooLong> {
         out.push(c);
     }
     within_limit(out.into(), field)
+}
+
+/// Cleans a cell and cuts what is longer than the field's limit at the limit, on a
+/// character boundary: a long name or comment must not cost the contact (issue 12). The
+/// cut, if any, comes back for the row's warning.
+pub fn clean_cut(raw: &str, field: TextField) -> (Option<Box<str>>, Option<TooLong>) {
+    match clean(raw, field) {
+        Ok(text) => (text, None),
+        Err(too_long) => {
+            // `clean` refuses only for length: cleaned again without the limit, then cut.
+            let cleaned = clean(raw, TextField::Unbounded).ok().flatten().unwrap_or_default();
+            let cut: String = cleaned.chars().take(field.max_chars()).collect();
+            let cut = cut.trim_end();
+            ((!cut.is_empty()).then(|| cut.into()), Some(too_long))
+        }
+    }
 }
 
 fn within_limit(text: Box<str>, field: TextField) -> Result<Option<Box<str>>, TooLong> {
@@ -174,5 +193,28 @@ mod tests {
             })
         );
         assert!(clean(&"я".repeat(2000), TextField::Comment).is_ok());
+    }
+
+    #[test]
+    fn overlong_text_is_cut_at_the_limit_on_a_character_boundary() {
+        let long = format!("{}  конец", "я".repeat(254));
+        let (text, cut) = clean_cut(&long, TextField::Name);
+        let text = text.unwrap();
+        assert_eq!(text.chars().count(), 254, "the space at the cut is trimmed");
+        assert!(text.chars().all(|c| c == 'я'));
+        assert_eq!(
+            cut,
+            Some(TooLong {
+                field: TextField::Name,
+                chars: 260
+            })
+        );
+        let (comment, cut) = clean_cut(&format!("{}\nвторая", "ж".repeat(2100)), TextField::Comment);
+        assert_eq!(comment.unwrap().chars().count(), 2000);
+        assert!(cut.is_some());
+        assert_eq!(clean_cut("Анна", TextField::Name), (Some("Анна".into()), None));
+        // Four-byte characters are cut whole.
+        let (emoji, _) = clean_cut(&"😀".repeat(300), TextField::Name);
+        assert_eq!(emoji.unwrap().chars().count(), 255);
     }
 }
