@@ -298,6 +298,58 @@ fn email_text(lang: Lang, error: &EmailError) -> String {
             "e-mail записан с ошибкой — проверьте точки и символы",
             "the e-mail is malformed — check its dots and characters",
         ),
+        EmailError::DomainCharacter(c) => match lang {
+            Lang::Ru => format!(
+                "в домене e-mail (после @) недопустимый символ «{c}» — в домене бывают только \
+                 буквы, цифры, дефисы и точки"
+            ),
+            Lang::En => format!(
+                "the e-mail's domain (after the @) holds “{c}” — a domain has only letters, \
+                 digits, hyphens and dots"
+            ),
+        },
+        EmailError::NumericTopLevelDomain => lang.pick(
+            "домен верхнего уровня e-mail (после последней точки) должен кончаться буквой, \
+             как .ru или .com",
+            "the e-mail's top-level domain (after the last dot) must end in a letter, like .ru \
+             or .com",
+        ),
+        EmailError::SpecialUseDomain(name) => match lang {
+            Lang::Ru => format!(
+                "домен .{name} в e-mail зарезервирован не для почты — письма на него не доходят"
+            ),
+            Lang::En => {
+                format!("the e-mail's domain .{name} is reserved for other uses than mail")
+            }
+        },
+        EmailError::TooLong => match lang {
+            Lang::Ru => format!(
+                "e-mail слишком длинный — длиннее {} байт",
+                crate::domain::email::MAX_ADDRESS_OCTETS
+            ),
+            Lang::En => format!(
+                "the e-mail is too long — over {} bytes",
+                crate::domain::email::MAX_ADDRESS_OCTETS
+            ),
+        },
+        EmailError::LocalPartTooLong => match lang {
+            Lang::Ru => format!(
+                "e-mail слишком длинный: часть до @ длиннее {} символов",
+                crate::domain::email::MAX_LOCAL_CHARS
+            ),
+            Lang::En => format!(
+                "the e-mail is too long: the part before the @ is over {} characters",
+                crate::domain::email::MAX_LOCAL_CHARS
+            ),
+        },
+        EmailError::DomainLabelTooLong => lang.pick(
+            "домен e-mail слишком длинный: часть между точками длиннее 63 символов",
+            "the e-mail's domain is too long: a part between dots is over 63 characters",
+        ),
+        EmailError::InvalidDomain => lang.pick(
+            "домен e-mail (после @) записан с ошибкой — такого имени домена быть не может",
+            "the e-mail's domain (after the @) is malformed — no domain can have that name",
+        ),
     }
 }
 
@@ -343,8 +395,12 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
         Warning::Cut(TooLong { field, chars }) => {
             let (name, limit) = (field_name(lang, *field), field.max_chars());
             match lang {
-                Lang::Ru => format!("{name} длиннее {limit} символов ({chars}) — обрезано до {limit}"),
-                Lang::En => format!("{name} is longer than {limit} characters ({chars}) — cut to {limit}"),
+                Lang::Ru => {
+                    format!("{name} длиннее {limit} символов ({chars}) — обрезано до {limit}")
+                }
+                Lang::En => {
+                    format!("{name} is longer than {limit} characters ({chars}) — cut to {limit}")
+                }
             }
         }
         Warning::CellsBeyondHeader => lang.pick(
@@ -377,6 +433,30 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
                 (Lang::En, true) => {
                     format!("the client was already in the account, with no dialog on {wanted}")
                 }
+            }
+        }
+        Warning::EmailTypo {
+            address,
+            suggestion,
+        } => match lang {
+            Lang::Ru => format!(
+                "похоже, опечатка в домене e-mail {address}: может быть, {suggestion}? \
+                 Загружен как написан"
+            ),
+            Lang::En => format!(
+                "the e-mail {address} looks like a typo in its domain: perhaps {suggestion}? \
+                 It is loaded as written"
+            ),
+        },
+        Warning::EmailTrailingDot { address } => match lang {
+            Lang::Ru => format!("точка в конце e-mail убрана: {address}"),
+            Lang::En => format!("the dot at the end of the e-mail was dropped: {address}"),
+        },
+        Warning::PhoneUnwrapped(unwrapped) => {
+            let removed = &unwrapped.removed;
+            match lang {
+                Lang::Ru => format!("«{removed}» вокруг номера убрано"),
+                Lang::En => format!("“{removed}” around the number was taken off"),
             }
         }
     }

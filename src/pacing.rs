@@ -109,9 +109,9 @@ impl Backoff {
 /// 1,000-row load took 1.6× requests ÷ rate. So a 429 is read for what it says:
 ///
 /// - **The first 429 settles** the pacer at `SETTLE` (95%) of the told rate, for the rest of
-///   the run: 5% of margin (52 ms a second at 20/s) is far more than timer and network
-///   jitter, and costs 5% of wall time — the same as one 429's one-second pause on a
-///   20-second load.
+///   the run: 5% of margin (at 20/s, twenty requests span 1.053 s) is far more than timer
+///   and network jitter, and costs 5% of wall time — the same as one 429's one-second pause
+///   on a 20-second load.
 /// - **A lower rate is learned only when 429s keep coming**: a 429 is a *strike* when its
 ///   request was sent after the last pause (those sent before it were paced at a rate we
 ///   already reacted to, and a burst of them is one event, not several); `STRIKES` (2)
@@ -120,7 +120,7 @@ impl Backoff {
 ///   `SETTLE` of the rate that kept failing, so recovery stops just under it. Each further
 ///   run of strikes lowers both again, step by step, down to `MIN_RATE`.
 /// - **Recovery is slow**: each success gives back `RECOVERY_STEP` (1%) of the ceiling, so
-///   a step down is regained over about twenty requests; never above the ceiling, which
+///   a step down is regained over about fifteen requests; never above the ceiling, which
 ///   does not rise again within a run (probing above it would buy 429s; the next run starts
 ///   from the told rate).
 /// - **Retry-After is honoured**: no request leaves before the pause ends — those already

@@ -117,28 +117,12 @@ async fn wait_for_end(api: &str, bearer: &str, job_id: &str) -> Value {
 }
 
 async fn report(api: &str, bearer: &str, job_id: &str) -> String {
-    reqwest::Client::new()
-        .get(format!("{api}/v1/jobs/{job_id}/report.csv"))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    support::get_text(&format!("{api}/v1/jobs/{job_id}/report.csv"), bearer).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_one_loads_or_claims_a_sheet_they_cannot_open() {
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig {
-            latency: Duration::from_millis(30),
-            ..SandboxConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let sandbox = support::slow_sandbox(Duration::from_millis(30)).await;
     let sheets = FakeSheets::start(ANN_TOKEN).await.unwrap();
     sheets.set_cells(VICTIM, SHEET, rows(40));
     sheets.set_cells(MALLORY_OWN, SHEET, rows(1));
@@ -239,15 +223,7 @@ async fn no_one_loads_or_claims_a_sheet_they_cannot_open() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_submits_meets_its_limits() {
     // A slow target keeps jobs live.
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig {
-            latency: Duration::from_millis(500),
-            ..SandboxConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let sandbox = support::slow_sandbox(Duration::from_millis(500)).await;
     let sheets = FakeSheets::start(ANN_TOKEN).await.unwrap();
     for n in 0..8 {
         sheets.set_cells(VICTIM, &format!("Лист {n}"), rows(30));
@@ -443,12 +419,7 @@ async fn slow_and_idle_connections_are_closed_and_connections_are_capped() {
 
 /// A target behind `rule`: the sandbox, except where the rule answers itself.
 async fn target_answering(rule: Box<support::Rule>) -> (Sandbox, String) {
-    let sandbox = Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig::default(),
-    )
-    .await
-    .unwrap();
+    let sandbox = support::sandbox(SandboxConfig::default()).await;
     let url = support::proxy(sandbox.url(), rule).await;
     (sandbox, url)
 }

@@ -1,7 +1,6 @@
 //! `probe` against the sandbox as every kind of account it can play: what it finds, what it
 //! spends, and that it leaves the account's other clients as they were.
 
-use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -14,16 +13,14 @@ use contact_loader::targets::chat2desk::probe::{
 };
 use contact_loader::targets::chat2desk::sandbox::{Quirks, Sandbox, SandboxConfig};
 
+mod support;
+
 async fn sandbox(quirks: Quirks) -> Sandbox {
-    Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig {
-            quirks,
-            ..SandboxConfig::default()
-        },
-    )
+    support::sandbox(SandboxConfig {
+        quirks,
+        ..SandboxConfig::default()
+    })
     .await
-    .unwrap()
 }
 
 async fn run(sandbox: &Sandbox, contact: ProbeContact) -> ProbeReport {
@@ -59,7 +56,11 @@ async fn the_probe_settles_the_assumed_facts_in_every_kind_of_account() {
     for (name, quirks) in variants {
         let sandbox = sandbox(quirks).await;
         let report = run(&sandbox, ProbeContact::Phone("79997000001".into())).await;
-        assert!(report.requests <= MAX_REQUESTS, "{name}: {}", report.requests);
+        assert!(
+            report.requests <= MAX_REQUESTS,
+            "{name}: {}",
+            report.requests
+        );
         assert_eq!(
             report.requests,
             sandbox.stats().total,
@@ -68,26 +69,65 @@ async fn the_probe_settles_the_assumed_facts_in_every_kind_of_account() {
         let clients = sandbox.clients();
         assert_eq!(clients.len(), 1, "{name}: one client at most");
         assert_eq!(Some(clients[0].id), report.created_client);
-        assert!(clients[0].tag_ids.is_empty(), "{name}: the tag it set is gone");
-        assert_eq!(verdict(&report, "comment is written"), Verdict::Holds, "{name}");
-        assert_eq!(verdict(&report, "a duplicate POST"), Verdict::Holds, "{name}");
-        assert_eq!(verdict(&report, "a client's channels"), Verdict::Holds, "{name}");
-        assert_eq!(verdict(&report, "tags are assigned"), Verdict::Holds, "{name}");
-        assert_eq!(verdict(&report, "GET /v1/clients?phone="), Verdict::Holds, "{name}");
+        assert!(
+            clients[0].tag_ids.is_empty(),
+            "{name}: the tag it set is gone"
+        );
+        assert_eq!(
+            verdict(&report, "comment is written"),
+            Verdict::Holds,
+            "{name}"
+        );
+        assert_eq!(
+            verdict(&report, "a duplicate POST"),
+            Verdict::Holds,
+            "{name}"
+        );
+        assert_eq!(
+            verdict(&report, "a client's channels"),
+            Verdict::Holds,
+            "{name}"
+        );
+        assert_eq!(
+            verdict(&report, "tags are assigned"),
+            Verdict::Holds,
+            "{name}"
+        );
+        assert_eq!(
+            verdict(&report, "GET /v1/clients?phone="),
+            Verdict::Holds,
+            "{name}"
+        );
         assert_eq!(verdict(&report, "a bad token"), Verdict::Holds, "{name}");
         assert_eq!(
             verdict(&report, "api_info gives"),
-            if quirks.no_allowance { Verdict::Differs } else { Verdict::Holds },
+            if quirks.no_allowance {
+                Verdict::Differs
+            } else {
+                Verdict::Holds
+            },
             "{name}"
         );
         assert_eq!(
             verdict(&report, "/v1/help/transports"),
-            if quirks.object_transports { Verdict::Differs } else { Verdict::Holds },
+            if quirks.object_transports {
+                Verdict::Differs
+            } else {
+                Verdict::Holds
+            },
             "{name}"
         );
         if quirks.business_channels {
-            let channels = &report.findings.iter().find(|f| f.fact.starts_with("each channel")).unwrap().seen;
-            assert!(channels.contains("wa_dialog") && channels.contains("«Почта» (3): email"), "{channels}");
+            let channels = &report
+                .findings
+                .iter()
+                .find(|f| f.fact.starts_with("each channel"))
+                .unwrap()
+                .seen;
+            assert!(
+                channels.contains("wa_dialog") && channels.contains("«Почта» (3): email"),
+                "{channels}"
+            );
             assert_eq!(clients[0].dialogs, [(1, "wa_dialog".to_owned())]);
         }
         let table = report.table();
@@ -141,8 +181,15 @@ async fn the_command_asks_first_and_prints_json_with_consent() {
     .unwrap();
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stderr);
-    assert!(said.contains("at most 15 requests") && said.contains("--yes"), "{said}");
-    assert!(consented.status.success(), "{}", String::from_utf8_lossy(&consented.stderr));
+    assert!(
+        said.contains("at most 15 requests") && said.contains("--yes"),
+        "{said}"
+    );
+    assert!(
+        consented.status.success(),
+        "{}",
+        String::from_utf8_lossy(&consented.stderr)
+    );
     let report: Value = serde_json::from_slice(&consented.stdout).unwrap();
     assert!(report["requests"].as_u64().unwrap() <= 15);
     assert!(report["findings"].as_array().unwrap().len() >= 9);

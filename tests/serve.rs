@@ -57,15 +57,7 @@ fn rows() -> Vec<Vec<String>> {
 
 /// A Chat2Desk sandbox answering after `latency`.
 async fn sandbox(latency: Duration) -> Sandbox {
-    Sandbox::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        SandboxConfig {
-            latency,
-            ..SandboxConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    support::slow_sandbox(latency).await
 }
 
 /// `GET /v1/jobs/{id}` as Anna, with a fresh Google token if given.
@@ -81,15 +73,7 @@ async fn get_job(api: &str, job_id: &str, sheets_token: Option<&str>) -> Value {
 
 /// `GET {api}{path}` as Anna: the answer's text.
 async fn get_text(api: &str, path: &str) -> String {
-    reqwest::Client::new()
-        .get(format!("{api}{path}"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    support::get_text(&format!("{api}{path}"), KEY).await
 }
 
 async fn start(sheets: &FakeSheets, database: String) -> Server {
@@ -976,15 +960,11 @@ async fn jobs_run_on_every_kind_of_account() {
     let api = server.url();
     let mut jobs = Vec::new();
     for (name, quirks) in &variants {
-        let sandbox = Sandbox::start(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            SandboxConfig {
-                quirks: *quirks,
-                ..SandboxConfig::default()
-            },
-        )
-        .await
-        .unwrap();
+        let sandbox = support::sandbox(SandboxConfig {
+            quirks: *quirks,
+            ..SandboxConfig::default()
+        })
+        .await;
         sheets.set_cells(
             SPREADSHEET,
             name,
@@ -1004,7 +984,10 @@ async fn jobs_run_on_every_kind_of_account() {
         assert_eq!(job["progress"]["by_status"]["created"], 3, "{name}: {job}");
         assert_one_client_per_contact(sandbox, 4);
         for client in sandbox.clients().iter().filter(|c| c.phone.contains('@')) {
-            assert!(client.dialogs.iter().all(|(_, t)| t == "email"), "{name}: {client:?}");
+            assert!(
+                client.dialogs.iter().all(|(_, t)| t == "email"),
+                "{name}: {client:?}"
+            );
         }
         let cells = sheets.cells(SPREADSHEET, name).unwrap();
         assert!(cells[1][4].starts_with("Создан"), "{name}: {:?}", cells[1]);

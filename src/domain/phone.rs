@@ -5,7 +5,18 @@
 //! a typo with letters is an error, not a vanity number; `доб. 12` is an extension; a cell
 //! with two numbers, an Excel number in exponent form or a spreadsheet error is named as
 //! such, so that the person who fixes the sheet knows what to do.
+//!
+//! A cell is read in three steps, the same for every region and country:
+//! 1. `normalise`: what libphonenumber reads as a digit or a separator becomes ASCII — every
+//!    Unicode decimal digit (`７`, `٧`), `＋`, its dashes, spaces and brackets; invisible soft
+//!    hyphens go. A plain ASCII cell is borrowed as it is.
+//! 2. `unwrap`: a known link or label around the number (`tel:`, `https://wa.me/`, `Тел.`)
+//!    is taken off, and said (`Unwrapped`, which the row turns into a warning).
+//! 3. Our checks (extension, two numbers, letters, length), then libphonenumber on the
+//!    digits alone, `+` in front when the cell had one. A fast path for the common `+7`
+//!    shapes gives the same verdicts (a property test below says so).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -84,28 +95,204 @@ pub enum PhoneError {
     },
 }
 
-/// Separators people put inside a number: spaces (also non-breaking), dashes, brackets, dots.
+/// What was around the number in the cell and was taken off: a link (`tel:`,
+/// `https://wa.me/`, `api.whatsapp.com/send?phone=`) or a label (`Tel:`, `тел.`, `моб.`,
+/// `WhatsApp:`). The text is what was removed, as written (`…` stands for the number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unwrapped {
+    pub removed: Box<str>,
+}
+
+/// Links that carry a number, lower case, longest first; `true` when the number in them is
+/// international without its `+` (WhatsApp's `wa.me/79991234567`), so no default region
+/// applies to it.
+const LINKS: &[(&str, bool)] = &[
+    ("https://api.whatsapp.com/send/?phone=", true),
+    ("https://api.whatsapp.com/send?phone=", true),
+    ("http://api.whatsapp.com/send?phone=", true),
+    ("api.whatsapp.com/send?phone=", true),
+    ("whatsapp://send?phone=", true),
+    ("https://wa.me/", true),
+    ("http://wa.me/", true),
+    ("wa.me/", true),
+    ("tel:", false),
+];
+
+/// Labels people write before a number, lower case; a longer one before its own prefix
+/// (`телефон` before `тел`). A label counts when `.`, `:` or a space follows it and the
+/// number comes next.
+const LABELS: &[&str] = &[
+    "телефон",
+    "тел",
+    "мобильный",
+    "моб",
+    "рабочий",
+    "раб",
+    "whatsapp",
+    "phone",
+    "mobile",
+    "mob",
+    "tel",
+    "cell",
+];
+
+/// The first code point of every run of ten Unicode decimal digits (General_Category `Nd`),
+/// in order. Every `Nd` character is in one such run, and its value is its distance from
+/// the run's zero: this is how libphonenumber's `\d` and `Character.digit` read `７` or `٧`.
+/// Rust's std has no call for a character's decimal value (`char::to_digit` is ASCII only,
+/// `char::is_numeric` also takes `½` and `Ⅻ`), hence this table. Source: Unicode 17.0's
+/// UnicodeData.txt (`Nd` with decimal value 0; DerivedNumericType.txt lists the same
+/// runs), as `scripts/reference/phones.py` prints it with `unicodedata2`; `tests/phones.rs`
+/// checks every code point against `tests/fixtures/phones/nd-zeros.txt`, which that script
+/// writes.
+const ND_ZEROS: [u32; 77] = [
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10, 0x104A0, 0x10D30, 0x10D40, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450,
+    0x114D0, 0x11650, 0x116C0, 0x116D0, 0x116DA, 0x11730, 0x118E0, 0x11950, 0x11BF0, 0x11C50,
+    0x11D50, 0x11DA0, 0x11DE0, 0x11F50, 0x16130, 0x16A60, 0x16AC0, 0x16B50, 0x16D70, 0x1CCF0,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0, 0x1E5F1, 0x1E950,
+    0x1FBF0,
+];
+
+/// The value of a Unicode decimal digit (`7`, `７`, `٧`, `७`), `None` for anything else.
+pub fn decimal_digit(c: char) -> Option<u8> {
+    let cp = u32::from(c);
+    if cp < ND_ZEROS[1] {
+        return c.is_ascii_digit().then(|| cp as u8 - b'0');
+    }
+    let run = ND_ZEROS.partition_point(|&zero| zero <= cp);
+    let offset = cp - ND_ZEROS[run - 1];
+    (offset < 10).then_some(offset as u8)
+}
+
+/// The cell with libphonenumber's digits and separators in ASCII: decimal digits of any
+/// script become `0`–`9`, `＋` becomes `+`, its dashes (`‐ ‑ ‒ – — ― − ー －`) `-`, its
+/// brackets, slash, dot and tildes (`（）［］／．⁓∼～`) their ASCII forms, and every space separator
+/// (category `Zs`: also the narrow no-break and figure spaces libphonenumber leaves out,
+/// with which French and typeset numbers come) a space. The soft hyphen, which
+/// libphonenumber skips and `text::without_invisible` keeps, goes. Letters and other
+/// symbols stay as they are, for our checks to name. Plain ASCII is borrowed.
+fn normalise(cell: &str) -> Cow<'_, str> {
+    // Most cells, ASCII or with letters only, have nothing to map: borrowed.
+    if cell.is_ascii() {
+        return Cow::Borrowed(cell);
+    }
+    let Some(start) = cell
+        .char_indices()
+        .find(|&(_, c)| !c.is_ascii() && normal_form(c) != Some(c))
+        .map(|(i, _)| i)
+    else {
+        return Cow::Borrowed(cell);
+    };
+    let mut out = String::with_capacity(cell.len());
+    out.push_str(&cell[..start]);
+    out.extend(cell[start..].chars().filter_map(normal_form));
+    Cow::Owned(out)
+}
+
+/// What `normalise` makes of one character: itself, its ASCII form, or nothing.
+fn normal_form(c: char) -> Option<char> {
+    if let Some(d) = decimal_digit(c) {
+        return Some(char::from(b'0' + d));
+    }
+    Some(match c {
+        '＋' => '+',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FF0D}' => '-',
+        '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
+            ' '
+        }
+        '\u{AD}' | '\u{200B}' | '\u{2060}' => return None,
+        '（' => '(',
+        '）' => ')',
+        '［' => '[',
+        '］' => ']',
+        '／' => '/',
+        '．' => '.',
+        '⁓' | '∼' | '～' => '~',
+        other => other,
+    })
+}
+
+/// Separators people put inside a number, once `normalise` has made them ASCII: spaces,
+/// tabs, dashes, brackets, dots, slashes, and libphonenumber's `~` ("wait for the dial
+/// tone", as in its own `8~10 44 …`).
 fn is_number_punctuation(c: char) -> bool {
     matches!(
         c,
-        ' ' | '\u{a0}'
-            | '\u{2007}'
-            | '\u{202f}'
-            | '\t'
-            | '-'
-            | '‐'
-            | '‑'
-            | '–'
-            | '—'
-            | '('
-            | ')'
-            | '.'
-            | '/'
+        ' ' | '\t' | '-' | '(' | ')' | '[' | ']' | '.' | '/' | '~'
     )
 }
 
-/// The words that introduce an extension: Russian "добавочный", "внутренний" and English.
-const EXTENSION_MARKERS: &[&str] = &["добавочный", "доб", "вн", "extension", "ext", "x", "#"];
+/// `s` without `prefix` (lower case) at its start, in any case.
+fn strip_prefix_ignoring_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let mut chars = s.chars();
+    for p in prefix.chars() {
+        let c = chars.next()?;
+        if c != p && !c.to_lowercase().eq(std::iter::once(p)) {
+            return None;
+        }
+    }
+    Some(chars.as_str())
+}
+
+/// Takes a known link or label off the number (see `LINKS` and `LABELS`). A cell that does
+/// not start with a letter has none, and is returned as it is.
+fn unwrap(cell: &str) -> (Cow<'_, str>, Option<Unwrapped>) {
+    if !cell.chars().next().is_some_and(char::is_alphabetic) {
+        return (Cow::Borrowed(cell), None);
+    }
+    for &(link, international) in LINKS {
+        let Some(rest) = strip_prefix_ignoring_case(cell, link) else {
+            continue;
+        };
+        let prefix = &cell[..cell.len() - rest.len()];
+        let rest = rest.trim_start();
+        // A WhatsApp link may go on with `&text=…`, `?text=…` or a slash.
+        let (number, suffix) = if international {
+            let end = rest.find(['?', '&', '#']).unwrap_or(rest.len());
+            let number = &rest[..end];
+            let number = number.trim_end();
+            let number = number.strip_suffix('/').unwrap_or(number);
+            (number, &rest[number.len()..])
+        } else {
+            (rest, "")
+        };
+        let removed = if suffix.is_empty() {
+            prefix.trim_end().into()
+        } else {
+            format!("{}…{}", prefix.trim_end(), suffix.trim()).into()
+        };
+        let number = if international && !number.starts_with('+') {
+            Cow::Owned(format!("+{number}"))
+        } else {
+            Cow::Borrowed(number)
+        };
+        return (number, Some(Unwrapped { removed }));
+    }
+    for label in LABELS {
+        let Some(rest) = strip_prefix_ignoring_case(cell, label) else {
+            continue;
+        };
+        let number = rest.trim_start_matches(['.', ':', ' ', '\t']);
+        if number.len() == rest.len()
+            || !number
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_digit() || b == b'+' || b == b'(')
+        {
+            continue;
+        }
+        let removed = cell[..cell.len() - number.len()].trim_end().into();
+        return (Cow::Borrowed(number), Some(Unwrapped { removed }));
+    }
+    (Cow::Borrowed(cell), None)
+}
+
+/// The words that introduce an extension: Russian "добавочный", "внутренний", English, and
+/// the signs libphonenumber reads as one (`#`, `~` before the last digits).
+const EXTENSION_MARKERS: &[&str] = &["добавочный", "доб", "вн", "extension", "ext", "x", "#", "~"];
 
 const SPREADSHEET_ERRORS: &[&str] = &[
     "#ERROR!",
@@ -138,73 +325,41 @@ pub fn is_spreadsheet_error(cell: &str) -> bool {
     SPREADSHEET_ERRORS.iter().any(|e| upper == *e)
 }
 
+/// Which way a number is validated: by the fast path where it applies (what callers get),
+/// or always by libphonenumber's parser (what the fast path is tested against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))] // `Full` is for the tests.
+enum Path {
+    Fast,
+    Full,
+}
+
+/// The most digits a cell may have: E.164's 15 and a national (8) or international prefix
+/// (8 10, 00). Anything longer is not one number, and would not fit our key.
+const MAX_DIGITS: usize = 18;
+
 impl Phone {
     /// Parses a cell that should hold one phone number. `region` is used for numbers
     /// without a country code (`8 999 ...` and `999 ...` in Russia).
     pub fn parse(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+        Phone::parse_cell(raw, region).map(|(phone, _)| phone)
+    }
+
+    /// Like `parse`, and says what was taken off around the number (`tel:`, `wa.me/`,
+    /// `Тел.`), for the row to warn of.
+    pub fn parse_cell(raw: &str, region: Region) -> Result<(Phone, Option<Unwrapped>), PhoneError> {
+        parse_with(raw, region, Path::Fast)
+    }
+
+    /// What `parse_cell` takes off around the number in `raw` (see `Unwrapped`), for a cell
+    /// parsed by `parse` elsewhere. Only a cell that starts with a letter costs anything.
+    pub fn wrapper(raw: &str) -> Option<Unwrapped> {
         let raw = super::text::without_invisible(raw);
         let cell = raw.trim().trim_start_matches('\'').trim();
-        if is_spreadsheet_error(cell) {
-            return Err(PhoneError::SpreadsheetError(cell.to_owned()));
+        if !cell.chars().next().is_some_and(char::is_alphabetic) {
+            return None;
         }
-        if looks_like_exponent(cell) {
-            return Err(PhoneError::ExponentForm);
-        }
-        let (main, extension) = split_extension(cell);
-        if has_two_numbers(main) {
-            return Err(PhoneError::TwoNumbers);
-        }
-        for (i, c) in main.char_indices() {
-            if c.is_ascii_digit() || is_number_punctuation(c) || (c == '+' && i == 0) {
-                continue;
-            }
-            return Err(if c.is_alphabetic() {
-                PhoneError::Letters
-            } else {
-                PhoneError::UnexpectedCharacters
-            });
-        }
-        let digit_count = main.bytes().filter(u8::is_ascii_digit).count();
-        if digit_count == 0 {
-            return Err(PhoneError::TooShort);
-        }
-        // E.164 allows 15 digits; a national prefix (8) or an international one (8 10, 00)
-        // adds a few. Anything longer is not one number, and would not fit our key.
-        if digit_count > 18 {
-            return Err(PhoneError::TooLong);
-        }
-        if let Some(phone) = fast_plus7(main, digit_count, region, extension.as_deref()) {
-            return Ok(phone);
-        }
-        let number = PHONE_NUMBER_UTIL
-            .parse(main, Some(region.0))
-            .map_err(|e| match e {
-                ParseError::InvalidCountryCode => PhoneError::UnknownCountryCode,
-                ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
-                ParseError::TooLongNsn => PhoneError::TooLong,
-                ParseError::NotANumber(_) => PhoneError::UnexpectedCharacters,
-            })?;
-        match number.is_possible_with_reason() {
-            Ok(_) => {}
-            Err(ValidationError::TooShort) => return Err(PhoneError::TooShort),
-            Err(ValidationError::TooLong) => return Err(PhoneError::TooLong),
-            Err(ValidationError::InvalidCountryCode) => {
-                return Err(PhoneError::UnknownCountryCode);
-            }
-            Err(_) => return Err(not_valid(&number, region)),
-        }
-        if !number.is_valid() {
-            return Err(not_valid(&number, region));
-        }
-        let e164 = number.format_as(PhoneNumberFormat::E164);
-        let digits = e164
-            .trim_start_matches('+')
-            .parse::<u64>()
-            .map_err(|_| PhoneError::TooLong)?;
-        Ok(Phone {
-            digits,
-            extension: extension.map(Into::into),
-        })
+        unwrap(normalise(cell).trim()).1
     }
 
     /// E.164 with the plus: `+79991234567`.
@@ -234,6 +389,109 @@ impl fmt::Display for Phone {
     }
 }
 
+fn parse_with(
+    raw: &str,
+    region: Region,
+    path: Path,
+) -> Result<(Phone, Option<Unwrapped>), PhoneError> {
+    let raw = super::text::without_invisible(raw);
+    let cell = raw.trim().trim_start_matches('\'').trim();
+    if is_spreadsheet_error(cell) {
+        return Err(PhoneError::SpreadsheetError(cell.to_owned()));
+    }
+    if looks_like_exponent(cell) {
+        return Err(PhoneError::ExponentForm);
+    }
+    let normal = normalise(cell);
+    let (number, unwrapped) = unwrap(normal.trim());
+    let (main, extension) = split_extension(number.trim());
+    if has_two_numbers(main) {
+        return Err(PhoneError::TwoNumbers);
+    }
+    // Separators anywhere, and one `+` before the first digit (`(+7) 999 …` too).
+    let mut plus = false;
+    let mut digit_count = 0;
+    for c in main.chars() {
+        if c.is_ascii_digit() {
+            digit_count += 1;
+        } else if c == '+' && !plus && digit_count == 0 {
+            plus = true;
+        } else if !is_number_punctuation(c) {
+            return Err(if c.is_alphabetic() {
+                PhoneError::Letters
+            } else {
+                PhoneError::UnexpectedCharacters
+            });
+        }
+    }
+    if digit_count == 0 {
+        return Err(PhoneError::TooShort);
+    }
+    if digit_count > MAX_DIGITS {
+        return Err(PhoneError::TooLong);
+    }
+    // What libphonenumber reads: the digits, after a `+` if there was one. Our checks
+    // above have taken what it would read otherwise (extensions, letters, a second
+    // number), so the separators no longer matter; on the stack, no allocation.
+    let mut buffer = [0u8; MAX_DIGITS + 1];
+    let mut len = 0;
+    if plus {
+        buffer[0] = b'+';
+        len = 1;
+    }
+    for b in main.bytes().filter(u8::is_ascii_digit) {
+        buffer[len] = b;
+        len += 1;
+    }
+    let digits = &buffer[usize::from(plus)..len];
+    let fast = match path {
+        Path::Fast => fast_plus7(digits, plus, region),
+        Path::Full => None,
+    };
+    let digits = match fast {
+        Some(digits) => digits,
+        None => {
+            let canonical = std::str::from_utf8(&buffer[..len]).expect("ASCII digits and `+`");
+            full_parse(canonical, region)?
+        }
+    };
+    let phone = Phone {
+        digits,
+        extension: extension.map(Into::into),
+    };
+    Ok((phone, unwrapped))
+}
+
+/// libphonenumber's verdict on `+` and digits, or digits alone: the E.164 digits of a
+/// valid number, else the error a person can act on.
+fn full_parse(canonical: &str, region: Region) -> Result<u64, PhoneError> {
+    let number = PHONE_NUMBER_UTIL
+        .parse(canonical, Some(region.0))
+        .map_err(|e| match e {
+            ParseError::InvalidCountryCode => PhoneError::UnknownCountryCode,
+            ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
+            ParseError::TooLongNsn => PhoneError::TooLong,
+            ParseError::NotANumber(_) => PhoneError::UnexpectedCharacters,
+        })?;
+    match number.is_possible_with_reason() {
+        Ok(_) => {}
+        Err(ValidationError::TooShort) => return Err(PhoneError::TooShort),
+        Err(ValidationError::TooLong) => return Err(PhoneError::TooLong),
+        Err(ValidationError::InvalidCountryCode) => {
+            return Err(PhoneError::UnknownCountryCode);
+        }
+        Err(_) => return Err(not_valid(&number, region)),
+    }
+    if !number.is_valid() {
+        return Err(not_valid(&number, region));
+    }
+    number
+        .format_as(PhoneNumberFormat::E164)
+        .trim_start_matches('+')
+        .parse::<u64>()
+        .map_err(|_| PhoneError::TooLong)
+}
+
 /// An invalid number: "too long" when it has more digits than the country's numbers
 /// (libphonenumber keeps a trunk `8` in front of an overlong number, so its own length
 /// verdict is "invalid length"), else "not valid".
@@ -255,40 +513,23 @@ fn not_valid(number: &PhoneNumber, region: Region) -> PhoneError {
 }
 
 /// The common shapes of a +7 number (`+7` or `7` or `8` and ten digits, or ten digits from
-/// `9`), validated by libphonenumber's metadata without its parser. `None` when the shape
-/// is another one or the number is not valid: the full parser decides, and names the error.
-fn fast_plus7(
-    main: &str,
-    digit_count: usize,
-    region: Region,
-    extension: Option<&str>,
-) -> Option<Phone> {
+/// `9`), validated by libphonenumber's metadata without its parser: the E.164 digits.
+/// `None` when the shape is another one or the number is not valid: the full parser
+/// decides, and names the error. `digits` are the cell's ASCII digits, `plus` whether a
+/// `+` came before them.
+fn fast_plus7(digits: &[u8], plus: bool, region: Region) -> Option<u64> {
     // Other regions of +7 (Kazakhstan) read a leading `7` without `+` differently.
     if region.0 != rlibphonenumber::Region::RU {
         return None;
     }
-    let plus = main.starts_with('+');
-    let mut digits = main.bytes().filter(u8::is_ascii_digit);
-    let national = match (digit_count, plus) {
-        (11, true) => {
-            if digits.next()? != b'7' {
-                return None;
-            }
-            digits
-        }
-        (11, false) => {
-            if !matches!(digits.next()?, b'7' | b'8') {
-                return None;
-            }
-            digits
-        }
-        (10, false) => digits,
+    let national = match (digits.len(), plus, digits.first()?) {
+        (11, true, b'7') | (11, false, b'7' | b'8') => &digits[1..],
+        (10, false, b'9') => digits,
         _ => return None,
     };
-    let n = national.fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-    if digit_count == 10 && n / 1_000_000_000 != 9 {
-        return None;
-    }
+    let n = national
+        .iter()
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
     let number = rlibphonenumber::PhoneNumber {
         country_code: 7,
         national_number: n,
@@ -297,14 +538,15 @@ fn fast_plus7(
     if !number.is_valid() {
         return None;
     }
-    Some(Phone {
-        digits: 7 * 10_000_000_000 + n,
-        extension: extension.map(Into::into),
-    })
+    Some(7 * 10_000_000_000 + n)
 }
 
 /// `7,99912E+10` / `8.99912e+10`: what Excel writes for a long number in a General column.
 fn looks_like_exponent(cell: &str) -> bool {
+    // Most cells have no `e`: decided without allocating.
+    if !cell.bytes().any(|b| b == b'e' || b == b'E') {
+        return false;
+    }
     let upper = cell.to_ascii_uppercase();
     let Some((mantissa, exponent)) = upper.split_once("E+") else {
         return false;
@@ -318,12 +560,13 @@ fn looks_like_exponent(cell: &str) -> bool {
 }
 
 /// Splits `+7 999 123-45-67 доб. 12` into the number and `12`. A marker counts only when
-/// digits alone follow it, so `x` in `8-999-CALL-NOW` stays a letter.
+/// digits alone follow it, so `x` in `8-999-CALL-NOW` stays a letter. `tel:`'s form
+/// `;ext=12` is one too.
 fn split_extension(cell: &str) -> (&str, Option<String>) {
-    // Every marker has a letter or `#`: a cell of digits and punctuation has none.
+    // Every marker has a letter, `#` or `~`: a cell of digits and punctuation has none.
     if !cell
         .bytes()
-        .any(|b| b == b'#' || b.is_ascii_alphabetic() || !b.is_ascii())
+        .any(|b| b == b'#' || b == b'~' || b.is_ascii_alphabetic() || !b.is_ascii())
     {
         return (cell, None);
     }
@@ -344,7 +587,7 @@ fn split_extension(cell: &str) -> (&str, Option<String>) {
                 continue;
             }
         }
-        let rest = lower[at + marker.len()..].trim_start_matches(['.', ':', ' ', '\u{a0}']);
+        let rest = lower[at + marker.len()..].trim_start_matches(['.', ':', '=', ' ', '\u{a0}']);
         if !rest.is_empty() && rest.len() <= 10 && rest.bytes().all(|b| b.is_ascii_digit()) {
             let main = cell[..at].trim_end_matches([' ', ',', ';', '\u{a0}']);
             if main.bytes().any(|b| b.is_ascii_digit()) {
@@ -511,6 +754,41 @@ mod tests {
     }
 
     #[test]
+    fn plain_cells_are_borrowed_not_copied() {
+        for cell in [
+            "8 (999) 123-45-67",
+            "+7 999 123-45-67 доб. 12",
+            "8 999 12З 45 67",
+        ] {
+            assert!(matches!(normalise(cell), Cow::Borrowed(_)), "{cell}");
+            assert!(matches!(unwrap(cell), (Cow::Borrowed(_), None)), "{cell}");
+        }
+        assert_eq!(normalise("＋７\u{202f}９９９\u{ad}－１"), "+7 999-1");
+    }
+
+    #[test]
+    fn decimal_digits_of_every_script_have_their_value() {
+        assert_eq!(decimal_digit('7'), Some(7));
+        assert_eq!(decimal_digit('７'), Some(7));
+        assert_eq!(decimal_digit('٧'), Some(7));
+        assert_eq!(decimal_digit('\u{1D7D5}'), Some(7)); // mathematical bold 7
+        assert_eq!(decimal_digit('\u{1FBF7}'), Some(7)); // segmented digit 7
+        for c in [
+            'a',
+            '/',
+            ':',
+            '½',
+            'Ⅻ',
+            '\u{2077}',
+            '\u{65F}',
+            '\u{66A}',
+            '\u{10FFFF}',
+        ] {
+            assert_eq!(decimal_digit(c), None, "{c:?}");
+        }
+    }
+
+    #[test]
     fn regions_are_checked() {
         assert!("ru".parse::<Region>().is_ok());
         assert!("KZ".parse::<Region>().is_ok());
@@ -526,47 +804,93 @@ mod tests {
 
 #[cfg(test)]
 mod fast_path_equivalence {
+    //! The fast path may only answer what the full parser would: for every cell, `parse`
+    //! with it and without it give the same `Result`, in every region.
     use super::*;
+    use proptest::prelude::*;
 
-    fn slow(main: &str, region: Region) -> Option<u64> {
-        let number = PHONE_NUMBER_UTIL.parse(main, Some(region.0)).ok()?;
-        if number.is_possible_with_reason().is_err() || !number.is_valid() {
-            return None;
+    fn agree(cell: &str, region: Region) -> Result<(), TestCaseError> {
+        prop_assert_eq!(
+            parse_with(cell, region, Path::Fast),
+            parse_with(cell, region, Path::Full),
+            "{:?} in {}",
+            cell,
+            region.code()
+        );
+        Ok(())
+    }
+
+    fn region() -> impl Strategy<Value = Region> {
+        prop::sample::select(vec!["RU", "KZ", "BY", "UA", "US", "GB", "DE", "IN", "AE"])
+            .prop_map(|r| r.parse().unwrap())
+    }
+
+    /// A +7-like number as people write it: a prefix, ten digits in groups of 3-3-2-2,
+    /// separators from libphonenumber's set and ours, digits of one script.
+    fn cell() -> impl Strategy<Value = String> {
+        let digits = prop::collection::vec(0u8..10, 10);
+        let prefix = prop::sample::select(vec![
+            "", "+7", "7", "8", "(+7)", "+7 (", "＋７", "8 ", "+", "+8", "810 7", "+77", "9",
+        ]);
+        let separator = prop::sample::select(vec![
+            "", " ", "-", "\u{a0}", "\u{202f}", "\u{2007}", "\u{2212}", "\u{2012}", "\u{2015}",
+            "\u{ff0d}", "\u{3000}", "\u{ad}", ".", "(", ")", "\t", " - ",
+        ]);
+        let zero = prop::sample::select(vec!['0', '\u{ff10}', '\u{660}', '\u{966}']);
+        (digits, prefix, prop::collection::vec(separator, 5), zero).prop_map(
+            |(digits, prefix, seps, zero)| {
+                let digit = |d: u8| char::from_u32(u32::from(zero) + u32::from(d)).unwrap();
+                let mut out = String::from(prefix);
+                for (group, sep) in [0..3, 3..6, 6..8, 8..10].into_iter().zip(&seps) {
+                    out.push_str(sep);
+                    out.extend(digits[group].iter().map(|&d| digit(d)));
+                }
+                out.push_str(seps[4]);
+                out
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_and_full_paths_agree_on_written_numbers(cell in cell(), region in region()) {
+            agree(&cell, region)?;
         }
-        number
-            .format_as(PhoneNumberFormat::E164)
-            .trim_start_matches('+')
-            .parse()
-            .ok()
+
+        #[test]
+        fn fast_and_full_paths_agree_on_any_text(cell in "\\PC{0,24}", region in region()) {
+            agree(&cell, region)?;
+        }
     }
 
     #[test]
-    fn fast_path_agrees_with_libphonenumber() {
+    fn fast_path_agrees_with_libphonenumber_over_every_range() {
         let mut x: u64 = 12345;
-        let mut checked = 0;
-        for region in ["RU"] {
-            let region: Region = region.parse().unwrap();
-            for prefix in 0..1000u64 {
-                for _ in 0..20 {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let n = prefix * 10_000_000 + x % 10_000_000;
-                    for shape in [
-                        format!("+7{n:010}"),
-                        format!("8{n:010}"),
-                        format!("7{n:010}"),
-                        format!("{n:010}"),
-                    ] {
-                        let digits = shape.bytes().filter(u8::is_ascii_digit).count();
-                        if let Some(fast) = fast_plus7(&shape, digits, region, None) {
-                            assert_eq!(Some(fast.key()), slow(&shape, region), "{shape}");
-                            checked += 1;
-                        }
+        let mut fast = 0;
+        let ru = Region::default();
+        for prefix in 0..1000u64 {
+            for _ in 0..20 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let n = prefix * 10_000_000 + x % 10_000_000;
+                for shape in [
+                    format!("+7{n:010}"),
+                    format!("8{n:010}"),
+                    format!("7{n:010}"),
+                    format!("{n:010}"),
+                ] {
+                    let plus = shape.starts_with('+');
+                    let digits = shape.trim_start_matches('+').as_bytes();
+                    if fast_plus7(digits, plus, ru).is_some() {
+                        fast += 1;
                     }
+                    agree(&shape, ru).unwrap();
                 }
             }
         }
-        assert!(checked > 10_000, "{checked}");
+        assert!(fast > 10_000, "{fast}");
     }
 }

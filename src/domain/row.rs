@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::email::{Email, EmailError};
+use super::email::{Email, EmailError, Typo};
 use super::messenger::{Messenger, MessengerId, MessengerIdError};
 use super::phone::{Phone, PhoneError, Region, is_spreadsheet_error};
 use super::tags::{TagTooLong, Tags};
@@ -185,6 +185,28 @@ pub enum Warning {
         wanted: String,
         reachable: Vec<String>,
     },
+    /// The e-mail's domain looks like a common one misspelt (`gmial.com`): it is loaded as
+    /// written, and `suggestion` is the likely address.
+    EmailTypo { address: String, suggestion: String },
+    /// The e-mail's domain ended with a dot (`mail.ru.`), which was dropped: `address`.
+    EmailTrailingDot { address: String },
+    /// The phone was written in a link or after a label (`tel:`, `https://wa.me/`, `Тел.`),
+    /// which was taken off.
+    PhoneUnwrapped(super::phone::Unwrapped),
+}
+
+impl Warning {
+    fn email_typo(email: &Email, typo: Typo) -> Warning {
+        match typo {
+            Typo::Domain { suggestion } => Warning::EmailTypo {
+                address: email.address().to_owned(),
+                suggestion: suggestion.into(),
+            },
+            Typo::TrailingDot => Warning::EmailTrailingDot {
+                address: email.address().to_owned(),
+            },
+        }
+    }
 }
 
 impl Row {
@@ -193,17 +215,28 @@ impl Row {
         let mut row = Row::default();
         let mut warnings = Vec::new();
         if !raw.contact.trim().is_empty() {
-            row.push_contact(parse_contact_cell(raw.contact, region)?);
+            let (contact, typo) = parse_contact_cell(raw.contact, region)?;
+            if let (Some(typo), Contact::Email(email)) = (typo, &contact) {
+                warnings.push(Warning::email_typo(email, typo));
+            }
+            if let Contact::Phone(_) = &contact {
+                warnings.extend(Phone::wrapper(raw.contact).map(Warning::PhoneUnwrapped));
+            }
+            row.push_contact(contact);
         }
         if !raw.phone.trim().is_empty() {
-            let phone = Phone::parse(raw.phone, region).map_err(phone_problem)?;
+            let (phone, unwrapped) = Phone::parse_cell(raw.phone, region).map_err(phone_problem)?;
+            warnings.extend(unwrapped.map(Warning::PhoneUnwrapped));
             row.push_contact(Contact::Phone(phone));
         }
         if !raw.email.trim().is_empty() {
             if is_spreadsheet_error(raw.email) {
                 return Err(Problem::SpreadsheetError(raw.email.trim().to_owned()));
             }
-            let email = Email::parse(raw.email).map_err(Problem::Email)?;
+            let (email, typo) = Email::parse_cell(raw.email).map_err(Problem::Email)?;
+            if let Some(typo) = typo {
+                warnings.push(Warning::email_typo(&email, typo));
+            }
             row.push_contact(Contact::Email(email));
         }
         if !raw.messenger_id.trim().is_empty() {
@@ -255,8 +288,9 @@ fn phone_problem(error: PhoneError) -> Problem {
     }
 }
 
-/// A `contact` cell holds a phone or an e-mail: `@` decides.
-fn parse_contact_cell(cell: &str, region: Region) -> Result<Contact, Problem> {
+/// A `contact` cell holds a phone or an e-mail: `@` decides. An e-mail may come with a
+/// likely typo in its domain.
+fn parse_contact_cell(cell: &str, region: Region) -> Result<(Contact, Option<Typo>), Problem> {
     if is_spreadsheet_error(cell) {
         return Err(Problem::SpreadsheetError(cell.trim().to_owned()));
     }
@@ -268,15 +302,19 @@ fn parse_contact_cell(cell: &str, region: Region) -> Result<Contact, Problem> {
             // `ivan@mail.ru, +7 999 ...`: two contacts in one cell.
             return Err(Problem::Email(EmailError::TwoAddresses));
         }
-        return Email::parse(cell)
-            .map(Contact::Email)
+        return Email::parse_cell(cell)
+            .map(|(email, typo)| (Contact::Email(email), typo))
             .map_err(Problem::Email);
     }
-    if !cell.bytes().any(|b| b.is_ascii_digit()) && cell.chars().any(char::is_alphabetic) {
+    if !cell
+        .chars()
+        .any(|c| super::phone::decimal_digit(c).is_some())
+        && cell.chars().any(char::is_alphabetic)
+    {
         return Err(Problem::NotPhoneOrEmail);
     }
     Phone::parse(cell, region)
-        .map(Contact::Phone)
+        .map(|phone| (Contact::Phone(phone), None))
         .map_err(phone_problem)
 }
 

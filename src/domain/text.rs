@@ -95,7 +95,10 @@ pub fn clean_cut(raw: &str, field: TextField) -> (Option<Box<str>>, Option<TooLo
         Ok(text) => (text, None),
         Err(too_long) => {
             // `clean` refuses only for length: cleaned again without the limit, then cut.
-            let cleaned = clean(raw, TextField::Unbounded).ok().flatten().unwrap_or_default();
+            let cleaned = clean(raw, TextField::Unbounded)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             let cut: String = cleaned.chars().take(field.max_chars()).collect();
             let cut = cut.trim_end();
             ((!cut.is_empty()).then(|| cut.into()), Some(too_long))
@@ -209,10 +212,14 @@ mod tests {
                 chars: 260
             })
         );
-        let (comment, cut) = clean_cut(&format!("{}\nвторая", "ж".repeat(2100)), TextField::Comment);
+        let (comment, cut) =
+            clean_cut(&format!("{}\nвторая", "ж".repeat(2100)), TextField::Comment);
         assert_eq!(comment.unwrap().chars().count(), 2000);
         assert!(cut.is_some());
-        assert_eq!(clean_cut("Анна", TextField::Name), (Some("Анна".into()), None));
+        assert_eq!(
+            clean_cut("Анна", TextField::Name),
+            (Some("Анна".into()), None)
+        );
         // Four-byte characters are cut whole.
         let (emoji, _) = clean_cut(&"😀".repeat(300), TextField::Name);
         assert_eq!(emoji.unwrap().chars().count(), 255);

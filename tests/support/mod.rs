@@ -96,3 +96,39 @@ pub async fn proxy(upstream: String, rule: Box<Rule>) -> String {
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
 }
+
+/// A Chat2Desk sandbox on `127.0.0.1:0`.
+pub async fn sandbox(
+    config: contact_loader::targets::chat2desk::sandbox::SandboxConfig,
+) -> contact_loader::targets::chat2desk::sandbox::Sandbox {
+    contact_loader::targets::chat2desk::sandbox::Sandbox::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        config,
+    )
+    .await
+    .unwrap()
+}
+
+/// A Chat2Desk sandbox answering after `latency`.
+pub async fn slow_sandbox(
+    latency: std::time::Duration,
+) -> contact_loader::targets::chat2desk::sandbox::Sandbox {
+    sandbox(contact_loader::targets::chat2desk::sandbox::SandboxConfig {
+        latency,
+        ..Default::default()
+    })
+    .await
+}
+
+/// `GET url` with a bearer token: the answer's text.
+pub async fn get_text(url: &str, bearer: &str) -> String {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}

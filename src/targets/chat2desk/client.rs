@@ -123,7 +123,9 @@ impl Chat2Desk {
             .map(str::to_owned);
         let bytes = response.bytes().await.map_err(no_answer)?;
         let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned())
+            serde_json::Value::String(
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+            )
         });
         Ok(RawAnswer {
             status,

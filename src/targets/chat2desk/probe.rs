@@ -106,7 +106,9 @@ impl Probe<'_> {
             return Ok(None);
         }
         self.sent += 1;
-        Ok(Some(self.client.raw(method, path, query, body.as_ref()).await?))
+        Ok(Some(
+            self.client.raw(method, path, query, body.as_ref()).await?,
+        ))
     }
 
     fn found(&mut self, fact: &'static str, verdict: Verdict, seen: String, see: &'static str) {
@@ -161,7 +163,10 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
     };
 
     // 1. The allowance: which fields api_info has.
-    if let Some(answer) = p.ask(Method::GET, "v1/companies/api_info", &[], None).await? {
+    if let Some(answer) = p
+        .ask(Method::GET, "v1/companies/api_info", &[], None)
+        .await?
+    {
         if answer.status == 401 || !ok(&answer) && is_bad_token(&said(&answer)) {
             return Err(ProbeError::BadToken(said(&answer)));
         }
@@ -184,7 +189,10 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
             None => p.found(
                 "api_info gives the month's allowance",
                 Verdict::Differs,
-                format!("neither api_calls nor requests_this_month; fields: {}", fields.join(", ")),
+                format!(
+                    "neither api_calls nor requests_this_month; fields: {}",
+                    fields.join(", ")
+                ),
                 "The allowance",
             ),
         }
@@ -197,7 +205,10 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
         sent: p.sent,
         findings: Vec::new(),
     };
-    if let Some(answer) = q.ask(Method::GET, "v1/companies/api_info", &[], None).await? {
+    if let Some(answer) = q
+        .ask(Method::GET, "v1/companies/api_info", &[], None)
+        .await?
+    {
         let text = said(&answer);
         let verdict = if answer.status == 401 && is_bad_token(&text) {
             Verdict::Holds
@@ -239,7 +250,12 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
     // 4. Each channel's transports.
     let mut channels: Vec<(u64, String, Vec<String>)> = Vec::new();
     if let Some(answer) = p
-        .ask(Method::GET, "v1/channels", &[("limit", "200".into()), ("offset", "0".into())], None)
+        .ask(
+            Method::GET,
+            "v1/channels",
+            &[("limit", "200".into()), ("offset", "0".into())],
+            None,
+        )
         .await?
     {
         for channel in data(&answer).as_array().into_iter().flatten() {
@@ -265,7 +281,10 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
         let unfamiliar: Vec<&String> = channels
             .iter()
             .flat_map(|(_, _, t)| t)
-            .filter(|t| transports::family(t).is_none() && !["widget", "external", "system"].contains(&t.as_str()))
+            .filter(|t| {
+                transports::family(t).is_none()
+                    && !["widget", "external", "system"].contains(&t.as_str())
+            })
             .collect();
         let verdict = if channels.is_empty() || !unfamiliar.is_empty() {
             Verdict::Differs
@@ -283,7 +302,10 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
     // Where the probe's client goes.
     let wanted_transport = match &options.contact {
         ProbeContact::Email(_) => EMAIL_TRANSPORT.to_owned(),
-        ProbeContact::Phone(_) => options.messenger.clone().unwrap_or_else(|| "whatsapp".into()),
+        ProbeContact::Phone(_) => options
+            .messenger
+            .clone()
+            .unwrap_or_else(|| "whatsapp".into()),
     };
     let allowed: Vec<&(u64, String, Vec<String>)> = channels
         .iter()
@@ -302,7 +324,8 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
             transports::resolve(&wanted_transport, offered).map(|t| (*id, t.to_owned()))
         })
         .or_else(|| {
-            let any = matches!(options.contact, ProbeContact::Phone(_)) && options.messenger.is_none();
+            let any =
+                matches!(options.contact, ProbeContact::Phone(_)) && options.messenger.is_none();
             allowed
                 .iter()
                 .filter(|_| any)
@@ -313,15 +336,28 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
     let contact = options.contact.value().to_owned();
     let mut existing = None;
     if let Some(answer) = p
-        .ask(Method::GET, "v1/clients", &[("phone", contact.clone())], None)
+        .ask(
+            Method::GET,
+            "v1/clients",
+            &[("phone", contact.clone())],
+            None,
+        )
         .await?
     {
         let found = data(&answer).as_array().cloned().unwrap_or_default();
-        existing = found.first().and_then(|c| c.get("id")).and_then(lenient::number);
+        existing = found
+            .first()
+            .and_then(|c| c.get("id"))
+            .and_then(lenient::number);
         if let ProbeContact::Phone(digits) = &options.contact
             && digits.len() > 4
             && let Some(prefix) = p
-                .ask(Method::GET, "v1/clients", &[("phone", digits[..digits.len() - 2].to_owned())], None)
+                .ask(
+                    Method::GET,
+                    "v1/clients",
+                    &[("phone", digits[..digits.len() - 2].to_owned())],
+                    None,
+                )
                 .await?
         {
             let partial = data(&prefix).as_array().map_or(0, Vec::len);
@@ -357,27 +393,47 @@ pub async fn probe(client: &Chat2Desk, options: &ProbeOptions) -> Result<ProbeRe
                 "nickname": PROBE_NAME,
             });
             if existing.is_none()
-                && let Some(answer) = p.ask(Method::POST, "v1/clients", &[], Some(body.clone())).await?
+                && let Some(answer) = p
+                    .ask(Method::POST, "v1/clients", &[], Some(body.clone()))
+                    .await?
             {
                 let id = data(&answer).get("id").and_then(lenient::number);
                 let fact = match options.contact {
-                    ProbeContact::Email(_) => "an e-mail client is created by POST with the address in phone",
+                    ProbeContact::Email(_) => {
+                        "an e-mail client is created by POST with the address in phone"
+                    }
                     ProbeContact::Phone(_) => "a client is created by POST /v1/clients",
                 };
-                let verdict = if ok(&answer) && id.is_some() { Verdict::Holds } else { Verdict::Differs };
-                p.found(fact, verdict, format!("{} {}", answer.status, said(&answer)), "Creating clients");
+                let verdict = if ok(&answer) && id.is_some() {
+                    Verdict::Holds
+                } else {
+                    Verdict::Differs
+                };
+                p.found(
+                    fact,
+                    verdict,
+                    format!("{} {}", answer.status, said(&answer)),
+                    "Creating clients",
+                );
                 created = id.filter(|_| ok(&answer));
             }
             if let Some(answer) = p.ask(Method::POST, "v1/clients", &[], Some(body)).await? {
                 let envelope: super::api::Envelope =
                     serde_json::from_value(answer.body.clone()).unwrap_or_default();
-                let (verdict, seen) = match (envelope.is_duplicate(), envelope.existing_client_id()) {
-                    (true, Some(id)) => (Verdict::Holds, format!("{} with the id {id}", answer.status)),
+                let (verdict, seen) = match (envelope.is_duplicate(), envelope.existing_client_id())
+                {
+                    (true, Some(id)) => (
+                        Verdict::Holds,
+                        format!("{} with the id {id}", answer.status),
+                    ),
                     (true, None) => (
                         Verdict::Differs,
                         format!("{} \"already exist\" without an id", answer.status),
                     ),
-                    (false, _) => (Verdict::Differs, format!("{} {}", answer.status, said(&answer))),
+                    (false, _) => (
+                        Verdict::Differs,
+                        format!("{} {}", answer.status, said(&answer)),
+                    ),
                 };
                 p.found(
                     "a duplicate POST answers \"client already exist\" with the id",
@@ -513,7 +569,12 @@ impl ProbeReport {
     /// The findings as a table a person reads.
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let width = self.findings.iter().map(|f| f.fact.chars().count()).max().unwrap_or(0);
+        let width = self
+            .findings
+            .iter()
+            .map(|f| f.fact.chars().count())
+            .max()
+            .unwrap_or(0);
         for finding in &self.findings {
             let verdict = match finding.verdict {
                 Verdict::Holds => "holds",
