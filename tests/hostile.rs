@@ -141,68 +141,44 @@ async fn no_one_loads_or_claims_a_sheet_they_cannot_open() {
     let api = server.url();
     let before = sheets.cells(VICTIM, SHEET).unwrap();
 
+    // A job for the victim's sheet, sent by `who` with a Google token (or none).
+    let target = sandbox.url();
+    let submit = async |who: &str, token: Option<&str>| {
+        post(&api, &id_token(who), &job(VICTIM, SHEET, &target, token)).await
+    };
+
     // The confused deputy: Mallory knows the victim's spreadsheet id, which is shared with
     // the service account. Without a token of her own she gets nothing done…
-    let (status, _, answer) = post(
-        &api,
-        &id_token("mallory"),
-        &job(VICTIM, SHEET, &sandbox.url(), None),
-    )
-    .await;
+    let (status, _, answer) = submit("mallory", None).await;
     assert_eq!(status, 422, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("sheets_token"));
     // …and her own token does not open it.
-    let (status, _, answer) = post(
-        &api,
-        &id_token("mallory"),
-        &job(VICTIM, SHEET, &sandbox.url(), Some(MALLORY_TOKEN)),
-    )
-    .await;
+    let (status, _, answer) = submit("mallory", Some(MALLORY_TOKEN)).await;
     assert_eq!(status, 403, "{answer}");
     assert!(
         answer["error"].as_str().unwrap().contains("cannot open"),
         "{answer}"
     );
     // A key that lists no spreadsheet cannot send the service account either.
-    let (status, _, answer) = post(&api, KEY, &job(VICTIM, SHEET, &sandbox.url(), None)).await;
+    let (status, _, answer) = post(&api, KEY, &job(VICTIM, SHEET, &target, None)).await;
     assert_eq!(status, 403, "{answer}");
 
     // Ann's own job holds the sheet.
-    let (status, _, ann) = post(
-        &api,
-        &id_token("ann"),
-        &job(VICTIM, SHEET, &sandbox.url(), Some(ANN_TOKEN)),
-    )
-    .await;
+    let (status, _, ann) = submit("ann", Some(ANN_TOKEN)).await;
     assert_eq!(status, 202, "{ann}");
     let ann_job = ann["job_id"].as_str().unwrap().to_owned();
     // Bob can open the sheet too: he is told it is taken, not by which job.
-    let (status, _, answer) = post(
-        &api,
-        &id_token("bob"),
-        &job(VICTIM, SHEET, &sandbox.url(), Some(BOB_TOKEN)),
-    )
-    .await;
+    let (status, _, answer) = submit("bob", Some(BOB_TOKEN)).await;
     assert_eq!(status, 409, "{answer}");
     assert!(
         answer.get("job_id").is_none() && !answer.to_string().contains(&ann_job),
         "{answer}"
     );
     // Mallory cannot open it: she is not even told that it is taken.
-    let (status, _, answer) = post(
-        &api,
-        &id_token("mallory"),
-        &job(VICTIM, SHEET, &sandbox.url(), Some(MALLORY_TOKEN)),
-    )
-    .await;
+    let (status, _, answer) = submit("mallory", Some(MALLORY_TOKEN)).await;
     assert_eq!(status, 403, "{answer}");
     // Ann pressing again sees her job.
-    let (status, _, again) = post(
-        &api,
-        &id_token("ann"),
-        &job(VICTIM, SHEET, &sandbox.url(), Some(ANN_TOKEN)),
-    )
-    .await;
+    let (status, _, again) = submit("ann", Some(ANN_TOKEN)).await;
     assert_eq!(
         (status, again["job_id"].as_str()),
         (StatusCode::OK, Some(ann_job.as_str()))
