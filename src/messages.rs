@@ -96,6 +96,19 @@ pub fn invalid(lang: Lang, problem: &Problem) -> String {
     }
 }
 
+/// `head`, then — when there are any — `items` after the words that introduce them:
+/// "…: в нём есть wa_dialog, tg_user".
+fn listed(lang: Lang, head: String, (ru, en): (&str, &str), items: &[String]) -> String {
+    if items.is_empty() {
+        return head;
+    }
+    let words = match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
+    };
+    format!("{head}: {words} {}", items.join(", "))
+}
+
 /// A status with its warnings appended: "Готово к загрузке; внимание: …".
 pub fn with_warnings(lang: Lang, status: String, warnings: &[Warning]) -> String {
     if warnings.is_empty() {
@@ -190,19 +203,11 @@ fn target_text(lang: Lang, problem: &TargetProblem) -> String {
             channel,
             offered,
         } => {
-            let offered = offered.join(", ");
-            match (lang, offered.is_empty()) {
-                (Lang::Ru, false) => format!(
-                    "в канале «{channel}» нет мессенджера «{messenger}»: в нём есть {offered}"
-                ),
-                (Lang::Ru, true) => {
-                    format!("в канале «{channel}» нет мессенджера «{messenger}»")
-                }
-                (Lang::En, false) => format!(
-                    "the channel “{channel}” has no {messenger}: it has {offered}"
-                ),
-                (Lang::En, true) => format!("the channel “{channel}” has no {messenger}"),
-            }
+            let head = match lang {
+                Lang::Ru => format!("в канале «{channel}» нет мессенджера «{messenger}»"),
+                Lang::En => format!("the channel “{channel}” has no {messenger}"),
+            };
+            listed(lang, head, ("в нём есть", "it has"), offered)
         }
         TargetProblem::NoEmailChannel => lang.pick(
             "ни в одном канале аккаунта нет e-mail — подключите почту к каналу",
@@ -419,21 +424,18 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
             Lang::En => format!("{contact} goes to the channel “{channel}”"),
         },
         Warning::Unreachable { wanted, reachable } => {
-            let reachable = reachable.join(", ");
-            match (lang, reachable.is_empty()) {
-                (Lang::Ru, false) => format!(
-                    "клиент уже был в аккаунте, но диалога в {wanted} у него нет: он доступен в {reachable}"
-                ),
-                (Lang::Ru, true) => {
-                    format!("клиент уже был в аккаунте, но диалога в {wanted} у него нет")
-                }
-                (Lang::En, false) => format!(
-                    "the client was already in the account, with no dialog on {wanted}: it can be reached on {reachable}"
-                ),
-                (Lang::En, true) => {
+            let head = match lang {
+                Lang::Ru => format!("клиент уже был в аккаунте, но диалога в {wanted} у него нет"),
+                Lang::En => {
                     format!("the client was already in the account, with no dialog on {wanted}")
                 }
-            }
+            };
+            listed(
+                lang,
+                head,
+                ("он доступен в", "it can be reached on"),
+                reachable,
+            )
         }
         Warning::EmailTypo {
             address,

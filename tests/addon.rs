@@ -69,14 +69,7 @@ async fn server(dir: &Path, sheets: &FakeSheets, sandbox: &Sandbox) -> Server {
 
 /// The add-on user's ID token, as `ScriptApp.getIdentityToken()` gives it.
 fn identity_token() -> String {
-    support::oidc::token(
-        "marketer-1",
-        CLIENT_ID,
-        "https://accounts.google.com",
-        3600,
-        &support::oidc::signing_key(),
-        support::oidc::KEY_ID,
-    )
+    support::oidc::id_token("marketer-1", CLIENT_ID)
 }
 
 fn sheet() -> Vec<Vec<String>> {

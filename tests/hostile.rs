@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -20,7 +20,7 @@ use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 
 mod support;
 
-use support::oidc::{KEY_ID, jwks, signing_key, token};
+use support::oidc::{jwks, signing_key, token};
 
 const CLIENT_ID: &str = "1234-addon.apps.googleusercontent.com";
 /// The victim's spreadsheet (Ann owns it; she shared it with Bob and the service account).
@@ -39,14 +39,7 @@ fn rows(count: usize) -> Vec<Vec<String>> {
 }
 
 fn id_token(sub: &str) -> String {
-    token(
-        sub,
-        CLIENT_ID,
-        "https://accounts.google.com",
-        3600,
-        &signing_key(),
-        KEY_ID,
-    )
+    support::oidc::id_token(sub, CLIENT_ID)
 }
 
 fn config(dir: &std::path::Path, sheets: &FakeSheets) -> Config {
@@ -97,23 +90,12 @@ async fn post(
 }
 
 async fn wait_for_end(api: &str, bearer: &str, job_id: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        let job: Value = reqwest::Client::new()
-            .get(format!("{api}/v1/jobs/{job_id}"))
-            .bearer_auth(bearer)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if job["state"] != "queued" && job["state"] != "running" {
-            return job;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "{job}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    support::wait_for_job(
+        &format!("{api}/v1/jobs/{job_id}"),
+        bearer,
+        Duration::from_secs(60),
+    )
+    .await
 }
 
 async fn report(api: &str, bearer: &str, job_id: &str) -> String {

@@ -20,6 +20,8 @@ use contact_loader::store::jobs::new_job_id;
 use contact_loader::store::{NewJob, Store};
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 
+mod support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_contact-loader");
 const API_KEY: &str = "ann-api-key-5c8d0e7f1a2b";
 const SEALING_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -226,19 +228,8 @@ async fn a_changed_sealing_key_names_the_jobs_it_cannot_open_and_fails_them() {
     );
     let line = served.wait_for_line(|l| l.contains("does not open the tokens"));
     assert!(line.contains(&job.id), "the job is named: {line}");
-    let started = Instant::now();
-    let job = loop {
-        let job: Value = get(&format!("{}/v1/jobs/{}", served.url, job.id), Some(API_KEY))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if job["state"] != "queued" && job["state"] != "running" {
-            break job;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "{job}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let url = format!("{}/v1/jobs/{}", served.url, job.id);
+    let job = support::wait_for_job(&url, API_KEY, Duration::from_secs(30)).await;
     assert_eq!(job["state"], "failed", "{job}");
     let error = job["error"].as_str().unwrap();
     assert!(
@@ -329,19 +320,8 @@ sheets_min_interval_ms = 50
         .as_str()
         .unwrap()
         .to_owned();
-    let started = Instant::now();
-    let job = loop {
-        let job: Value = get(&format!("{}/v1/jobs/{job_id}", served.url), Some(API_KEY))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if job["state"] == "done" || job["state"] == "failed" {
-            break job;
-        }
-        assert!(started.elapsed() < Duration::from_secs(90), "{job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let url = format!("{}/v1/jobs/{job_id}", served.url);
+    let job = support::wait_for_job(&url, API_KEY, Duration::from_secs(90)).await;
     assert_eq!(job["state"], "done", "{job}");
     let requests = job["progress"]["requests"].as_u64().unwrap();
 

@@ -73,32 +73,16 @@ async fn the_probe_settles_the_assumed_facts_in_every_kind_of_account() {
             clients[0].tag_ids.is_empty(),
             "{name}: the tag it set is gone"
         );
-        assert_eq!(
-            verdict(&report, "comment is written"),
-            Verdict::Holds,
-            "{name}"
-        );
-        assert_eq!(
-            verdict(&report, "a duplicate POST"),
-            Verdict::Holds,
-            "{name}"
-        );
-        assert_eq!(
-            verdict(&report, "a client's channels"),
-            Verdict::Holds,
-            "{name}"
-        );
-        assert_eq!(
-            verdict(&report, "tags are assigned"),
-            Verdict::Holds,
-            "{name}"
-        );
-        assert_eq!(
-            verdict(&report, "GET /v1/clients?phone="),
-            Verdict::Holds,
-            "{name}"
-        );
-        assert_eq!(verdict(&report, "a bad token"), Verdict::Holds, "{name}");
+        for fact in [
+            "comment is written",
+            "a duplicate POST",
+            "a client's channels",
+            "tags are assigned",
+            "GET /v1/clients?phone=",
+            "a bad token",
+        ] {
+            assert_eq!(verdict(&report, fact), Verdict::Holds, "{name}: {fact}");
+        }
         assert_eq!(
             verdict(&report, "api_info gives"),
             if quirks.no_allowance {

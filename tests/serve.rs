@@ -313,15 +313,7 @@ async fn submit(api: &str, request: &Value) -> String {
 }
 
 async fn wait_for_end(api: &str, job_id: &str, limit: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let job = get_job(api, job_id, None).await;
-        if job["state"] != "queued" && job["state"] != "running" {
-            return job;
-        }
-        assert!(started.elapsed() < limit, "the job ends: {job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    support::wait_for_job(&format!("{api}/v1/jobs/{job_id}"), KEY, limit).await
 }
 
 /// No two clients share a phone; `expected` of them.
@@ -458,14 +450,7 @@ mod google_id_tokens {
     use super::*;
 
     fn good(sub: &str) -> String {
-        token(
-            sub,
-            CLIENT_ID,
-            "https://accounts.google.com",
-            3600,
-            &signing_key(),
-            KEY_ID,
-        )
+        super::support::oidc::id_token(sub, CLIENT_ID)
     }
 
     async fn status(api: &str, path: &str, bearer: &str) -> u16 {

@@ -548,44 +548,16 @@ async fn on_sheet(
             }
             let loaded = match loaded {
                 Ok(loaded) => loaded,
-                Err(LoadError::WouldBePaid {
-                    needed,
-                    left,
-                    paid,
-                    cost,
-                    ..
-                }) => {
-                    // The add-on shows these numbers and asks before it sends the job
-                    // again with `allow_paid`.
-                    let estimate = json!({ "estimate": {
-                        "requests": needed, "free_left": left, "paid": paid,
-                        "cost_rub": (cost * 100.0).round() / 100.0,
-                    }});
-                    let _ = shared
-                        .store
-                        .set_progress(&taken.job.id, &estimate.to_string())
-                        .await;
-                    return Err(format!(
-                        "this load needs about {needed} requests and {left} free ones are left \
-                         this month: {paid} would be paid (about {cost:.2} RUB). Nothing was \
-                         loaded; confirm the paid requests to go ahead"
-                    ));
-                }
-                Err(LoadError::AllowanceUnknown { needed }) => {
-                    // The add-on asks as for a paid load, saying the allowance is unknown.
-                    let estimate = json!({ "estimate": {
-                        "requests": needed, "free_left": null, "paid": null, "cost_rub": null,
-                    }});
-                    let _ = shared
-                        .store
-                        .set_progress(&taken.job.id, &estimate.to_string())
-                        .await;
-                    return Err(format!(
-                        "this load needs about {needed} requests, and the account does not say \
-                         how many of this month's are free. Nothing was loaded; confirm to go ahead"
-                    ));
-                }
-                Err(other) => return Err(other.to_string()),
+                // The add-on shows the estimate and asks before it sends the job again with
+                // `allow_paid`.
+                Err(error) => match consent_needed(&error) {
+                    Some((estimate, message)) => {
+                        let progress = json!({ "estimate": estimate }).to_string();
+                        let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+                        return Err(message);
+                    }
+                    None => return Err(error.to_string()),
+                },
             };
             (loaded.checked, Some(loaded.rows))
         }
@@ -645,6 +617,38 @@ async fn on_sheet(
         .await
         .map_err(store_error)?;
     Ok(())
+}
+
+/// For a load refused before any write for want of consent: the estimate the add-on shows,
+/// and the job's error. An unknown allowance has no free, paid or cost figures.
+fn consent_needed(error: &LoadError) -> Option<(serde_json::Value, String)> {
+    match *error {
+        LoadError::WouldBePaid {
+            needed,
+            left,
+            paid,
+            cost,
+            ..
+        } => Some((
+            json!({
+                "requests": needed, "free_left": left, "paid": paid,
+                "cost_rub": (cost * 100.0).round() / 100.0,
+            }),
+            format!(
+                "this load needs about {needed} requests and {left} free ones are left this \
+                 month: {paid} would be paid (about {cost:.2} RUB). Nothing was loaded; confirm \
+                 the paid requests to go ahead"
+            ),
+        )),
+        LoadError::AllowanceUnknown { needed } => Some((
+            json!({"requests": needed, "free_left": null, "paid": null, "cost_rub": null}),
+            format!(
+                "this load needs about {needed} requests, and the account does not say how many \
+                 of this month's are free. Nothing was loaded; confirm to go ahead"
+            ),
+        )),
+        _ => None,
+    }
 }
 
 /// The sheet's rows. The read changes nothing, so a rate limit or a lost answer is waited

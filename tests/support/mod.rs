@@ -132,3 +132,29 @@ pub async fn get_text(url: &str, bearer: &str) -> String {
         .await
         .unwrap()
 }
+
+/// Polls the job at `url` (`…/v1/jobs/{id}`) as the holder of `bearer` until it is neither
+/// queued nor running, for at most `limit`: its last state.
+pub async fn wait_for_job(
+    url: &str,
+    bearer: &str,
+    limit: std::time::Duration,
+) -> serde_json::Value {
+    let started = std::time::Instant::now();
+    loop {
+        let job: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["state"] != "queued" && job["state"] != "running" {
+            return job;
+        }
+        assert!(started.elapsed() < limit, "the job ends: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -59,3 +59,15 @@ pub fn token(
     });
     encode(&header, &claims, key).unwrap()
 }
+
+/// A valid ID token for `sub` from Google for the client `aud`, an hour long.
+pub fn id_token(sub: &str, aud: &str) -> String {
+    token(
+        sub,
+        aud,
+        "https://accounts.google.com",
+        3600,
+        &signing_key(),
+        KEY_ID,
+    )
+}
