@@ -20,6 +20,7 @@ use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use contact_loader::targets::chat2desk::{Chat2DeskTarget, Settings};
 use secrecy::SecretString;
 
 const TAGS: [&str; 4] = ["vip", "вебинар", "новый", "b2b"];
@@ -89,15 +90,20 @@ async fn main() {
     let ledger = Store::open(&dir.join("ledger.sqlite"))
         .await
         .expect("ledger");
-    let client = Chat2Desk::new(
-        &sandbox.url(),
-        SecretString::from(sandbox.token().to_owned()),
-        Duration::from_secs(30),
-    )
-    .expect("client");
+    let target = Chat2DeskTarget {
+        client: Chat2Desk::new(
+            &sandbox.url(),
+            SecretString::from(sandbox.token().to_owned()),
+            Duration::from_secs(30),
+        )
+        .expect("client"),
+        settings: Settings {
+            channel: Some("Продажи".into()),
+            transport: Some("whatsapp".into()),
+            email_channel: None,
+        },
+    };
     let options = LoadOptions {
-        channel: Some("Продажи".into()),
-        transport: Some("whatsapp".into()),
         rate,
         concurrency,
         backoff: Backoff::default(),
@@ -107,7 +113,7 @@ async fn main() {
     let started = Instant::now();
     let loaded = load(
         Source::from_bytes(text.into_bytes(), ReadOptions::default()),
-        &client,
+        &target,
         &ledger,
         &options,
         &pacing,

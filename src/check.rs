@@ -9,13 +9,16 @@ use std::sync::{Mutex, mpsc};
 use crate::input::{Header, HeaderError, ReadError, Source};
 use crate::messages::{self, Lang};
 use crate::plan;
-use crate::targets::chat2desk::Chat2DeskCost;
+use crate::targets::TargetKind;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
     pub region: Region,
     /// Clusters with more profiles than this get a warning on their rows.
     pub cluster_limit: usize,
+    /// The target the list is meant for: its cost model prices the list, and its notes
+    /// (what it cannot hold) go on the rows.
+    pub target: TargetKind,
 }
 
 impl Default for CheckOptions {
@@ -23,6 +26,7 @@ impl Default for CheckOptions {
         CheckOptions {
             region: Region::default(),
             cluster_limit: DEFAULT_CLUSTER_LIMIT,
+            target: TargetKind::default(),
         }
     }
 }
@@ -103,7 +107,9 @@ pub struct Checked {
     pub header_row: u32,
     pub rows: Vec<RowResult>,
     pub profiles: Profiles,
-    /// Chat2Desk requests the plan needs if no contact exists there yet.
+    /// The target the list was checked for.
+    pub target: TargetKind,
+    /// The target's requests the plan needs if no contact exists there yet.
     pub estimated_requests: u64,
 }
 
@@ -129,10 +135,10 @@ impl Checked {
     }
 }
 
-/// Checks a decoded source. Fails only when the file has no usable header; every data row
-/// gets a result.
+/// Checks a decoded source for `options.target`, before its account is read. Fails only
+/// when the file has no usable header; every data row gets a result.
 pub fn check(source: Source, options: CheckOptions) -> Result<Checked, ReadError> {
-    check_with(source, options, &|_| Ok(Vec::new()))
+    check_with(source, options, &|row| Ok(options.target.row_notes(row)))
 }
 
 /// `check`, with a target's own rule on each valid row (does the account have its tags,
@@ -203,13 +209,14 @@ pub fn check_with(
             result.warnings.push(warning);
         }
     }
-    let estimated_requests = plan::estimate(&profiles, &Chat2DeskCost);
+    let estimated_requests = plan::estimate(&profiles, options.target.cost_model());
     Ok(Checked {
         source,
         header,
         header_row,
         rows,
         profiles,
+        target: options.target,
         estimated_requests,
     })
 }

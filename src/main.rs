@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 
 use contact_loader::check::{CheckOptions, check};
@@ -24,6 +24,8 @@ use contact_loader::store::Store;
 use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Quirks, Sandbox, SandboxConfig};
+use contact_loader::targets::chat2desk::{Chat2DeskTarget, Settings};
+use contact_loader::targets::{Target, TargetKind};
 use contact_loader::telemetry::{self, LogFormat};
 
 #[derive(Parser)]
@@ -60,8 +62,8 @@ enum Command {
 #[derive(clap::Args)]
 struct ProbeArgs {
     /// The system to probe.
-    #[arg(long, value_enum, default_value = "chat2desk")]
-    target: Target,
+    #[arg(long, default_value = "chat2desk")]
+    target: TargetKind,
     /// A phone the account does not have yet: the one client the probe creates.
     #[arg(long, conflicts_with = "email", required_unless_present = "email")]
     phone: Option<String>,
@@ -127,6 +129,9 @@ struct ListArgs {
     /// Warn on rows whose linked profiles number more than this.
     #[arg(long, default_value_t = DEFAULT_CLUSTER_LIMIT)]
     cluster_limit: usize,
+    /// The system the list is for: its cost model prices it, its rules check it.
+    #[arg(long, default_value = "chat2desk")]
+    target: TargetKind,
 }
 
 impl ListArgs {
@@ -142,6 +147,7 @@ impl ListArgs {
         CheckOptions {
             region: self.region,
             cluster_limit: self.cluster_limit,
+            target: self.target,
         }
     }
 }
@@ -152,18 +158,10 @@ struct CheckArgs {
     list: ListArgs,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Target {
-    Chat2desk,
-}
-
 #[derive(clap::Args)]
 struct LoadArgs {
     #[command(flatten)]
     list: ListArgs,
-    /// The system to load into.
-    #[arg(long, value_enum, default_value = "chat2desk")]
-    target: Target,
     /// The channel (id or name) for rows that name none.
     #[arg(long)]
     channel: Option<String>,
@@ -393,9 +391,9 @@ struct LoadRun {
     elapsed_ms: u64,
 }
 
-async fn load_once(
+async fn load_once<T: Target>(
     source: Source,
-    client: &Chat2Desk,
+    target: &T,
     ledger: &Store,
     options: &LoadOptions,
     show_progress: bool,
@@ -416,7 +414,7 @@ async fn load_once(
         })
     };
     let bar = Bar::new(show_progress && io::stdout().is_terminal());
-    let loaded = load(source, client, ledger, options, &pacing, &bar).await;
+    let loaded = load(source, target, ledger, options, &pacing, &bar).await;
     interrupt.abort();
     Ok(LoadRun {
         loaded: loaded?,
@@ -425,19 +423,23 @@ async fn load_once(
 }
 
 async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
-    let Target::Chat2desk = args.target;
+    let TargetKind::Chat2desk = args.list.target;
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|t| !t.is_zero())
         .context("--timeout must be a positive number of seconds")?;
-    let client = Chat2Desk::new(&args.base_url, token(args.token_file.as_deref())?, timeout)?;
+    let target = Chat2DeskTarget {
+        client: Chat2Desk::new(&args.base_url, token(args.token_file.as_deref())?, timeout)?,
+        settings: Settings {
+            channel: args.channel.clone(),
+            transport: args.transport.clone(),
+            email_channel: args.email_channel.clone(),
+        },
+    };
     let state = args.state.clone().unwrap_or_else(default_state_path);
     let ledger = Store::open(&state).await?;
     let options = LoadOptions {
         check: args.list.check_options(),
-        channel: args.channel.clone(),
-        transport: args.transport.clone(),
-        email_channel: args.email_channel.clone(),
         tags: args.tags.clone(),
         max_requests: args.max_requests,
         allow_paid: args.allow_paid,
@@ -450,7 +452,7 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
     };
     let run = load_once(
         args.list.source()?,
-        &client,
+        &target,
         &ledger,
         &options,
         !args.list.json,
@@ -518,15 +520,20 @@ async fn run_demo() -> anyhow::Result<()> {
     )
     .await?;
     let state = tempfile_dir()?;
-    let client = Chat2Desk::new(
-        &sandbox.url(),
-        SecretString::from(sandbox.token().to_owned()),
-        Duration::from_secs(10),
-    )?;
+    let target = Chat2DeskTarget {
+        client: Chat2Desk::new(
+            &sandbox.url(),
+            SecretString::from(sandbox.token().to_owned()),
+            Duration::from_secs(10),
+        )?,
+        settings: Settings {
+            channel: Some("Продажи".to_owned()),
+            transport: Some("whatsapp".to_owned()),
+            email_channel: None,
+        },
+    };
     let ledger = Store::open(&state.join("ledger.sqlite")).await?;
     let options = LoadOptions {
-        channel: Some("Продажи".to_owned()),
-        transport: Some("whatsapp".to_owned()),
         rate: 20.0,
         ..LoadOptions::default()
     };
@@ -536,7 +543,7 @@ async fn run_demo() -> anyhow::Result<()> {
         "A Chat2Desk sandbox is running at {}. Loading examples/contacts.csv into it (channel «Продажи», WhatsApp by default):\n",
         sandbox.url(),
     )?;
-    let first = load_once(example(), &client, &ledger, &options, true).await?;
+    let first = load_once(example(), &target, &ledger, &options, true).await?;
     write_load_human(
         &first.loaded,
         "examples/contacts.csv",
@@ -548,7 +555,7 @@ async fn run_demo() -> anyhow::Result<()> {
         stdout,
         "\nThe same list again — done rows are not sent twice:\n"
     )?;
-    let second = load_once(example(), &client, &ledger, &options, true).await?;
+    let second = load_once(example(), &target, &ledger, &options, true).await?;
     write_load_human(
         &second.loaded,
         "examples/contacts.csv",
@@ -587,7 +594,7 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
     use contact_loader::targets::chat2desk::probe::{
         MAX_REQUESTS, PROBE_NAME, ProbeContact, ProbeOptions, probe,
     };
-    let Target::Chat2desk = args.target;
+    let TargetKind::Chat2desk = args.target;
     let contact = match (&args.phone, &args.email) {
         (Some(phone), _) => ProbeContact::Phone(
             contact_loader::domain::Phone::parse(phone, args.region)

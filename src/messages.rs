@@ -4,9 +4,7 @@
 //! statuses ("Готово к загрузке"), any other gets English.
 
 use crate::domain::text::TooLong;
-use crate::domain::{
-    EmailError, MessengerIdError, PhoneError, Problem, TargetProblem, TextField, Warning,
-};
+use crate::domain::{EmailError, MessengerIdError, PhoneError, Problem, Said, TextField, Warning};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -25,7 +23,8 @@ impl Lang {
         if cyrillic { Lang::Ru } else { Lang::En }
     }
 
-    fn pick(self, ru: &str, en: &str) -> String {
+    /// The Russian or the English text.
+    pub fn pick(self, ru: &str, en: &str) -> String {
         match self {
             Lang::Ru => ru.to_owned(),
             Lang::En => en.to_owned(),
@@ -98,7 +97,7 @@ pub fn invalid(lang: Lang, problem: &Problem) -> String {
 
 /// `head`, then — when there are any — `items` after the words that introduce them:
 /// "…: в нём есть wa_dialog, tg_user".
-fn listed(lang: Lang, head: String, (ru, en): (&str, &str), items: &[String]) -> String {
+pub fn listed(lang: Lang, head: String, (ru, en): (&str, &str), items: &[String]) -> String {
     if items.is_empty() {
         return head;
     }
@@ -107,6 +106,21 @@ fn listed(lang: Lang, head: String, (ru, en): (&str, &str), items: &[String]) ->
         Lang::En => en,
     };
     format!("{head}: {words} {}", items.join(", "))
+}
+
+/// A target's words, written once for both languages.
+pub fn said(text: impl Fn(Lang) -> String) -> Said {
+    Said {
+        ru: text(Lang::Ru).into(),
+        en: text(Lang::En).into(),
+    }
+}
+
+fn said_text(lang: Lang, said: &Said) -> String {
+    match lang {
+        Lang::Ru => said.ru.to_string(),
+        Lang::En => said.en.to_string(),
+    }
 }
 
 /// A status with its warnings appended: "Готово к загрузке; внимание: …".
@@ -172,7 +186,7 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
                 }
             }
         }
-        Problem::Target(problem) => target_text(lang, problem),
+        Problem::Target(said) => said_text(lang, said),
         Problem::TagTooLong(too_long) => match lang {
             Lang::Ru => format!(
                 "тег длиннее {} символов ({}) — теги разделяются запятой",
@@ -185,58 +199,6 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
                 too_long.chars
             ),
         },
-    }
-}
-
-fn target_text(lang: Lang, problem: &TargetProblem) -> String {
-    match problem {
-        TargetProblem::UnknownTag(label) => match lang {
-            Lang::Ru => format!("тега «{label}» нет в аккаунте — создайте его или исправьте"),
-            Lang::En => format!("the account has no tag “{label}” — create it or fix the cell"),
-        },
-        TargetProblem::UnknownChannel(name) => match lang {
-            Lang::Ru => format!("канала «{name}» нет в аккаунте"),
-            Lang::En => format!("the account has no channel “{name}”"),
-        },
-        TargetProblem::MessengerNotOnChannel {
-            messenger,
-            channel,
-            offered,
-        } => {
-            let head = match lang {
-                Lang::Ru => format!("в канале «{channel}» нет мессенджера «{messenger}»"),
-                Lang::En => format!("the channel “{channel}” has no {messenger}"),
-            };
-            listed(lang, head, ("в нём есть", "it has"), offered)
-        }
-        TargetProblem::NoEmailChannel => lang.pick(
-            "ни в одном канале аккаунта нет e-mail — подключите почту к каналу",
-            "no channel of the account takes e-mail — connect e-mail to a channel",
-        ),
-        TargetProblem::SeveralEmailChannels(names) => match lang {
-            Lang::Ru => format!(
-                "e-mail есть в нескольких каналах ({}): выберите канал для e-mail в настройках \
-                 (--email-channel)",
-                names.join(", ")
-            ),
-            Lang::En => format!(
-                "several channels take e-mail ({}): choose the e-mail channel in the settings \
-                 (--email-channel)",
-                names.join(", ")
-            ),
-        },
-        TargetProblem::NoChannel => lang.pick(
-            "не указан канал — заполните колонку «Канал» или задайте канал для всего списка",
-            "no channel — fill in the Channel column or give one for the whole list",
-        ),
-        TargetProblem::NoMessenger => lang.pick(
-            "не указан мессенджер — заполните колонку «Мессенджер» или задайте его для всего списка",
-            "no messenger — fill in the Messenger column or give one for the whole list",
-        ),
-        TargetProblem::NoLoadableContact => lang.pick(
-            "нужен телефон или e-mail: по идентификатору мессенджера клиента создать нельзя",
-            "a phone or an e-mail is needed: a client cannot be created from a messenger id",
-        ),
     }
 }
 
@@ -393,10 +355,6 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
                 format!("{profiles} profiles are linked — perhaps a shared company phone or e-mail")
             }
         },
-        Warning::MessengerIdOnly => lang.pick(
-            "только идентификатор мессенджера: в Chat2Desk клиента создать нельзя",
-            "a messenger id only: Chat2Desk cannot create a client from it",
-        ),
         Warning::Cut(TooLong { field, chars }) => {
             let (name, limit) = (field_name(lang, *field), field.max_chars());
             match lang {
@@ -412,31 +370,7 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
             "в строке больше ячеек, чем в заголовке — лишние оставлены как есть",
             "the row has more cells than the header — the extra ones are kept as they are",
         ),
-        Warning::NotPlaced { contact, why } => {
-            let why = target_text(lang, why);
-            match lang {
-                Lang::Ru => format!("{contact} не загружен: {why}"),
-                Lang::En => format!("{contact} is not loaded: {why}"),
-            }
-        }
-        Warning::PlacedOn { contact, channel } => match lang {
-            Lang::Ru => format!("{contact} — в канал «{channel}»"),
-            Lang::En => format!("{contact} goes to the channel “{channel}”"),
-        },
-        Warning::Unreachable { wanted, reachable } => {
-            let head = match lang {
-                Lang::Ru => format!("клиент уже был в аккаунте, но диалога в {wanted} у него нет"),
-                Lang::En => {
-                    format!("the client was already in the account, with no dialog on {wanted}")
-                }
-            };
-            listed(
-                lang,
-                head,
-                ("он доступен в", "it can be reached on"),
-                reachable,
-            )
-        }
+        Warning::Target(said) => said_text(lang, said),
         Warning::EmailTypo {
             address,
             suggestion,

@@ -9,6 +9,7 @@ use crate::domain::Warning;
 use crate::input::{Column, encode, encoding_name, fit_to};
 use crate::load::LoadedRow;
 use crate::messages::{self, Lang};
+use crate::targets::TargetId;
 
 /// At most this many linked keys are listed on a row; a cluster so large already carries a
 /// warning with its size.
@@ -32,7 +33,7 @@ pub struct ReportLine {
 /// What a load adds to a report line.
 #[derive(Debug, Serialize)]
 pub struct LoadFields {
-    pub target_id: Option<u64>,
+    pub target_id: Option<TargetId>,
     /// Requests spent on the profiles this row created.
     pub requests: u64,
 }
@@ -78,7 +79,7 @@ impl ReportLine {
                 .map(|w| messages::warning_text(lang, w))
                 .collect(),
             load: loaded.map(|l| LoadFields {
-                target_id: l.target_id,
+                target_id: l.target_id.clone(),
                 requests: l.requests,
             }),
         }
@@ -293,9 +294,10 @@ pub fn write_human(checked: &Checked, file: &str, out: &mut impl Write) -> io::R
     )?;
     writeln!(
         out,
-        "profiles {} · links {} · Chat2Desk requests needed: {}",
+        "profiles {} · links {} · {} requests needed: {}",
         checked.profiles.len(),
         checked.profiles.links(),
+        checked.target.title(),
         checked.estimated_requests
     )?;
     let notable: Vec<(u32, String)> = checked
@@ -390,7 +392,11 @@ pub fn write_load_human(
                 .profile()
                 .map(|p| checked.profiles.get(p).key.to_string())
                 .unwrap_or_default();
-            let id = row.target_id.map(|id| id.to_string()).unwrap_or_default();
+            let id = row
+                .target_id
+                .as_ref()
+                .map(|id| id.to_string())
+                .unwrap_or_default();
             writeln!(
                 out,
                 "{:>5}  {:>10}  {:<24}  {}",

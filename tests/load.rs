@@ -15,8 +15,10 @@ use contact_loader::load::{
 };
 use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::store::Store;
+use contact_loader::targets::TargetId;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Fault, Sandbox, SandboxConfig, StoredClient};
+use contact_loader::targets::chat2desk::{Chat2DeskTarget, Settings};
 
 /// Requests that read the account before any write: api_info, transports, channels, tags.
 const CATALOG: u64 = 4;
@@ -57,10 +59,17 @@ async fn rig(config: SandboxConfig) -> Rig {
     }
 }
 
-fn options() -> LoadOptions {
-    LoadOptions {
+/// The run's Chat2Desk settings: channel «Продажи», WhatsApp.
+fn settings() -> Settings {
+    Settings {
         channel: Some("Продажи".into()),
         transport: Some("whatsapp".into()),
+        email_channel: None,
+    }
+}
+
+fn options() -> LoadOptions {
+    LoadOptions {
         rate: 1000.0,
         backoff: Backoff {
             base: Duration::from_millis(5),
@@ -73,7 +82,7 @@ fn options() -> LoadOptions {
 
 impl Rig {
     async fn load(&self, list: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
-        self.load_watched(list, options, &Quiet).await
+        self.load_as(list, options, settings(), &Quiet).await
     }
 
     async fn load_watched(
@@ -82,17 +91,23 @@ impl Rig {
         options: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Loaded, LoadError> {
+        self.load_as(list, options, settings(), progress).await
+    }
+
+    async fn load_as(
+        &self,
+        list: &str,
+        options: &LoadOptions,
+        settings: Settings,
+        progress: &dyn Progress,
+    ) -> Result<Loaded, LoadError> {
         let source = Source::from_bytes(list.as_bytes().to_vec(), ReadOptions::default());
         let pacing = Pacing::new(options.rate, options.max_requests, options.backoff);
-        load(
-            source,
-            &self.client,
-            &self.ledger,
-            options,
-            &pacing,
-            progress,
-        )
-        .await
+        let target = Chat2DeskTarget {
+            client: self.client.clone(),
+            settings,
+        };
+        load(source, &target, &self.ledger, options, &pacing, progress).await
     }
 
     /// No two clients share a phone, and there are `expected` of them.
@@ -154,7 +169,7 @@ async fn a_list_is_loaded_with_the_fewest_requests_and_a_second_run_spends_none(
     assert_eq!(anna.assigned_name.as_deref(), Some("Анна Петрова"));
     assert_eq!(anna.comment.as_deref(), Some("звонить вечером"));
     assert_eq!(anna.tag_ids.len(), 2);
-    assert_eq!(first.rows[3].target_id, Some(anna.id));
+    assert_eq!(first.rows[3].target_id, Some(TargetId::from(anna.id)));
     assert_eq!(first.rows[0].requests, 3);
 
     let second = rig.load(LIST, &options()).await.unwrap();
@@ -166,7 +181,7 @@ async fn a_list_is_loaded_with_the_fewest_requests_and_a_second_run_spends_none(
         statuses(&second),
         ["unchanged", "unchanged", "unchanged", "merged", "unchanged"]
     );
-    assert_eq!(second.rows[0].target_id, Some(anna.id));
+    assert_eq!(second.rows[0].target_id, Some(TargetId::from(anna.id)));
     rig.assert_clients(4);
 }
 
@@ -354,7 +369,11 @@ async fn a_bad_token_fails_the_run_without_showing_the_token() {
     let source = Source::from_bytes(LIST.as_bytes().to_vec(), ReadOptions::default());
     let options = options();
     let pacing = Pacing::new(options.rate, None, options.backoff);
-    let error = load(source, &client, &rig.ledger, &options, &pacing, &Quiet)
+    let target = Chat2DeskTarget {
+        client: client.clone(),
+        settings: settings(),
+    };
+    let error = load(source, &target, &rig.ledger, &options, &pacing, &Quiet)
         .await
         .unwrap_err();
     let text = format!("{error} {error:?} {client:?}");
@@ -393,21 +412,30 @@ async fn rows_naming_what_the_account_lacks_are_invalid_before_any_write() {
 #[tokio::test]
 async fn flags_naming_what_the_account_lacks_refuse_the_run() {
     let rig = rig(SandboxConfig::default()).await;
-    for options in [
-        LoadOptions {
-            channel: Some("Склад".into()),
-            ..options()
-        },
-        LoadOptions {
-            transport: Some("pager".into()),
-            ..options()
-        },
-        LoadOptions {
-            tags: vec!["нет-такого".into()],
-            ..options()
-        },
+    for (options, settings) in [
+        (
+            options(),
+            Settings {
+                channel: Some("Склад".into()),
+                ..settings()
+            },
+        ),
+        (
+            options(),
+            Settings {
+                transport: Some("pager".into()),
+                ..settings()
+            },
+        ),
+        (
+            LoadOptions {
+                tags: vec!["нет-такого".into()],
+                ..options()
+            },
+            settings(),
+        ),
     ] {
-        assert!(rig.load(LIST, &options).await.is_err());
+        assert!(rig.load_as(LIST, &options, settings, &Quiet).await.is_err());
     }
     rig.assert_clients(0);
 }
@@ -459,11 +487,14 @@ async fn a_client_deleted_in_the_account_is_created_again_with_everything() {
     // A new messenger for every row: each client gets a create. Chat2Desk answers "already
     // exist" for the three that are left, and such an answer is not known to open the new
     // dialog: their channels are read back, and the rows say where they can be reached.
-    let telegram = LoadOptions {
+    let telegram = Settings {
         transport: Some("telegram".into()),
-        ..options()
+        ..settings()
     };
-    let loaded = rig.load(LIST, &telegram).await.unwrap();
+    let loaded = rig
+        .load_as(LIST, &options(), telegram, &Quiet)
+        .await
+        .unwrap();
     assert_eq!(
         statuses(&loaded),
         ["created", "unchanged", "unchanged", "merged", "unchanged"]
@@ -649,23 +680,26 @@ PETR@gmail.com;;Пётр;постоянный;\n";
         let rig = rig(SandboxConfig::default()).await;
         let list =
             "Телефон;E-mail;Имя\n8 (999) 502-00-01;anna@mail.ru;Анна\n;boris@mail.ru;Борис\n";
-        let several = LoadOptions {
+        let several = Settings {
             channel: None,
-            ..options()
+            ..settings()
         };
         // Two channels take e-mail, no channel given: the phone has no channel either.
-        let loaded = rig.load(list, &several).await.unwrap();
+        let loaded = rig
+            .load_as(list, &options(), several, &Quiet)
+            .await
+            .unwrap();
         assert_eq!(statuses(&loaded), ["invalid", "invalid"]);
         assert!(
             text(&loaded, 1).contains("--email-channel"),
             "{}",
             text(&loaded, 1)
         );
-        let chosen = LoadOptions {
+        let chosen = Settings {
             email_channel: Some("Поддержка".into()),
-            ..options()
+            ..settings()
         };
-        let loaded = rig.load(list, &chosen).await.unwrap();
+        let loaded = rig.load_as(list, &options(), chosen, &Quiet).await.unwrap();
         assert_eq!(statuses(&loaded), ["created", "created"]);
         // The row's own channel takes e-mail: that one, not the chosen e-mail channel.
         assert!(
@@ -683,11 +717,14 @@ PETR@gmail.com;;Пётр;постоянный;\n";
         })
         .await;
         // Only «Почта» takes e-mail; name a channel that does not as the e-mail channel.
-        let wrong = LoadOptions {
+        let wrong = Settings {
             email_channel: Some("Поддержка".into()),
-            ..options()
+            ..settings()
         };
-        let refused = rig.load(MIXED, &wrong).await.unwrap_err();
+        let refused = rig
+            .load_as(MIXED, &options(), wrong, &Quiet)
+            .await
+            .unwrap_err();
         assert!(refused.to_string().contains("takes no e-mail"), "{refused}");
         // A messenger no channel has, on the row: its e-mail loads, the phone is the warning.
         let list = "Телефон;E-mail;Имя;Мессенджер\n8 (999) 503-00-01;vera@mail.ru;Вера;viber\n";
@@ -713,7 +750,7 @@ PETR@gmail.com;;Пётр;постоянный;\n";
             list.push_str(&format!("+7999504{i:04};Клиент {i};перезвонить;vip\n"));
         }
         match rig.load(&list, &options()).await {
-            Err(LoadError::AllowanceUnknown { needed }) => assert_eq!(needed, 1200),
+            Err(LoadError::AllowanceUnknown { needed, .. }) => assert_eq!(needed, 1200),
             other => panic!("{other:?}"),
         }
         assert!(rig.sandbox.clients().is_empty(), "nothing written");
@@ -743,7 +780,7 @@ PETR@gmail.com;;Пётр;постоянный;\n";
             .await
             .unwrap();
         assert_eq!(statuses(&loaded), ["unchanged"]);
-        assert_eq!(loaded.rows[0].target_id, Some(id));
+        assert_eq!(loaded.rows[0].target_id, Some(TargetId::from(id)));
         assert_eq!(rig.requests("GET /v1/clients"), 1, "one lookup by phone");
         rig.assert_clients(1);
     }

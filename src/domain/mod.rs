@@ -11,6 +11,6 @@ pub mod text;
 pub use email::{Email, EmailError};
 pub use messenger::{Messenger, MessengerId, MessengerIdError};
 pub use phone::{Phone, PhoneError, Region};
-pub use row::{Contact, ContactKey, Problem, RawRow, Row, TargetProblem, Warning};
+pub use row::{Contact, ContactKey, Problem, RawRow, Row, Said, Warning};
 pub use tags::Tags;
 pub use text::TextField;

@@ -134,31 +134,18 @@ pub enum Problem {
     MessengerId(MessengerIdError),
     TooLong(TooLong),
     TagTooLong(TagTooLong),
-    /// The row asks for something the target account does not have.
-    Target(TargetProblem),
+    /// The target refuses the row: it names something the account does not have, or holds
+    /// none of its contacts.
+    Target(Said),
 }
 
-/// What a row names that the target account lacks (checked before any write).
+/// A target's own words about a row, in both languages: what its account lacks, where a
+/// contact goes. The target's rules write them (`crate::targets`); the domain only carries
+/// them, so that it names no target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetProblem {
-    UnknownTag(String),
-    UnknownChannel(String),
-    /// The channel has nothing of the messenger's family: it has `offered`.
-    MessengerNotOnChannel {
-        messenger: String,
-        channel: String,
-        offered: Vec<String>,
-    },
-    /// No channel in the row and none given for the run.
-    NoChannel,
-    /// No messenger in the row and none given for the run.
-    NoMessenger,
-    /// An e-mail contact, and no channel of the account takes e-mail.
-    NoEmailChannel,
-    /// Several channels take e-mail and none was chosen for the run.
-    SeveralEmailChannels(Vec<String>),
-    /// Only contacts this target cannot create a profile from (a messenger id in Chat2Desk).
-    NoLoadableContact,
+pub struct Said {
+    pub ru: Box<str>,
+    pub en: Box<str>,
 }
 
 /// Something to look at on a row that is still loaded.
@@ -169,22 +156,13 @@ pub enum Warning {
     /// The row's profiles are linked with this many profiles in all: perhaps a shared
     /// office phone (Omnidesk warns of this, shared/seeds/omnidesk-migration-ru.txt).
     LargeCluster { profiles: usize },
-    /// Chat2Desk creates clients by phone or e-mail only.
-    MessengerIdOnly,
     /// The row has more cells than the header: they are kept as they are.
     CellsBeyondHeader,
     /// A name, comment, company or position longer than the field's limit, cut at it.
     Cut(TooLong),
-    /// One of the row's contacts cannot go into the account (its others do).
-    NotPlaced { contact: String, why: TargetProblem },
-    /// The contact goes to another channel than the row's (an e-mail to the e-mail channel).
-    PlacedOn { contact: String, channel: String },
-    /// The client was already in the account, but cannot be reached on the channel and
-    /// messenger asked for: only on `reachable` ("channel/messenger" each).
-    Unreachable {
-        wanted: String,
-        reachable: Vec<String>,
-    },
+    /// The target's own note: a contact it cannot hold or places elsewhere, a profile that
+    /// cannot be reached where asked.
+    Target(Said),
     /// The e-mail's domain looks like a common one misspelt (`gmial.com`): it is loaded as
     /// written, and `suggestion` is the likely address.
     EmailTypo { address: String, suggestion: String },
@@ -263,13 +241,6 @@ impl Row {
             && !messenger.is_known()
         {
             warnings.push(Warning::UnknownMessenger(messenger.to_string()));
-        }
-        if row
-            .contacts
-            .iter()
-            .all(|c| matches!(c, Contact::Messenger(_)))
-        {
-            warnings.push(Warning::MessengerIdOnly);
         }
         Ok((row, warnings))
     }

@@ -18,10 +18,10 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::Shared;
-use crate::load::account_id;
 use crate::store::{JobState, StoreError};
 use crate::targets::chat2desk::api::{DEFAULT_BASE_URL, allowed_base_url};
 use crate::targets::chat2desk::client::Chat2Desk;
+use crate::targets::chat2desk::target::account_of;
 
 /// The API's errors: 4xx carry a text for the user; internal ones are logged by cause and
 /// answered without it.
@@ -417,7 +417,7 @@ async fn catalog(
     shared
         .store
         .add_usage(
-            &account_id(&client),
+            &account_of(&client),
             catalog.info.company_name.as_deref(),
             requests,
         )

@@ -23,11 +23,11 @@ use super::Shared;
 use super::api::{
     ApiError, Mode, SignedIn, Stored, TokenKind, User, target_url_allowed, token_purpose,
 };
-use crate::load::account_id;
 use crate::sheets::{Sheets, SheetsError};
 use crate::store::NewJob;
 use crate::targets::chat2desk::api::DEFAULT_BASE_URL;
 use crate::targets::chat2desk::client::Chat2Desk;
+use crate::targets::chat2desk::target::account_of;
 
 /// The largest request body the API reads.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -256,7 +256,7 @@ pub async fn submit(
             id,
             owner: user.name.clone(),
             sheet,
-            account: account_id(&client),
+            account: account_of(&client),
             request: serde_json::to_string(&stored).expect("plain data serialises"),
             sealed_token: Some(sealed),
             sealed_sheets_token: sealed_sheets,

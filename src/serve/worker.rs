@@ -21,6 +21,7 @@ use crate::report::{ReportLine, loaded_status_text, neutralised, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
 use crate::targets::chat2desk::client::Chat2Desk;
+use crate::targets::chat2desk::{Chat2DeskTarget, Settings};
 
 /// A job whose sealed tokens were dropped (it ended once already).
 const TOKENS_GONE: &str = "the job's tokens are gone: submit it again";
@@ -143,7 +144,7 @@ impl Progress for Live {
             live.decided.push((
                 checked.rows[*i].row,
                 loaded_status_text(checked, *i, loaded),
-                loaded.target_id.map(|id| id.to_string()),
+                loaded.target_id.as_ref().map(|id| id.to_string()),
             ));
         }
     }
@@ -481,11 +482,16 @@ async fn on_sheet(
                 .map_err(|e| unopenable("target", &e))?;
             let client = Chat2Desk::new(&stored.base_url, target_token, super::REQUEST_TIMEOUT)
                 .map_err(|e| e.to_string())?;
+            let target = Chat2DeskTarget {
+                client,
+                settings: Settings {
+                    channel: stored.channel.clone(),
+                    transport: stored.transport.clone(),
+                    email_channel: stored.email_channel.clone(),
+                },
+            };
             let options = LoadOptions {
                 check: check_options,
-                channel: stored.channel.clone(),
-                transport: stored.transport.clone(),
-                email_channel: stored.email_channel.clone(),
                 tags: stored.tags.clone(),
                 sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
                 rate: shared.config.rate,
@@ -498,7 +504,7 @@ async fn on_sheet(
             let started = Instant::now();
             let finished = Notify::new();
             let loading = async {
-                let loaded = load(source, &client, &shared.store, &options, pacing, &live).await;
+                let loaded = load(source, &target, &shared.store, &options, pacing, &live).await;
                 finished.notify_one();
                 loaded
             };
@@ -628,6 +634,7 @@ fn consent_needed(error: &LoadError) -> Option<(serde_json::Value, String)> {
             left,
             paid,
             cost,
+            price,
             ..
         } => Some((
             json!({
@@ -636,11 +643,12 @@ fn consent_needed(error: &LoadError) -> Option<(serde_json::Value, String)> {
             }),
             format!(
                 "this load needs about {needed} requests and {left} free ones are left this \
-                 month: {paid} would be paid (about {cost:.2} RUB). Nothing was loaded; confirm \
-                 the paid requests to go ahead"
+                 month: {paid} would be paid (about {cost:.2} {}). Nothing was loaded; confirm \
+                 the paid requests to go ahead",
+                price.currency
             ),
         )),
-        LoadError::AllowanceUnknown { needed } => Some((
+        LoadError::AllowanceUnknown { needed, .. } => Some((
             json!({"requests": needed, "free_left": null, "paid": null, "cost_rub": null}),
             format!(
                 "this load needs about {needed} requests, and the account does not say how many \

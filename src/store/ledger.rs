@@ -10,12 +10,14 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::{Store, StoreError, now};
+use crate::targets::TargetId;
 
-/// What the ledger knows of one contact in one account.
+/// What the ledger knows of one contact in one account. Contacts are our normalised keys
+/// (`ContactKey`'s text: `+79991234567`, `anna@mail.ru`, `telegram|123`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {
     /// The target's id for the contact, once known.
-    pub target_id: Option<u64>,
+    pub target_id: Option<TargetId>,
     /// The target's state as far as we know it, as the target's connector writes it (JSON).
     pub applied: Option<String>,
     /// The fingerprint of the wanted state last applied in full.
@@ -39,11 +41,11 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|row| {
-                let target_id: Option<i64> = row.try_get("target_id")?;
+                let target_id: Option<String> = row.try_get("target_id")?;
                 Ok((
                     row.try_get("contact")?,
                     Entry {
-                        target_id: target_id.map(|id| id as u64),
+                        target_id: target_id.map(TargetId::from),
                         applied: row.try_get("applied")?,
                         done: row.try_get("done")?,
                         create_sent: row.try_get::<i64, _>("create_sent")? != 0,
@@ -96,7 +98,7 @@ impl Store {
         &self,
         account: &str,
         contact: &str,
-        target_id: u64,
+        target_id: &str,
         applied: &str,
         done: Option<&str>,
     ) -> Result<(), StoreError> {
@@ -109,7 +111,7 @@ impl Store {
         )
         .bind(account)
         .bind(contact)
-        .bind(target_id as i64)
+        .bind(target_id)
         .bind(applied)
         .bind(done)
         .bind(now())
@@ -130,24 +132,28 @@ mod tests {
         let run = format!("{:016x}", rand::random::<u64>());
         let (a, b, c) = (format!("{run}-a"), format!("{run}-b"), format!("{run}-c"));
         ledger
-            .create_sent(&a, "79991234567", Some("job-1"))
+            .create_sent(&a, "+79991234567", Some("job-1"))
             .await
             .unwrap();
         ledger
-            .record(&a, "79991234567", 1001, r#"{"nickname":"Анна"}"#, None)
+            .record(&a, "+79991234567", "1001", r#"{"nickname":"Анна"}"#, None)
             .await
             .unwrap();
         ledger
-            .record(&a, "anna@mail.ru", 1002, "{}", Some("f1"))
+            .record(&a, "anna@mail.ru", "1002", "{}", Some("f1"))
             .await
             .unwrap();
         ledger
-            .record(&b, "anna@mail.ru", 7, "{}", None)
+            .record(&b, "anna@mail.ru", "7", "{}", None)
             .await
             .unwrap();
-        // An id beyond 2^31 survives the round trip.
+        // An id is opaque text: a big number, a hex string.
         ledger
-            .record(&b, "79990000000", 5_000_000_000, "{}", None)
+            .record(&b, "+79990000000", "5000000000", "{}", None)
+            .await
+            .unwrap();
+        ledger
+            .record(&b, "telegram|42", "65f0c1e2a3b4", "{}", None)
             .await
             .unwrap();
         ledger.close().await;
@@ -156,9 +162,9 @@ mod tests {
         let entries = ledger.entries(&a).await.unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(
-            entries["79991234567"],
+            entries["+79991234567"],
             Entry {
-                target_id: Some(1001),
+                target_id: Some(TargetId::from(1001)),
                 applied: Some(r#"{"nickname":"Анна"}"#.into()),
                 done: None,
                 create_sent: true,
@@ -168,21 +174,28 @@ mod tests {
         assert_eq!(entries["anna@mail.ru"].done.as_deref(), Some("f1"));
         assert!(!entries["anna@mail.ru"].create_sent);
         assert_eq!(entries["anna@mail.ru"].created_by, None);
-        ledger.not_created(&a, "79991234567").await.unwrap();
+        ledger.not_created(&a, "+79991234567").await.unwrap();
         let entries = ledger.entries(&a).await.unwrap();
-        assert_eq!(entries["79991234567"].created_by, None);
-        assert!(entries["79991234567"].create_sent, "the mark stays");
+        assert_eq!(entries["+79991234567"].created_by, None);
+        assert!(entries["+79991234567"].create_sent, "the mark stays");
         let entries = ledger.entries(&b).await.unwrap();
-        assert_eq!(entries["anna@mail.ru"].target_id, Some(7));
-        assert_eq!(entries["79990000000"].target_id, Some(5_000_000_000));
+        assert_eq!(entries["anna@mail.ru"].target_id, Some(TargetId::from(7)));
+        assert_eq!(
+            entries["+79990000000"].target_id,
+            Some(TargetId::from(5_000_000_000))
+        );
+        assert_eq!(
+            entries["telegram|42"].target_id,
+            Some(TargetId::from("65f0c1e2a3b4".to_owned()))
+        );
         assert!(ledger.entries(&c).await.unwrap().is_empty());
 
         // A later record replaces the state and keeps the create mark.
         ledger
-            .record(&a, "79991234567", 1001, "{}", Some("f2"))
+            .record(&a, "+79991234567", "1001", "{}", Some("f2"))
             .await
             .unwrap();
-        let entry = &ledger.entries(&a).await.unwrap()["79991234567"];
+        let entry = &ledger.entries(&a).await.unwrap()["+79991234567"];
         assert_eq!(entry.done.as_deref(), Some("f2"));
         assert!(entry.create_sent);
         ledger.close().await;
@@ -206,6 +219,71 @@ mod tests {
         };
         let ledger = Store::open_url(&url).await.unwrap();
         suite(ledger, async || Store::open_url(&url).await.unwrap()).await;
+    }
+
+    /// A ledger written before ids became text and keys our contact keys: Chat2Desk's
+    /// integer ids and its wire form of a phone (digits without `+`).
+    #[tokio::test]
+    async fn an_old_ledger_is_converted_on_open() {
+        use sqlx::{AnyConnection, Connection};
+        let dir = tempfile::tempdir().unwrap();
+        // Any store opened first installs the database drivers.
+        Store::open(&dir.path().join("other.sqlite"))
+            .await
+            .unwrap()
+            .close()
+            .await;
+        let path = dir.path().join("old.sqlite");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut old = AnyConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY)")
+            .execute(&mut old)
+            .await
+            .unwrap();
+        let before = super::super::MIGRATIONS.len() - 1;
+        for (i, migration) in super::super::MIGRATIONS[..before].iter().enumerate() {
+            for statement in *migration {
+                sqlx::query(*statement).execute(&mut old).await.unwrap();
+            }
+            sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                .bind(i as i64 + 1)
+                .execute(&mut old)
+                .await
+                .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO ledger (account, contact, target_id, applied, done, create_sent,
+                created_by, updated_at)
+             VALUES ('chat2desk:ab', '79991234567', 1001, '{}', 'f1', 1, 'job-1', 0),
+                    ('chat2desk:ab', 'anna@mail.ru', 5000000000, NULL, NULL, 0, NULL, 0)",
+        )
+        .execute(&mut old)
+        .await
+        .unwrap();
+        old.close().await.unwrap();
+
+        let ledger = Store::open(&path).await.unwrap();
+        let entries = ledger.entries("chat2desk:ab").await.unwrap();
+        assert_eq!(
+            entries["+79991234567"],
+            Entry {
+                target_id: Some(TargetId::from(1001)),
+                applied: Some("{}".into()),
+                done: Some("f1".into()),
+                create_sent: true,
+                created_by: Some("job-1".into()),
+            }
+        );
+        assert_eq!(
+            entries["anna@mail.ru"].target_id,
+            Some(TargetId::from(5_000_000_000))
+        );
+        assert_eq!(entries.len(), 2);
+        ledger.close().await;
+        // Opened again, nothing changes.
+        let ledger = Store::open(&path).await.unwrap();
+        assert_eq!(ledger.entries("chat2desk:ab").await.unwrap(), entries);
+        ledger.close().await;
     }
 
     #[test]

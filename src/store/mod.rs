@@ -42,10 +42,10 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
-/// Schema changes, in order. The SQL is written once for both databases: `$n` parameters
+/// Schema changes, in order, each the statements of one transaction. The SQL is written once for both databases: `$n` parameters
 /// (SQLite takes them too), `BIGINT` integers, `ON CONFLICT` upserts.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS ledger (
+const MIGRATIONS: &[&[&str]] = &[
+    &["CREATE TABLE IF NOT EXISTS ledger (
         account     TEXT    NOT NULL,
         contact     TEXT    NOT NULL,
         target_id   BIGINT,
@@ -54,10 +54,10 @@ const MIGRATIONS: &[&str] = &[
         create_sent BIGINT  NOT NULL DEFAULT 0,
         updated_at  BIGINT  NOT NULL,
         PRIMARY KEY (account, contact)
-    )",
+    )"],
     // Jobs. `live` is the sheet while the job is queued or running and NULL after: its
     // unique index allows one live job per sheet (NULLs never collide, in either database).
-    "CREATE TABLE IF NOT EXISTS jobs (
+    &["CREATE TABLE IF NOT EXISTS jobs (
         id          TEXT    NOT NULL PRIMARY KEY,
         owner       TEXT    NOT NULL,
         sheet       TEXT    NOT NULL,
@@ -70,32 +70,60 @@ const MIGRATIONS: &[&str] = &[
         error       TEXT,
         created_at  BIGINT  NOT NULL,
         updated_at  BIGINT  NOT NULL
-    )",
-    "CREATE UNIQUE INDEX IF NOT EXISTS jobs_live_sheet ON jobs (live)",
+    )"],
+    &["CREATE UNIQUE INDEX IF NOT EXISTS jobs_live_sheet ON jobs (live)"],
     // Who works for a target account, until when: one job per account at a time, across
     // instances, so that an account's rate limit and monthly budget hold.
-    "CREATE TABLE IF NOT EXISTS account_leases (
+    &["CREATE TABLE IF NOT EXISTS account_leases (
         account     TEXT    NOT NULL PRIMARY KEY,
         job_id      TEXT    NOT NULL,
         worker      TEXT    NOT NULL,
         until       BIGINT  NOT NULL
-    )",
+    )"],
     // The finished job's per-row report (CSV: row, status, reason, client id).
-    "ALTER TABLE jobs ADD COLUMN report TEXT",
+    &["ALTER TABLE jobs ADD COLUMN report TEXT"],
     // The user's Google token, sealed apart from the target's: the add-on sends a fresh one
     // with its polls (an OAuth token lives an hour; a long job outlives it).
-    "ALTER TABLE jobs ADD COLUMN sheets_token TEXT",
+    &["ALTER TABLE jobs ADD COLUMN sheets_token TEXT"],
     // Target requests spent, per account and calendar month (UTC).
-    "CREATE TABLE IF NOT EXISTS usage (
+    &["CREATE TABLE IF NOT EXISTS usage (
         account     TEXT    NOT NULL,
         month       TEXT    NOT NULL,
         label       TEXT,
         requests    BIGINT  NOT NULL,
         PRIMARY KEY (account, month)
-    )",
+    )"],
     // Which run (a server's job) sent a contact's first create: that run, resumed after a
     // crash, still reports the contact as created.
-    "ALTER TABLE ledger ADD COLUMN created_by TEXT",
+    &["ALTER TABLE ledger ADD COLUMN created_by TEXT"],
+    // Target ids become opaque text (Intercom's are hex strings), and the ledger is keyed by
+    // our normalised contact keys: a phone's `+digits` rather than Chat2Desk's wire form.
+    // One transaction; each step is safe to run again. (`WHERE true`: SQLite's parser needs
+    // a WHERE before an upsert's ON CONFLICT in an INSERT … SELECT.)
+    &[
+        "CREATE TABLE IF NOT EXISTS ledger_keyed (
+            account     TEXT    NOT NULL,
+            contact     TEXT    NOT NULL,
+            target_id   TEXT,
+            applied     TEXT,
+            done        TEXT,
+            create_sent BIGINT  NOT NULL DEFAULT 0,
+            created_by  TEXT,
+            updated_at  BIGINT  NOT NULL,
+            PRIMARY KEY (account, contact)
+        )",
+        "INSERT INTO ledger_keyed
+            (account, contact, target_id, applied, done, create_sent, created_by, updated_at)
+         SELECT account,
+            CASE WHEN contact LIKE '%@%' OR contact LIKE '%|%' OR contact LIKE '+%'
+                THEN contact ELSE '+' || contact END,
+            CAST(target_id AS TEXT), applied, done, create_sent, created_by, updated_at
+         FROM ledger
+         WHERE true
+         ON CONFLICT (account, contact) DO NOTHING",
+        "DROP TABLE ledger",
+        "ALTER TABLE ledger_keyed RENAME TO ledger",
+    ],
 ];
 
 /// The database.
@@ -186,7 +214,9 @@ impl Store {
                 continue;
             }
             let mut tx = self.pool.begin().await?;
-            sqlx::query(*migration).execute(&mut *tx).await?;
+            for statement in *migration {
+                sqlx::query(*statement).execute(&mut *tx).await?;
+            }
             // Two instances starting together may both get here: the second insert is a
             // no-op, and the migrations themselves are idempotent.
             sqlx::query(

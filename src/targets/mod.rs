@@ -1,4 +1,292 @@
-//! Targets: the systems profiles are loaded into. Each has a cost model now; the clients
-//! come with the loader.
+//! Targets: the systems profiles are loaded into. Each is a folder behind one interface,
+//! [`Target`]; the kind is chosen once, at the edge (the command line, a job, the add-on's
+//! settings), from [`TargetKind`], the one list of kinds. After that the engine (`check`,
+//! `load`, the server) is generic and names no target.
+//!
+//! To add a target: a folder here with its wire format, client, catalog, rules, sync, cost
+//! model, sandbox and probe (see `chat2desk/`), one variant in `TargetKind`, and one arm
+//! in each `match` on it below (the compiler lists them); `docs/design.md` walks through it.
 
 pub mod chat2desk;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::{Problem, Row, Warning};
+use crate::identity::Profiles;
+use crate::pacing::{Halt, Pacing, Ticket};
+use crate::plan::CostModel;
+use crate::store::{Entry, Store, StoreError};
+
+/// The kinds of target: the one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TargetKind {
+    #[default]
+    Chat2desk,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 1] = [TargetKind::Chat2desk];
+
+    /// The name in flags, jobs, URLs and account ids: `chat2desk`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Chat2desk => "chat2desk",
+        }
+    }
+
+    /// The name a person reads: `Chat2Desk`.
+    pub fn title(self) -> &'static str {
+        match self {
+            TargetKind::Chat2desk => "Chat2Desk",
+        }
+    }
+
+    /// What each operation costs there: `check`'s estimate, with no network.
+    pub fn cost_model(self) -> &'static dyn CostModel {
+        match self {
+            TargetKind::Chat2desk => &chat2desk::Chat2DeskCost,
+        }
+    }
+
+    /// What a valid row should say for this target before its account is read (`check`):
+    /// a contact the target cannot hold, for one.
+    pub fn row_notes(self, row: &Row) -> Vec<Warning> {
+        match self {
+            TargetKind::Chat2desk => chat2desk::rules::row_notes(row),
+        }
+    }
+
+    /// The names `--target` and a job's `kind` take, for messages.
+    pub fn names() -> String {
+        TargetKind::ALL.map(TargetKind::name).join(", ")
+    }
+}
+
+impl std::str::FromStr for TargetKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<TargetKind, String> {
+        TargetKind::ALL
+            .into_iter()
+            .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| format!("unknown target `{name}`: {}", TargetKind::names()))
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A target's id for a profile, opaque: `"123"` in Chat2Desk, a hex string elsewhere.
+/// Reports carry it as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct TargetId(Box<str>);
+
+impl TargetId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<u64> for TargetId {
+    fn from(id: u64) -> TargetId {
+        TargetId(id.to_string().into())
+    }
+}
+
+impl From<String> for TargetId {
+    fn from(id: String) -> TargetId {
+        TargetId(id.into())
+    }
+}
+
+impl fmt::Display for TargetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The ledger's name for an account: `<kind>:<digest>`, the digest of the account's address
+/// and credentials, so that no credential is ever stored.
+pub fn account_id(kind: TargetKind, parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\n");
+        }
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}:{hex}", kind.name())
+}
+
+/// What a paid request costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Price {
+    pub each: f64,
+    pub currency: &'static str,
+}
+
+/// What the account allows this run to spend without paying.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Allowance {
+    /// Requests are only paced; none is paid.
+    Unmetered,
+    /// `left` free requests remain (after the catalog's); each further one costs `price`.
+    Free { left: u64, price: Price },
+    /// The account does not say what is free; past it each costs `price`.
+    Unknown { price: Price },
+}
+
+/// What became of a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synced {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// One profile brought into the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub synced: Synced,
+    pub id: Option<TargetId>,
+    /// What the row should also say (the profile cannot be reached where asked, …).
+    pub notes: Vec<Warning>,
+}
+
+/// One piece of work: the profiles a target writes together (one, or a linked cluster for a
+/// target that links), and what they should be.
+#[derive(Debug, Clone)]
+pub struct Work<W> {
+    /// The profiles (ids in `Profiles`), the first the one requests are counted on.
+    pub profiles: Vec<u32>,
+    pub wanted: W,
+}
+
+/// The ledger of one account, as the load sees it: entries by contact key.
+pub type Entries = HashMap<String, Entry>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Halt(#[from] Halt),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Where a piece of work is recorded: one account's ledger, and the run writing it.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountLedger<'a> {
+    pub store: &'a Store,
+    /// The ledger's name for the account (`account_id`).
+    pub account: &'a str,
+    /// The run's name (a server's job id), recorded with the creates it sends: resumed
+    /// after a crash, the same run reports what it created as created.
+    pub run: Option<&'a str>,
+}
+
+impl AccountLedger<'_> {
+    /// Records that a create for `key` is about to be sent.
+    pub async fn create_sent(&self, key: &str) -> Result<(), StoreError> {
+        self.store.create_sent(self.account, key, self.run).await
+    }
+
+    /// The create found a profile someone else made.
+    pub async fn not_created(&self, key: &str) -> Result<(), StoreError> {
+        self.store.not_created(self.account, key).await
+    }
+
+    /// Records the profile's id and what the account holds; `done` is the fingerprint of
+    /// the wanted state once it is reached.
+    pub async fn record(
+        &self,
+        key: &str,
+        id: &TargetId,
+        applied: &str,
+        done: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .record(self.account, key, id.as_str(), applied, done)
+            .await
+    }
+
+    /// Whether `entry` was created by this very run, before it was cut off and resumed.
+    pub fn created_by_this_run(&self, entry: Option<&Entry>) -> bool {
+        self.run.is_some() && entry.and_then(|e| e.created_by.as_deref()) == self.run
+    }
+}
+
+/// A target system, as the engine drives it. The kind's own settings (a channel, a tags
+/// field) live in the value; everything the engine needs goes through these.
+pub trait Target: Send + Sync {
+    /// What the account has, read once per run.
+    type Catalog: Send + Sync + 'static;
+    /// The run's settings resolved against the catalog: what rows are checked against and
+    /// profiles are made from.
+    type Rules: Send + Sync + 'static;
+    /// What one piece of work should be in the account.
+    type Wanted: Send + Sync;
+
+    fn kind(&self) -> TargetKind;
+
+    /// The ledger's name for the account (`account_id`).
+    fn account(&self) -> String;
+
+    /// Reads what the account has, through the run's pacing.
+    fn read_catalog(
+        &self,
+        pacing: &Pacing,
+    ) -> impl Future<Output = Result<Self::Catalog, Halt>> + Send;
+
+    /// The run's settings and `tags` (for every row) resolved against the catalog; the
+    /// error says what to fix before anything is written.
+    fn rules(&self, catalog: Self::Catalog, tags: &[String]) -> Result<Self::Rules, String>;
+
+    /// The account's name, for reports.
+    fn account_name(rules: &Self::Rules) -> Option<String>;
+
+    /// What may be spent without paying, once `spent` requests read the catalog.
+    fn allowance(rules: &Self::Rules, spent: u64) -> Allowance;
+
+    /// The target's own verdict on a valid row, before any write: refused when it names
+    /// what the account lacks, else its notes.
+    fn check_row(rules: &Self::Rules, row: &Row) -> Result<Vec<Warning>, Problem>;
+
+    /// The work the profiles make; a profile in none cannot go into this target (its row
+    /// already says why).
+    fn work(rules: &Self::Rules, profiles: &Profiles) -> Vec<Work<Self::Wanted>>;
+
+    /// Requests the work is expected to need, from the ledger: 0 when it is done and
+    /// unchanged. Reserved from the budget before it starts.
+    fn expected(rules: &Self::Rules, wanted: &Self::Wanted, entries: &Entries) -> u64;
+
+    /// The results of work that is done and unchanged, from the ledger, one per profile.
+    fn settled(
+        rules: &Self::Rules,
+        wanted: &Self::Wanted,
+        entries: &Entries,
+        ledger: &AccountLedger<'_>,
+    ) -> Vec<Done>;
+
+    /// Brings the work into the account with the fewest requests, recording every step in
+    /// the ledger before the next, so that a crash anywhere leaves an entry a re-run goes on
+    /// from. One result per profile of the work, in its order.
+    fn sync(
+        &self,
+        rules: &Self::Rules,
+        wanted: &Self::Wanted,
+        entries: &Entries,
+        ledger: &AccountLedger<'_>,
+        pacing: &Pacing,
+        ticket: &mut Ticket,
+    ) -> impl Future<Output = Result<Vec<Done>, SyncError>> + Send;
+}

@@ -1,6 +1,7 @@
 //! Chat2Desk (`shared/specs/chat2desk.md`): its wire format and assumptions (`api`), the
 //! HTTP client, the catalog of an account, messengers by family (`transports`), the profile
-//! sync, the cost model, and a sandbox.
+//! sync, the cost model, a sandbox and a probe; `target` puts them behind the engine's
+//! `Target`.
 
 pub mod api;
 pub mod catalog;
@@ -10,7 +11,10 @@ pub mod probe;
 pub mod rules;
 pub mod sandbox;
 pub mod sync;
+pub mod target;
 pub mod transports;
 pub mod window;
+pub mod words;
 
 pub use cost::Chat2DeskCost;
+pub use target::{Chat2DeskTarget, Settings};

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 
 use super::api::{Channel, EMAIL_TRANSPORT};
 use super::catalog::Catalog;
-use crate::domain::{ContactKey, Messenger, Problem, Row, TargetProblem, Warning};
+use super::words::{self, Refusal};
+use crate::domain::{Contact, ContactKey, Messenger, Problem, Row, Warning};
 
 /// What the run gives for rows that say nothing themselves.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +49,7 @@ pub struct Defaults {
     messenger: Option<String>,
     pub tags: BTreeSet<u64>,
     /// The channel e-mails go to when theirs takes none, or why there is none.
-    email_channel: Result<u64, TargetProblem>,
+    email_channel: Result<u64, Refusal>,
 }
 
 /// Where one contact goes.
@@ -132,11 +133,11 @@ impl Defaults {
                 Ok(channel.id)
             }
             None => match email_channels.as_slice() {
-                [] => Err(TargetProblem::NoEmailChannel),
+                [] => Err(Refusal::NoEmailChannel),
                 [only] => Ok(only.id),
                 several => match channel.filter(|id| several.iter().any(|c| c.id == *id)) {
                     Some(id) => Ok(id),
-                    None => Err(TargetProblem::SeveralEmailChannels(
+                    None => Err(Refusal::SeveralEmailChannels(
                         several.iter().map(|c| c.name.clone()).collect(),
                     )),
                 },
@@ -159,24 +160,24 @@ impl Defaults {
         key: &ContactKey,
         row_channel: Option<&str>,
         row_messenger: Option<&Messenger>,
-    ) -> Result<Option<Placement>, TargetProblem> {
+    ) -> Result<Option<Placement>, Refusal> {
         let channel = match row_channel {
             Some(name) => Some(
                 catalog
                     .channel(name)
-                    .ok_or_else(|| TargetProblem::UnknownChannel(name.to_owned()))?,
+                    .ok_or_else(|| Refusal::UnknownChannel(name.to_owned()))?,
             ),
             None => self.channel.and_then(|id| catalog.channel_by_id(id)),
         };
         match key {
             ContactKey::Phone(_) => {
-                let channel = channel.ok_or(TargetProblem::NoChannel)?;
+                let channel = channel.ok_or(Refusal::NoChannel)?;
                 let requested = row_messenger
                     .map(|m| m.as_str().to_owned())
                     .or_else(|| self.messenger.clone())
-                    .ok_or(TargetProblem::NoMessenger)?;
+                    .ok_or(Refusal::NoMessenger)?;
                 let transport = catalog.transport_on(&requested, channel).ok_or_else(|| {
-                    TargetProblem::MessengerNotOnChannel {
+                    Refusal::MessengerNotOnChannel {
                         messenger: requested.clone(),
                         channel: channel.name.clone(),
                         offered: channel.transports.clone(),
@@ -201,9 +202,7 @@ impl Defaults {
                     }));
                 }
                 let id = self.email_channel.clone()?;
-                let email = catalog
-                    .channel_by_id(id)
-                    .ok_or(TargetProblem::NoEmailChannel)?;
+                let email = catalog.channel_by_id(id).ok_or(Refusal::NoEmailChannel)?;
                 Ok(Some(Placement {
                     channel_id: id,
                     transport: EMAIL_TRANSPORT.to_owned(),
@@ -219,16 +218,16 @@ impl Defaults {
     /// a contact that cannot be placed while the others can, one that goes to another
     /// channel than the row's.
     pub fn rule(&self, catalog: &Catalog, row: &Row) -> Result<Vec<Warning>, Problem> {
-        let problem = |p| Err(Problem::Target(p));
+        let problem = |p: Refusal| Err(Problem::Target(p.said()));
         for label in row.tags.iter() {
             if catalog.tag(label).is_none() {
-                return problem(TargetProblem::UnknownTag(label.to_owned()));
+                return problem(Refusal::UnknownTag(label.to_owned()));
             }
         }
         if let Some(name) = &row.channel
             && catalog.channel(name).is_none()
         {
-            return problem(TargetProblem::UnknownChannel(name.to_string()));
+            return problem(Refusal::UnknownChannel(name.to_string()));
         }
         let mut warnings = Vec::new();
         let mut placed = 0;
@@ -245,25 +244,33 @@ impl Defaults {
                 Ok(Some(placement)) => {
                     placed += 1;
                     if let Some(channel) = placement.elsewhere {
-                        warnings.push(Warning::PlacedOn {
-                            contact: key.to_string(),
-                            channel,
-                        });
+                        warnings.push(words::placed_on(&key.to_string(), &channel));
                     }
                 }
                 Err(why) => {
-                    warnings.push(Warning::NotPlaced {
-                        contact: key.to_string(),
-                        why: why.clone(),
-                    });
+                    warnings.push(words::not_placed(&key.to_string(), &why));
                     first_problem.get_or_insert(why);
                 }
             }
         }
         match (placed, first_problem) {
             (0, Some(why)) => problem(why),
-            (0, None) => problem(TargetProblem::NoLoadableContact),
+            (0, None) => problem(Refusal::NoLoadableContact),
             _ => Ok(warnings),
         }
+    }
+}
+
+/// What a row says before the account is read (`check`): messenger ids alone cannot become
+/// a client.
+pub fn row_notes(row: &Row) -> Vec<Warning> {
+    if row
+        .contacts
+        .iter()
+        .all(|c| matches!(c, Contact::Messenger(_)))
+    {
+        vec![words::messenger_id_only()]
+    } else {
+        Vec::new()
     }
 }

@@ -14,12 +14,18 @@ use super::api::{ClientUpdate, NewClient};
 use super::client::{Chat2Desk, Created};
 use super::cost::Calls;
 use crate::pacing::{Halt, Pacing, TargetError, Ticket};
-use crate::store::{Entry, Store, StoreError};
+use crate::store::{Entry, StoreError};
+use crate::targets::{AccountLedger, SyncError, Synced, TargetId};
 
 /// What a profile should be in the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Wanted {
-    /// Phone digits without `+`, or the lower-cased e-mail: the ledger's key too.
+    /// The ledger's key: the contact's normalised key (`+79991234567`, `anna@mail.ru`).
+    /// Not part of the fingerprint: it names the contact, it is not its state.
+    #[serde(skip)]
+    pub key: String,
+    /// What Chat2Desk's `phone` carries: digits without `+`, or (**assumed**, api.rs) the
+    /// e-mail address.
     pub contact: String,
     pub transport: String,
     pub channel_id: u64,
@@ -79,7 +85,7 @@ pub fn expected_calls(wanted: &Wanted, entry: Option<&Entry>) -> Calls {
     if entry.and_then(|e| e.done.as_deref()) == Some(wanted.fingerprint().as_str()) {
         return Calls::default();
     }
-    match (entry.and_then(|e| e.target_id), Known::from_entry(entry)) {
+    match (client_id(entry), Known::from_entry(entry)) {
         // A client we know, wanted on a dialog it lacks: the create is sent again, and its
         // channels read back, since a duplicate answer does not say whether it attached.
         (Some(_), Some(known)) => Calls {
@@ -97,12 +103,9 @@ pub fn expected_calls(wanted: &Wanted, entry: Option<&Entry>) -> Calls {
     }
 }
 
-/// What became of a profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Synced {
-    Created,
-    Updated,
-    Unchanged,
+/// The client's id the ledger holds: Chat2Desk's ids are numbers.
+fn client_id(entry: Option<&Entry>) -> Option<u64> {
+    entry?.target_id.as_ref()?.as_str().parse().ok()
 }
 
 /// A profile brought into the account.
@@ -121,24 +124,11 @@ pub fn reachable_only(wanted: &Wanted, entry: Option<&Entry>) -> Option<Vec<(u64
     (!known.dialogs.contains(&wanted.dialog())).then(|| known.dialogs.into_iter().collect())
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("{0}")]
-    Halt(#[from] Halt),
-    #[error("{0}")]
-    Store(#[from] StoreError),
-}
-
 /// Where a profile goes: the account and its ledger.
 pub struct Sync<'a> {
     pub client: &'a Chat2Desk,
     pub pacing: &'a Pacing,
-    pub ledger: &'a Store,
-    /// The ledger's name for the account.
-    pub account: &'a str,
-    /// The run's name (a server's job id), recorded with the creates it sends: resumed
-    /// after a crash, the same run reports what it created as created.
-    pub run: Option<&'a str>,
+    pub ledger: &'a AccountLedger<'a>,
 }
 
 impl Sync<'_> {
@@ -151,12 +141,11 @@ impl Sync<'_> {
         entry: Option<&Entry>,
         ticket: &mut Ticket,
     ) -> Result<SyncedProfile, SyncError> {
-        let contact = wanted.contact.as_str();
-        let mut target_id = entry.and_then(|e| e.target_id);
+        let key = wanted.key.as_str();
+        let mut target_id = client_id(entry);
         let mut known = target_id.and(Known::from_entry(entry));
         // Made by this very run before it was cut off and resumed.
-        let mut created =
-            self.run.is_some() && entry.and_then(|e| e.created_by.as_deref()) == self.run;
+        let mut created = self.ledger.created_by_this_run(entry);
         // Something in the account is different because of us (besides a creation).
         let mut changed = false;
 
@@ -164,9 +153,7 @@ impl Sync<'_> {
         if target_id.is_none() || known.as_ref().is_some_and(|k| !k.dialogs.contains(&dialog)) {
             let first_create = target_id.is_none();
             if first_create {
-                self.ledger
-                    .create_sent(self.account, contact, self.run)
-                    .await?;
+                self.ledger.create_sent(key).await?;
             }
             let new = NewClient {
                 phone: wanted.contact.clone(),
@@ -211,7 +198,7 @@ impl Sync<'_> {
                 // we know nothing of: what it holds is the account's word.
                 created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
                 if !created {
-                    self.ledger.not_created(self.account, contact).await?;
+                    self.ledger.not_created(key).await?;
                 }
             } else {
                 // A client we know, asked for on another dialog: "No source shows that a
@@ -290,9 +277,8 @@ impl Sync<'_> {
         let fingerprint = done.then(|| wanted.fingerprint());
         self.ledger
             .record(
-                self.account,
-                &wanted.contact,
-                id,
+                &wanted.key,
+                &TargetId::from(id),
                 &applied,
                 fingerprint.as_deref(),
             )
