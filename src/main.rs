@@ -15,7 +15,7 @@ use contact_loader::check::{CheckOptions, check};
 use contact_loader::domain::Region;
 use contact_loader::identity::DEFAULT_CLUSTER_LIMIT;
 use contact_loader::input::{ReadOptions, Source, parse_delimiter, parse_encoding};
-use contact_loader::load::{LoadOptions, Loaded, Progress, load};
+use contact_loader::load::{LoadOptions, Loaded, Progress};
 use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::report::{
     LoadSummary, Summary, write_human, write_load_human, write_report, write_status_csv,
@@ -25,7 +25,7 @@ use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Quirks, Sandbox, SandboxConfig};
 use contact_loader::targets::chat2desk::{Chat2DeskTarget, Settings};
-use contact_loader::targets::{Target, TargetKind};
+use contact_loader::targets::{Connected, Connection, Credentials, TargetKind};
 use contact_loader::telemetry::{self, LogFormat};
 
 #[derive(Parser)]
@@ -176,12 +176,16 @@ struct LoadArgs {
     /// A tag for every row, on top of the row's own (repeat for several).
     #[arg(long = "tag", value_name = "LABEL")]
     tags: Vec<String>,
-    /// The API's address.
-    #[arg(long, default_value = DEFAULT_BASE_URL)]
-    base_url: String,
-    /// Read the API token from this file instead of CHAT2DESK_TOKEN.
+    /// The API's address (the target's own by default; Omnidesk's is the account's).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Read Chat2Desk's API token from this file instead of CHAT2DESK_TOKEN.
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
+    /// Read the target's credentials from this file: `NAME=value` lines, NAME the
+    /// environment variable's (CHAT2DESK_TOKEN, OMNIDESK_STAFF_EMAIL, OMNIDESK_API_KEY).
+    #[arg(long, value_name = "PATH", conflicts_with = "token_file")]
+    credentials_file: Option<PathBuf>,
     /// Spend at most this many API requests; the rest of the rows stay pending.
     #[arg(long, value_name = "N")]
     max_requests: Option<u64>,
@@ -203,6 +207,24 @@ struct LoadArgs {
     /// Seconds to wait for one answer.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+}
+
+impl LoadArgs {
+    /// The target's settings the flags give, by the names jobs use: the target refuses one
+    /// it does not take.
+    fn settings(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut settings = serde_json::Map::new();
+        for (name, value) in [
+            ("channel", &self.channel),
+            ("transport", &self.transport),
+            ("email_channel", &self.email_channel),
+        ] {
+            if let Some(value) = value {
+                settings.insert(name.to_owned(), value.clone().into());
+            }
+        }
+        settings
+    }
 }
 
 #[derive(clap::Args)]
@@ -326,6 +348,51 @@ fn create(path: &Path) -> anyhow::Result<File> {
     File::create(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
+/// The kind's credentials: from `--credentials-file` (`NAME=value` lines, NAME a
+/// credential's environment variable or its name), else from the environment; Chat2Desk's
+/// token may also be the first line of `--token-file`.
+fn credentials(
+    kind: TargetKind,
+    token_file: Option<&Path>,
+    credentials_file: Option<&Path>,
+) -> anyhow::Result<Credentials> {
+    let specs = kind.kind().credentials();
+    let mut credentials = Credentials::default();
+    if let Some(path) = token_file {
+        credentials.insert("token", token(Some(path))?);
+        return Ok(credentials);
+    }
+    let file = match credentials_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the credentials file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    for spec in specs {
+        let value = match &file {
+            Some(text) => text.lines().find_map(|line| {
+                let (name, value) = line.split_once('=')?;
+                let name = name.trim();
+                (name == spec.env || name == spec.name).then(|| value.trim().to_owned())
+            }),
+            None => std::env::var(spec.env).ok(),
+        };
+        match value.filter(|v| !v.trim().is_empty()) {
+            Some(value) => {
+                credentials.insert(spec.name, SecretString::from(value.trim().to_owned()))
+            }
+            None => bail!(
+                "no {} for {}: set {} or give --credentials-file",
+                spec.name,
+                kind.title(),
+                spec.env
+            ),
+        }
+    }
+    Ok(credentials)
+}
+
 /// `CHAT2DESK_TOKEN`, or the first line of `--token-file`.
 fn token(file: Option<&Path>) -> anyhow::Result<SecretString> {
     let token = match file {
@@ -391,9 +458,9 @@ struct LoadRun {
     elapsed_ms: u64,
 }
 
-async fn load_once<T: Target>(
+async fn load_once(
     source: Source,
-    target: &T,
+    target: &dyn Connected,
     ledger: &Store,
     options: &LoadOptions,
     show_progress: bool,
@@ -414,7 +481,7 @@ async fn load_once<T: Target>(
         })
     };
     let bar = Bar::new(show_progress && io::stdout().is_terminal());
-    let loaded = load(source, target, ledger, options, &pacing, &bar).await;
+    let loaded = target.load(source, ledger, options, &pacing, &bar).await;
     interrupt.abort();
     Ok(LoadRun {
         loaded: loaded?,
@@ -423,19 +490,25 @@ async fn load_once<T: Target>(
 }
 
 async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
-    let TargetKind::Chat2desk = args.list.target;
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|t| !t.is_zero())
         .context("--timeout must be a positive number of seconds")?;
-    let target = Chat2DeskTarget {
-        client: Chat2Desk::new(&args.base_url, token(args.token_file.as_deref())?, timeout)?,
-        settings: Settings {
-            channel: args.channel.clone(),
-            transport: args.transport.clone(),
-            email_channel: args.email_channel.clone(),
-        },
+    let kind = args.list.target;
+    let connection = Connection {
+        base_url: args.base_url.clone(),
+        credentials: credentials(
+            kind,
+            args.token_file.as_deref(),
+            args.credentials_file.as_deref(),
+        )?,
+        settings: args.settings(),
+        timeout,
     };
+    let target = kind
+        .kind()
+        .connect(&connection)
+        .map_err(anyhow::Error::msg)?;
     let state = args.state.clone().unwrap_or_else(default_state_path);
     let ledger = Store::open(&state).await?;
     let options = LoadOptions {
@@ -452,7 +525,7 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
     };
     let run = load_once(
         args.list.source()?,
-        &target,
+        target.as_ref(),
         &ledger,
         &options,
         !args.list.json,
@@ -532,6 +605,7 @@ async fn run_demo() -> anyhow::Result<()> {
             email_channel: None,
         },
     };
+    let target: &dyn Connected = &target;
     let ledger = Store::open(&state.join("ledger.sqlite")).await?;
     let options = LoadOptions {
         rate: 20.0,
@@ -543,7 +617,7 @@ async fn run_demo() -> anyhow::Result<()> {
         "A Chat2Desk sandbox is running at {}. Loading examples/contacts.csv into it (channel «Продажи», WhatsApp by default):\n",
         sandbox.url(),
     )?;
-    let first = load_once(example(), &target, &ledger, &options, true).await?;
+    let first = load_once(example(), target, &ledger, &options, true).await?;
     write_load_human(
         &first.loaded,
         "examples/contacts.csv",
@@ -555,7 +629,7 @@ async fn run_demo() -> anyhow::Result<()> {
         stdout,
         "\nThe same list again — done rows are not sent twice:\n"
     )?;
-    let second = load_once(example(), &target, &ledger, &options, true).await?;
+    let second = load_once(example(), target, &ledger, &options, true).await?;
     write_load_human(
         &second.loaded,
         "examples/contacts.csv",

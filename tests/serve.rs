@@ -861,7 +861,11 @@ async fn the_openapi_document_describes_the_routes() {
     assert_eq!(paths.len(), 9);
     for (path, operations) in paths {
         for method in operations.as_object().unwrap().keys() {
-            let url = format!("{api}{}", path.replace("{id}", "no-such-job"));
+            let url = format!(
+                "{api}{}",
+                path.replace("{id}", "no-such-job")
+                    .replace("{kind}", "chat2desk")
+            );
             let request = match method.as_str() {
                 "get" => http.get(&url),
                 "post" => http.post(&url).json(&json!({})),

@@ -167,6 +167,7 @@ pub async fn load<T: Target>(
             target: title,
             message: halt.to_string(),
         })?;
+    let account_name = T::account_name(&catalog);
     let rules = Arc::new(
         target
             .rules(catalog, &options.tags)
@@ -296,7 +297,7 @@ pub async fn load<T: Target>(
         quota_left,
         paid_requests,
         stopped,
-        account_name: T::account_name(&rules),
+        account_name,
         checked,
     })
 }

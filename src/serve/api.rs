@@ -19,9 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use super::Shared;
 use crate::store::{JobState, StoreError};
-use crate::targets::chat2desk::api::{DEFAULT_BASE_URL, allowed_base_url};
-use crate::targets::chat2desk::client::Chat2Desk;
-use crate::targets::chat2desk::target::account_of;
+use crate::targets::{Connection, Credentials, TargetKind};
 
 /// The API's errors: 4xx carry a text for the user; internal ones are logged by cause and
 /// answered without it.
@@ -165,11 +163,10 @@ pub struct Stored {
     pub spreadsheet_id: String,
     pub sheet: String,
     pub mode: Mode,
-    pub base_url: String,
-    pub channel: Option<String>,
-    pub transport: Option<String>,
+    /// Jobs sent before there were several kinds are Chat2Desk's.
     #[serde(default)]
-    pub email_channel: Option<String>,
+    pub kind: TargetKind,
+    pub base_url: String,
     pub tags: Vec<String>,
     pub region: Option<String>,
     #[serde(default)]
@@ -177,6 +174,10 @@ pub struct Stored {
     /// Sent without the user's Google token: the server's service account opens the sheet.
     #[serde(default)]
     pub service_account: bool,
+    /// The kind's settings (`channel`, `tags_field`, …); a job stored before they were
+    /// grouped has Chat2Desk's at the top level, which is where these are kept.
+    #[serde(flatten)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Which of a job's tokens a sealed value is.
@@ -270,7 +271,7 @@ fn routes() -> Router<Arc<Shared>> {
         .route("/v1/jobs/{id}/cancel", post(cancel))
         .route("/v1/jobs/{id}/report.csv", get(report))
         .route("/v1/usage", get(usage))
-        .route("/v1/targets/chat2desk/catalog", get(catalog))
+        .route("/v1/targets/{kind}/catalog", get(catalog))
         // A job request is a few kilobytes; nothing a caller sends needs more.
         .layer(axum::extract::DefaultBodyLimit::max(
             super::submit::BODY_LIMIT,
@@ -385,55 +386,69 @@ async fn usage(
     })))
 }
 
-/// The account's channels, messengers and tags, for the sidebar's dropdowns. The add-on
-/// sends the target token in `X-Target-Token` (and a base URL in `X-Target-Base-Url`).
+/// What the account has (Chat2Desk: channels, messengers, tags; …), for the sidebar's
+/// dropdowns. The add-on sends each credential in `X-Target-<Name>` (`X-Target-Token`;
+/// `X-Target-Staff-Email`, `X-Target-Api-Key`) and a base URL in `X-Target-Base-Url`.
 async fn catalog(
     State(shared): State<Arc<Shared>>,
     _user: User,
+    Path(kind): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let kind: TargetKind = kind.parse().map_err(ApiError::BadRequest)?;
     let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let token = header("x-target-token")
-        .ok_or_else(|| ApiError::BadRequest("send the target token in X-Target-Token".into()))?;
-    let base_url = header("x-target-base-url").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    target_url_allowed(&shared.config, &base_url)?;
-    let client = Chat2Desk::new(&base_url, SecretString::from(token), super::REQUEST_TIMEOUT)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut credentials = Credentials::default();
+    for spec in kind.kind().credentials() {
+        let name = format!("x-target-{}", spec.name.replace('_', "-"));
+        let value = header(&name).ok_or_else(|| {
+            ApiError::BadRequest(format!("send the {} {} in {name}", kind.title(), spec.name))
+        })?;
+        credentials.insert(spec.name, SecretString::from(value));
+    }
+    let connection = Connection {
+        base_url: header("x-target-base-url"),
+        credentials,
+        settings: serde_json::Map::new(),
+        timeout: super::REQUEST_TIMEOUT,
+    };
+    let base_url = connection
+        .base_url(kind.kind())
+        .map_err(ApiError::BadRequest)?;
+    target_url_allowed(&shared.config, kind, &base_url)?;
+    let target = kind
+        .kind()
+        .connect(&connection)
+        .map_err(ApiError::BadRequest)?;
     let pacing =
         crate::pacing::Pacing::new(shared.config.rate, None, crate::pacing::Backoff::default())
             .counting_into(shared.metrics.target.clone());
-    let catalog = crate::targets::chat2desk::catalog::Catalog::read(&client, &pacing)
-        .await
-        .map_err(|halt| ApiError::BadRequest(format!("Chat2Desk: {halt}")))?;
+    let read = target.catalog(&pacing).await;
     let requests = pacing
         .counters
         .requests
         .load(std::sync::atomic::Ordering::Relaxed);
+    let label = read.as_ref().ok().and_then(|(_, name)| name.clone());
     shared
         .store
-        .add_usage(
-            &account_of(&client),
-            catalog.info.company_name.as_deref(),
-            requests,
-        )
+        .add_usage(&target.account(), label.as_deref(), requests)
         .await?;
-    Ok(Json(json!({
-        "company_name": catalog.info.company_name,
-        "requests_left": catalog.info.requests_left(),
-        "channels": catalog.channels,
-        "transports": catalog.transports,
-        "tags": catalog.tags,
-    })))
+    let (view, _) =
+        read.map_err(|halt| ApiError::BadRequest(format!("{}: {halt}", kind.title())))?;
+    Ok(Json(view))
 }
 
 /// A target base URL this server may call: the target's own hosts, one listed in
 /// `target_base_urls` (same scheme, host and port), or any with `allow_other_hosts`.
-pub fn target_url_allowed(config: &super::Config, url: &str) -> Result<(), ApiError> {
+pub fn target_url_allowed(
+    config: &super::Config,
+    kind: TargetKind,
+    url: &str,
+) -> Result<(), ApiError> {
     let listed = crate::http_client::base_url(url).is_some_and(|url| {
         config.target_base_urls.iter().any(|allowed| {
             crate::http_client::base_url(allowed).is_some_and(|allowed| {
@@ -446,9 +461,9 @@ pub fn target_url_allowed(config: &super::Config, url: &str) -> Result<(), ApiEr
     if listed {
         return Ok(());
     }
-    allowed_base_url(url, config.allow_other_hosts)
-        .map(|_| ())
-        .map_err(|e| ApiError::BadRequest(e.to_string()))
+    kind.kind()
+        .allowed_base_url(url, config.allow_other_hosts)
+        .map_err(ApiError::BadRequest)
 }
 
 /// The API described (OpenAPI 3.1), written by hand next to this file; `tests/serve.rs`

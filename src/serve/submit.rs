@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use governor::{Quota, RateLimiter};
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::api::{
@@ -25,9 +25,7 @@ use super::api::{
 };
 use crate::sheets::{Sheets, SheetsError};
 use crate::store::NewJob;
-use crate::targets::chat2desk::api::DEFAULT_BASE_URL;
-use crate::targets::chat2desk::client::Chat2Desk;
-use crate::targets::chat2desk::target::account_of;
+use crate::targets::{Connection, Credentials, TargetKind};
 
 /// The largest request body the API reads.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -48,20 +46,41 @@ const TAGS: usize = 50;
 #[derive(Deserialize)]
 pub struct TargetRequest {
     pub kind: String,
-    pub token: String,
     #[serde(default)]
     pub base_url: Option<String>,
-    #[serde(default)]
-    pub channel: Option<String>,
-    #[serde(default)]
-    pub transport: Option<String>,
-    /// The channel for e-mail contacts when theirs takes none and several do.
-    #[serde(default)]
-    pub email_channel: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub region: Option<String>,
+    /// The kind's credentials (Chat2Desk's `token`; Omnidesk's `staff_email`, `api_key`)
+    /// and its settings (`channel`, `tags_field`, …): the kind tells them apart and refuses
+    /// a setting it does not take.
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl TargetRequest {
+    /// The kind, the account's credentials and the run's settings.
+    fn split(&self) -> Result<(TargetKind, Credentials, Map<String, Value>), ApiError> {
+        let kind: TargetKind = self.kind.parse().map_err(ApiError::BadRequest)?;
+        let mut settings = self.fields.clone();
+        let mut credentials = Credentials::default();
+        for spec in kind.kind().credentials() {
+            match settings.remove(spec.name) {
+                Some(Value::String(value)) => {
+                    credentials.insert(spec.name, SecretString::from(value))
+                }
+                Some(_) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "target.{} must be a string",
+                        spec.name
+                    )));
+                }
+                None => {}
+            }
+        }
+        Ok((kind, credentials, settings))
+    }
 }
 
 #[derive(Deserialize)]
@@ -110,20 +129,35 @@ impl JobRequest {
             ));
         }
         let target = &self.target;
-        let tokens = [Some(&target.token), self.sheets_token.as_ref()];
-        if tokens.into_iter().flatten().any(|t| t.len() > TOKEN_BYTES) {
+        // A credential or a token is one string; a setting a string or a yes/no.
+        let strings = target.fields.values().filter_map(Value::as_str);
+        if strings
+            .chain(self.sheets_token.as_deref())
+            .any(|t| t.len() > TOKEN_BYTES)
+        {
             return bad(format!("a token is longer than {TOKEN_BYTES} bytes"));
         }
-        let settings = [
-            &target.channel,
-            &target.transport,
-            &target.email_channel,
-            &target.region,
-        ];
-        let too_long = |text: &String| text.chars().count() > SETTING_CHARS;
-        if settings.into_iter().flatten().any(too_long) || target.tags.iter().any(too_long) {
+        if target
+            .fields
+            .values()
+            .any(|v| !matches!(v, Value::String(_) | Value::Bool(_) | Value::Null))
+        {
+            return bad("the target's settings are strings or true/false".to_owned());
+        }
+        let too_long = |text: &str| text.chars().count() > SETTING_CHARS;
+        let settings = target
+            .fields
+            .iter()
+            .filter(|(name, _)| !is_credential(name));
+        if settings
+            .filter_map(|(_, v)| v.as_str())
+            .chain(target.region.as_deref())
+            .chain(target.tags.iter().map(String::as_str))
+            .any(too_long)
+        {
             return bad(format!(
-                "a channel, messenger, region or tag is longer than {SETTING_CHARS} characters"
+                "a channel, messenger, region, tag or other setting is longer than \
+                 {SETTING_CHARS} characters"
             ));
         }
         if target.tags.len() > TAGS {
@@ -140,6 +174,13 @@ impl JobRequest {
         }
         Ok(())
     }
+}
+
+/// Whether a target field is some kind's credential (bounded as a token, not a setting).
+fn is_credential(name: &str) -> bool {
+    TargetKind::ALL
+        .iter()
+        .any(|kind| kind.kind().credentials().iter().any(|c| c.name == name))
 }
 
 /// Submits per owner and minute, in one in-process limiter (governor's keyed GCRA: a burst
@@ -179,12 +220,7 @@ pub async fn submit(
     user: User,
     Json(request): Json<JobRequest>,
 ) -> Result<Response, ApiError> {
-    if request.target.kind != "chat2desk" {
-        return Err(ApiError::BadRequest(format!(
-            "unknown target kind `{}`: chat2desk",
-            request.target.kind
-        )));
-    }
+    let (kind, credentials, settings) = request.target.split()?;
     request.check()?;
     shared
         .submits
@@ -193,12 +229,22 @@ pub async fn submit(
             message: "too many jobs sent in a short time: wait a little and send it again".into(),
             retry_after,
         })?;
-    let base_url = request
-        .target
-        .base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    target_url_allowed(&shared.config, &base_url)?;
+    let connection = Connection {
+        base_url: request.target.base_url.clone(),
+        credentials,
+        settings,
+        timeout: super::REQUEST_TIMEOUT,
+    };
+    let base_url = connection
+        .base_url(kind.kind())
+        .map_err(ApiError::BadRequest)?;
+    target_url_allowed(&shared.config, kind, &base_url)?;
+    // The credentials and settings are read now (no request is sent): a missing one, or a
+    // setting the kind does not take, is refused before the job exists.
+    let account = kind
+        .kind()
+        .account(&connection)
+        .map_err(ApiError::BadRequest)?;
     let sheets_token = request.sheets_token.filter(|t| !t.is_empty());
     match &sheets_token {
         Some(token) => {
@@ -221,20 +267,13 @@ pub async fn submit(
             retry_after: 30,
         });
     }
-    let client = Chat2Desk::new(
-        &base_url,
-        SecretString::from(request.target.token.clone()),
-        super::REQUEST_TIMEOUT,
-    )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let stored = Stored {
         spreadsheet_id: request.spreadsheet_id.clone(),
         sheet: request.sheet.clone(),
         mode: request.mode,
+        kind,
         base_url,
-        channel: request.target.channel,
-        transport: request.target.transport,
-        email_channel: request.target.email_channel,
+        settings: connection.settings.clone(),
         tags: request.target.tags,
         region: request.target.region,
         allow_paid: request.allow_paid,
@@ -242,21 +281,21 @@ pub async fn submit(
     };
     // Sealed, and bound to the job, its owner and their kind.
     let id = crate::store::jobs::new_job_id();
-    let seal = |token: String, kind| {
-        shared.sealer.seal(
-            &SecretString::from(token),
-            &token_purpose(&id, &user.name, kind),
-        )
+    let seal = |token: &SecretString, kind| {
+        shared
+            .sealer
+            .seal(token, &token_purpose(&id, &user.name, kind))
     };
-    let sealed = seal(request.target.token, TokenKind::Target);
-    let sealed_sheets = sheets_token.map(|token| seal(token, TokenKind::Google));
+    let sealed = seal(&connection.credentials.to_secret(), TokenKind::Target);
+    let sealed_sheets =
+        sheets_token.map(|token| seal(&SecretString::from(token), TokenKind::Google));
     let (job, new) = shared
         .store
         .submit(NewJob {
             id,
             owner: user.name.clone(),
             sheet,
-            account: account_of(&client),
+            account,
             request: serde_json::to_string(&stored).expect("plain data serialises"),
             sealed_token: Some(sealed),
             sealed_sheets_token: sealed_sheets,

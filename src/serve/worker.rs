@@ -15,13 +15,12 @@ use super::Shared;
 use super::api::{Mode, Stored, TokenKind, token_purpose};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
-use crate::load::{LoadError, LoadOptions, LoadedRow, Progress, load};
+use crate::load::{LoadError, LoadOptions, LoadedRow, Progress};
 use crate::pacing::{Backoff, Pacing};
 use crate::report::{ReportLine, loaded_status_text, neutralised, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
-use crate::targets::chat2desk::client::Chat2Desk;
-use crate::targets::chat2desk::{Chat2DeskTarget, Settings};
+use crate::targets::{Connection, Credentials};
 
 /// A job whose sealed tokens were dropped (it ended once already).
 const TOKENS_GONE: &str = "the job's tokens are gone: submit it again";
@@ -480,16 +479,13 @@ async fn on_sheet(
                     &token_purpose(&taken.job.id, &taken.job.owner, TokenKind::Target),
                 )
                 .map_err(|e| unopenable("target", &e))?;
-            let client = Chat2Desk::new(&stored.base_url, target_token, super::REQUEST_TIMEOUT)
-                .map_err(|e| e.to_string())?;
-            let target = Chat2DeskTarget {
-                client,
-                settings: Settings {
-                    channel: stored.channel.clone(),
-                    transport: stored.transport.clone(),
-                    email_channel: stored.email_channel.clone(),
-                },
+            let connection = Connection {
+                base_url: Some(stored.base_url.clone()),
+                credentials: Credentials::from_secret(&target_token),
+                settings: stored.settings.clone(),
+                timeout: super::REQUEST_TIMEOUT,
             };
+            let target = stored.kind.kind().connect(&connection)?;
             let options = LoadOptions {
                 check: check_options,
                 tags: stored.tags.clone(),
@@ -504,7 +500,9 @@ async fn on_sheet(
             let started = Instant::now();
             let finished = Notify::new();
             let loading = async {
-                let loaded = load(source, &target, &shared.store, &options, pacing, &live).await;
+                let loaded = target
+                    .load(source, &shared.store, &options, pacing, &live)
+                    .await;
                 finished.notify_one();
                 loaded
             };

@@ -9,20 +9,28 @@
 
 pub mod chat2desk;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{Problem, Row, Warning};
 use crate::identity::Profiles;
+use crate::input::Source;
+use crate::load::{LoadError, LoadOptions, Loaded, Progress};
 use crate::pacing::{Halt, Pacing, Ticket};
 use crate::plan::CostModel;
 use crate::store::{Entry, Store, StoreError};
 
-/// The kinds of target: the one list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// The kinds of target: the one list. Each names its [`Kind`] in `TargetKind::kind`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum TargetKind {
     #[default]
     Chat2desk,
@@ -31,33 +39,32 @@ pub enum TargetKind {
 impl TargetKind {
     pub const ALL: [TargetKind; 1] = [TargetKind::Chat2desk];
 
+    /// What the kind is and how it connects.
+    pub fn kind(self) -> &'static dyn Kind {
+        match self {
+            TargetKind::Chat2desk => &chat2desk::KIND,
+        }
+    }
+
     /// The name in flags, jobs, URLs and account ids: `chat2desk`.
     pub fn name(self) -> &'static str {
-        match self {
-            TargetKind::Chat2desk => "chat2desk",
-        }
+        self.kind().name()
     }
 
     /// The name a person reads: `Chat2Desk`.
     pub fn title(self) -> &'static str {
-        match self {
-            TargetKind::Chat2desk => "Chat2Desk",
-        }
+        self.kind().title()
     }
 
     /// What each operation costs there: `check`'s estimate, with no network.
     pub fn cost_model(self) -> &'static dyn CostModel {
-        match self {
-            TargetKind::Chat2desk => &chat2desk::Chat2DeskCost,
-        }
+        self.kind().cost_model()
     }
 
     /// What a valid row should say for this target before its account is read (`check`):
     /// a contact the target cannot hold, for one.
     pub fn row_notes(self, row: &Row) -> Vec<Warning> {
-        match self {
-            TargetKind::Chat2desk => chat2desk::rules::row_notes(row),
-        }
+        self.kind().row_notes(row)
     }
 
     /// The names `--target` and a job's `kind` take, for messages.
@@ -80,6 +87,183 @@ impl std::str::FromStr for TargetKind {
 impl fmt::Display for TargetKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// One credential a kind needs: its name in jobs and credential files, and the environment
+/// variable the command line reads it from.
+#[derive(Debug, Clone, Copy)]
+pub struct CredentialSpec {
+    pub name: &'static str,
+    pub env: &'static str,
+}
+
+/// What a kind is, before any account is reached: its names, its prices, its credentials,
+/// the addresses it may be reached at, and how to connect to one account.
+pub trait Kind: Sync {
+    fn name(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    fn cost_model(&self) -> &'static dyn CostModel;
+    fn row_notes(&self, _row: &Row) -> Vec<Warning> {
+        Vec::new()
+    }
+    fn credentials(&self) -> &'static [CredentialSpec];
+    /// The API's address when none is given (`None`: one address per account, given).
+    fn default_base_url(&self) -> Option<&'static str>;
+    /// Whether a server that takes base URLs from its users may send requests to `url`:
+    /// the kind's own hosts over HTTPS, or any host when `allow_other_hosts`.
+    fn allowed_base_url(&self, url: &str, allow_other_hosts: bool) -> Result<(), String>;
+    /// The ledger's name for the account `connection` names (`account_id`), its settings
+    /// read: what `connect` would refuse is refused here, without building a client.
+    fn account(&self, connection: &Connection) -> Result<String, String>;
+    /// A target for the account `connection` names, with the run's settings.
+    fn connect(&self, connection: &Connection) -> Result<Box<dyn Connected>, String>;
+}
+
+/// Secrets by name (Chat2Desk's `token`; Omnidesk's `staff_email` and `api_key`). Never
+/// shown: `Debug` lists the names only.
+#[derive(Clone, Default)]
+pub struct Credentials(BTreeMap<String, SecretString>);
+
+impl Credentials {
+    pub fn insert(&mut self, name: &str, value: SecretString) {
+        self.0.insert(name.to_owned(), value);
+    }
+
+    /// The credential `name`, or what to give.
+    pub fn get(&self, kind: &dyn Kind, name: &str) -> Result<&SecretString, String> {
+        self.0
+            .get(name)
+            .filter(|v| !v.expose_secret().trim().is_empty())
+            .ok_or_else(|| {
+                let env = kind
+                    .credentials()
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map_or(String::new(), |c| format!(" (or {})", c.env));
+                format!("{}: no {name} given{env}", kind.title())
+            })
+    }
+
+    /// One secret holding them all, to be sealed (JSON of the names and values).
+    pub fn to_secret(&self) -> SecretString {
+        let map: BTreeMap<&str, &str> = self
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.expose_secret()))
+            .collect();
+        SecretString::from(serde_json::to_string(&map).expect("strings serialise"))
+    }
+
+    /// What `to_secret` made; a job sealed before credentials had names holds Chat2Desk's
+    /// bare token.
+    pub fn from_secret(secret: &SecretString) -> Credentials {
+        match serde_json::from_str::<BTreeMap<String, String>>(secret.expose_secret()) {
+            Ok(map) => Credentials(
+                map.into_iter()
+                    .map(|(k, v)| (k, SecretString::from(v)))
+                    .collect(),
+            ),
+            Err(_) => {
+                let mut credentials = Credentials::default();
+                credentials.insert("token", secret.clone());
+                credentials
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+/// A target account as an edge names it: where, who, and the run's settings.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The API's address; the kind's default when `None`.
+    pub base_url: Option<String>,
+    pub credentials: Credentials,
+    /// The kind's own settings (`channel`, `tags_field`, …) as JSON: each kind reads its own
+    /// and refuses what it does not know.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// How long to wait for one answer.
+    pub timeout: Duration,
+}
+
+impl Connection {
+    /// The base URL given, or the kind's default, or what to give.
+    pub fn base_url(&self, kind: &dyn Kind) -> Result<String, String> {
+        self.base_url
+            .clone()
+            .or_else(|| kind.default_base_url().map(str::to_owned))
+            .ok_or_else(|| {
+                format!(
+                    "{}: give the account's address (--base-url, base_url)",
+                    kind.title()
+                )
+            })
+    }
+
+    /// The kind's settings, read from `settings`; a setting it does not take is refused.
+    pub fn settings<S: serde::de::DeserializeOwned>(&self, kind: &dyn Kind) -> Result<S, String> {
+        serde_json::from_value(serde_json::Value::Object(self.settings.clone()))
+            .map_err(|e| format!("{} settings: {e}", kind.title()))
+    }
+}
+
+/// A connected target, one type for every kind: what the command line and the server drive.
+pub trait Connected: Send + Sync {
+    fn kind(&self) -> TargetKind;
+    /// The ledger's name for the account.
+    fn account(&self) -> String;
+    /// Loads a list (`crate::load::load`).
+    fn load<'a>(
+        &'a self,
+        source: Source,
+        ledger: &'a Store,
+        options: &'a LoadOptions,
+        pacing: &'a Pacing,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Loaded, LoadError>>;
+    /// The account's catalog as the add-on's settings show it, and the account's name.
+    fn catalog<'a>(
+        &'a self,
+        pacing: &'a Pacing,
+    ) -> BoxFuture<'a, Result<(serde_json::Value, Option<String>), Halt>>;
+}
+
+impl<T: Target + 'static> Connected for T {
+    fn kind(&self) -> TargetKind {
+        Target::kind(self)
+    }
+
+    fn account(&self) -> String {
+        Target::account(self)
+    }
+
+    fn load<'a>(
+        &'a self,
+        source: Source,
+        ledger: &'a Store,
+        options: &'a LoadOptions,
+        pacing: &'a Pacing,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<Loaded, LoadError>> {
+        Box::pin(crate::load::load(
+            source, self, ledger, options, pacing, progress,
+        ))
+    }
+
+    fn catalog<'a>(
+        &'a self,
+        pacing: &'a Pacing,
+    ) -> BoxFuture<'a, Result<(serde_json::Value, Option<String>), Halt>> {
+        Box::pin(async move {
+            let catalog = self.read_catalog(pacing).await?;
+            Ok((T::catalog_view(&catalog), T::account_name(&catalog)))
+        })
     }
 }
 
@@ -252,7 +436,10 @@ pub trait Target: Send + Sync {
     fn rules(&self, catalog: Self::Catalog, tags: &[String]) -> Result<Self::Rules, String>;
 
     /// The account's name, for reports.
-    fn account_name(rules: &Self::Rules) -> Option<String>;
+    fn account_name(catalog: &Self::Catalog) -> Option<String>;
+
+    /// The catalog as the add-on's settings show it (`/v1/targets/{kind}/catalog`).
+    fn catalog_view(catalog: &Self::Catalog) -> serde_json::Value;
 
     /// What may be spent without paying, once `spent` requests read the catalog.
     fn allowance(rules: &Self::Rules, spent: u64) -> Allowance;

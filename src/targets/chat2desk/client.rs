@@ -58,6 +58,14 @@ impl Chat2Desk {
         token: SecretString,
         timeout: Duration,
     ) -> Result<Chat2Desk, ClientError> {
+        let base = Chat2Desk::base(base_url)?;
+        let http =
+            crate::http_client::build(timeout).map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Chat2Desk { http, base, token })
+    }
+
+    /// The base URL as requests are joined to it.
+    pub fn base(base_url: &str) -> Result<Url, ClientError> {
         let mut base = crate::http_client::base_url(base_url)
             .ok_or_else(|| ClientError::BadBaseUrl(base_url.to_owned()))?;
         // Paths are joined relative to the base: keep a trailing slash so a base with a path
@@ -65,9 +73,7 @@ impl Chat2Desk {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http =
-            crate::http_client::build(timeout).map_err(|e| ClientError::Build(e.to_string()))?;
-        Ok(Chat2Desk { http, base, token })
+        Ok(base)
     }
 
     pub fn base_url(&self) -> &Url {

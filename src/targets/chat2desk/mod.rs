@@ -17,4 +17,7 @@ pub mod window;
 pub mod words;
 
 pub use cost::Chat2DeskCost;
-pub use target::{Chat2DeskTarget, Settings};
+pub use target::{Chat2DeskKind, Chat2DeskTarget, Settings};
+
+/// Chat2Desk in the list of kinds.
+pub static KIND: Chat2DeskKind = Chat2DeskKind;

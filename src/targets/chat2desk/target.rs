@@ -1,9 +1,10 @@
 //! Chat2Desk behind the engine's [`Target`]: a profile is a client on a channel and
 //! transport; there are no links, so each profile is a piece of work of its own.
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
-use super::api::RUB_PER_PAID_REQUEST;
+use super::Chat2DeskCost;
+use super::api::{DEFAULT_BASE_URL, RUB_PER_PAID_REQUEST, allowed_base_url};
 use super::catalog::Catalog;
 use super::client::Chat2Desk;
 use super::rules::{Defaults, Given};
@@ -12,13 +13,15 @@ use super::words;
 use crate::domain::{ContactKey, Problem, Row, Warning};
 use crate::identity::{Profile, Profiles};
 use crate::pacing::{Halt, Pacing, Ticket};
+use crate::plan::CostModel;
 use crate::targets::{
-    AccountLedger, Allowance, Done, Entries, Price, SyncError, Synced, Target, TargetKind, Work,
-    account_id,
+    AccountLedger, Allowance, Connected, Connection, CredentialSpec, Done, Entries, Kind, Price,
+    SyncError, Synced, Target, TargetKind, Work, account_id,
 };
 
-/// What a run gives for rows that say nothing themselves.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a run gives for rows that say nothing themselves (flags, a job's fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// The channel (an id or a name).
     pub channel: Option<String>,
@@ -41,14 +44,69 @@ pub struct Rules {
     defaults: Defaults,
 }
 
-/// The ledger's name for the account behind `client`: its base URL and token.
-pub fn account_of(client: &Chat2Desk) -> String {
+/// Chat2Desk as a kind of target.
+pub struct Chat2DeskKind;
+
+/// The credential: the API token (`shared/specs/chat2desk.md`, "Authorization").
+const CREDENTIALS: &[CredentialSpec] = &[CredentialSpec {
+    name: "token",
+    env: "CHAT2DESK_TOKEN",
+}];
+
+impl Kind for Chat2DeskKind {
+    fn name(&self) -> &'static str {
+        "chat2desk"
+    }
+
+    fn title(&self) -> &'static str {
+        "Chat2Desk"
+    }
+
+    fn cost_model(&self) -> &'static dyn CostModel {
+        &Chat2DeskCost
+    }
+
+    fn row_notes(&self, row: &Row) -> Vec<Warning> {
+        super::rules::row_notes(row)
+    }
+
+    fn credentials(&self) -> &'static [CredentialSpec] {
+        CREDENTIALS
+    }
+
+    fn default_base_url(&self) -> Option<&'static str> {
+        Some(DEFAULT_BASE_URL)
+    }
+
+    fn allowed_base_url(&self, url: &str, allow_other_hosts: bool) -> Result<(), String> {
+        allowed_base_url(url, allow_other_hosts)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn account(&self, connection: &Connection) -> Result<String, String> {
+        connection.settings::<Settings>(self)?;
+        let base = Chat2Desk::base(&connection.base_url(self)?).map_err(|e| e.to_string())?;
+        let token = connection.credentials.get(self, "token")?;
+        Ok(account_of(&base, token))
+    }
+
+    fn connect(&self, connection: &Connection) -> Result<Box<dyn Connected>, String> {
+        let token = connection.credentials.get(self, "token")?.clone();
+        let client = Chat2Desk::new(&connection.base_url(self)?, token, connection.timeout)
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(Chat2DeskTarget {
+            client,
+            settings: connection.settings(self)?,
+        }))
+    }
+}
+
+/// The ledger's name for the account at `base` with `token`.
+fn account_of(base: &reqwest::Url, token: &SecretString) -> String {
     account_id(
         TargetKind::Chat2desk,
-        &[
-            client.base_url().as_str().as_bytes(),
-            client.token().expose_secret().as_bytes(),
-        ],
+        &[base.as_str().as_bytes(), token.expose_secret().as_bytes()],
     )
 }
 
@@ -68,7 +126,7 @@ impl Target for Chat2DeskTarget {
     }
 
     fn account(&self) -> String {
-        account_of(&self.client)
+        account_of(self.client.base_url(), self.client.token())
     }
 
     async fn read_catalog(&self, pacing: &Pacing) -> Result<Catalog, Halt> {
@@ -89,8 +147,18 @@ impl Target for Chat2DeskTarget {
         Ok(Rules { catalog, defaults })
     }
 
-    fn account_name(rules: &Rules) -> Option<String> {
-        rules.catalog.info.company_name.clone()
+    fn account_name(catalog: &Catalog) -> Option<String> {
+        catalog.info.company_name.clone()
+    }
+
+    fn catalog_view(catalog: &Catalog) -> serde_json::Value {
+        serde_json::json!({
+            "company_name": catalog.info.company_name,
+            "requests_left": catalog.info.requests_left(),
+            "channels": catalog.channels,
+            "transports": catalog.transports,
+            "tags": catalog.tags,
+        })
     }
 
     fn allowance(rules: &Rules, spent: u64) -> Allowance {
