@@ -2,3 +2,4 @@
 //! come with the loader.
 
 pub mod chat2desk;
+pub mod sandbox_kit;
