@@ -2,4 +2,5 @@
 //! come with the loader.
 
 pub mod chat2desk;
+pub mod lenient;
 pub mod sandbox_kit;
