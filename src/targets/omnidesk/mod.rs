@@ -5,3 +5,4 @@
 //! profile sync come next.
 
 pub mod api;
+pub mod sandbox;
