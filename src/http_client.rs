@@ -27,8 +27,14 @@ pub fn base_url(text: &str) -> Option<reqwest::Url> {
 /// `Retry-After` in seconds (both Chat2Desk and Google send seconds), capped at an hour;
 /// `None` when absent or unreadable.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    seconds_header(headers, reqwest::header::RETRY_AFTER.as_str())
+}
+
+/// A header holding seconds to wait, read as `Retry-After` is (capped at an hour; `None`
+/// when absent or unreadable), whatever its name: Omnidesk sends `retry_after`.
+pub fn seconds_header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<Duration> {
     headers
-        .get(reqwest::header::RETRY_AFTER)
+        .get(name)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)

@@ -6,8 +6,14 @@
 //! To add a target: a folder here with its wire format, client, catalog, rules, sync, cost
 //! model, sandbox and probe (see `chat2desk/`), one variant in `TargetKind`, and one arm
 //! in each `match` on it below (the compiler lists them); `docs/design.md` walks through it.
+//!
+//! What every target shares: tolerant readers of answers (`lenient`) and the sandboxes'
+//! faults (`sandbox_kit`).
 
 pub mod chat2desk;
+pub mod lenient;
+pub mod omnidesk;
+pub mod sandbox_kit;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -279,53 +279,14 @@ pub struct ClientChannel {
     pub transports: Vec<String>,
 }
 
-/// Readers that take what live accounts send, not only what the spec's examples show:
-/// "Numbers may arrive as strings"; "null names, null transports"; transports "strings, or
-/// objects with a name". Only a value that cannot mean what is asked fails (an id that is
-/// not a number), and a list drops such items rather than failing whole.
+/// The shared readers (`targets::lenient`), and Chat2Desk's own: "null names, null
+/// transports"; transports "strings, or objects with a name".
 pub mod lenient {
+    pub use crate::targets::lenient::*;
+
     use serde::Deserialize;
-    use serde::de::{DeserializeOwned, Deserializer, Error};
+    use serde::de::Deserializer;
     use serde_json::Value;
-
-    /// A number, or a string of digits.
-    pub fn number(value: &Value) -> Option<u64> {
-        match value {
-            Value::Number(n) => n.as_u64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64)
-                    .map(|f| f as u64)
-            }),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
-    /// Text from a string, a number (a phone sent as a number), or nothing.
-    fn text(value: Value) -> Option<String> {
-        match value {
-            Value::String(s) => Some(s),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    }
-
-    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        let value = Value::deserialize(d)?;
-        number(&value).ok_or_else(|| D::Error::custom(format!("not a number: {value}")))
-    }
-
-    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        Ok(number(&Value::deserialize(d)?))
-    }
-
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        Ok(text(Value::deserialize(d)?).unwrap_or_default())
-    }
-
-    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(text(Value::deserialize(d)?))
-    }
 
     /// A transport's name: `"whatsapp"`, or `{"name":"whatsapp", …}` (also `transport`).
     pub fn name(value: &Value) -> Option<String> {
@@ -346,25 +307,6 @@ pub mod lenient {
             Value::Array(items) => items.iter().filter_map(name).collect(),
             _ => Vec::new(),
         })
-    }
-
-    /// The items of a list that read as `T`; `null` is an empty list.
-    pub fn items<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-        Ok(list(Value::deserialize(d)?).0)
-    }
-
-    /// The items of a list that read as `T`, and how many did not.
-    pub fn list<T: DeserializeOwned>(value: Value) -> (Vec<T>, usize) {
-        let Value::Array(items) = value else {
-            return (Vec::new(), 0);
-        };
-        let total = items.len();
-        let read: Vec<T> = items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect();
-        let dropped = total - read.len();
-        (read, dropped)
     }
 }
 

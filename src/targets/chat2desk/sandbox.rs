@@ -5,7 +5,7 @@
 //! Beyond the spec, `GET /sandbox/clients` lists every client and `GET /sandbox/stats`
 //! counts requests by endpoint. Neither needs the token, and neither counts as a request.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
+use super::super::sandbox_kit::{FaultQueue, chance, dropped_answer, endpoint, html_error};
 use super::api::{
     AssignTags, Channel, ClientChannel, ClientRecord, ClientTag, ClientUpdate, NewClient, Tag,
 };
@@ -147,16 +148,6 @@ pub enum Fault {
     DuplicateWithoutId,
 }
 
-#[derive(Debug, Clone)]
-struct FaultRule {
-    method: Method,
-    /// The request's path starts with this.
-    path: String,
-    fault: Fault,
-    /// How many more requests get it.
-    times: u32,
-}
-
 /// Requests counted by endpoint, as the sandbox saw them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -176,7 +167,7 @@ struct Account {
     by_phone: HashMap<String, u64>,
     next_id: u64,
     stats: Stats,
-    faults: VecDeque<FaultRule>,
+    faults: FaultQueue<Fault>,
     quota_exceeded: bool,
     /// The rate limit, a strict sliding window (`None`: no limit).
     rate_window: Option<super::window::SlidingWindow>,
@@ -330,12 +321,7 @@ impl Sandbox {
 
     /// Serves `fault` to the next `times` requests of `method` whose path starts with `path`.
     pub fn inject(&self, method: Method, path: &str, fault: Fault, times: u32) {
-        self.lock().faults.push_back(FaultRule {
-            method,
-            path: path.to_owned(),
-            fault,
-            times,
-        });
+        self.lock().faults.push(method, path, fault, times);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
@@ -387,24 +373,10 @@ impl Account {
             by_phone: HashMap::new(),
             next_id: 1001,
             stats: Stats::default(),
-            faults: VecDeque::new(),
+            faults: FaultQueue::default(),
             quota_exceeded: false,
             rate_window: rate.map(super::window::SlidingWindow::per_second),
         }
-    }
-
-    fn take_fault(&mut self, method: &Method, path: &str) -> Option<Fault> {
-        let index = self
-            .faults
-            .iter()
-            .position(|r| r.method == *method && path.starts_with(&r.path))?;
-        let rule = &mut self.faults[index];
-        let fault = rule.fault.clone();
-        rule.times -= 1;
-        if rule.times == 0 {
-            self.faults.remove(index);
-        }
-        Some(fault)
     }
 
     /// Admits a request under the rate limit, or says how long until one would be.
@@ -446,21 +418,6 @@ fn success(data: Value) -> Response {
     axum::Json(json!({"status":"success","data":data})).into_response()
 }
 
-/// The name an endpoint is counted under: numeric path segments become `{id}`.
-fn endpoint(method: &Method, path: &str) -> String {
-    let path: Vec<&str> = path
-        .split('/')
-        .map(|s| {
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-                "{id}"
-            } else {
-                s
-            }
-        })
-        .collect();
-    format!("{method} {}", path.join("/"))
-}
-
 /// Everything a real account does before a handler runs: count the request against the
 /// month, check the token, the quota and the rate; then serve injected faults.
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
@@ -499,7 +456,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
             return response;
         }
-        let fault = account.take_fault(&method, &path);
+        let fault = account.faults.take(&method, &path);
         if fault == Some(Fault::QuotaExceeded) {
             account.quota_exceeded = true;
         }
@@ -547,26 +504,13 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         }
         Some(Fault::DropAfterApply) => {
             let _applied = next.run(request).await;
-            // Headers go out, then the body fails: the connection is cut mid-answer.
-            let body = Body::from_stream(futures_once_error());
-            Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::CONTENT_LENGTH, "1000")
-                .body(body)
-                .expect("a valid response")
+            dropped_answer()
         }
     }
 }
 
-fn futures_once_error() -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
-    futures_util::stream::once(async {
-        Err(std::io::Error::other("connection dropped by the sandbox"))
-    })
-}
-
 fn random_fault(fail_rate: f64) -> Option<Fault> {
-    if fail_rate <= 0.0 || rand::random::<f64>() >= fail_rate {
+    if !chance(fail_rate) {
         return None;
     }
     Some(if rand::random::<bool>() {
@@ -704,15 +648,6 @@ async fn with_quirks(response: Response, quirks: &Quirks) -> Response {
         }
         Err(_) => Response::from_parts(parts, Body::from(bytes)),
     }
-}
-
-/// What a reverse proxy in front of the API answers when the API fails.
-fn html_error(status: StatusCode) -> Response {
-    let page = format!(
-        "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>\
-         <hr><center>nginx</center></body></html>"
-    );
-    (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,151 @@
+//! What every target's sandbox does the same way, whatever the target's wire format: faults
+//! a test asks for, served to the requests that match; a random share of failures; the
+//! names requests are counted under; a proxy's HTML page for a 5xx; an answer cut off in
+//! the middle. Each sandbox keeps its own `Fault` enum (the bodies differ by target) and
+//! plays it through these.
+
+use std::collections::VecDeque;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Faults a test asked for, each served to the next `times` requests whose method matches
+/// and whose path starts with the rule's path. The oldest matching rule goes first.
+#[derive(Debug, Clone)]
+pub struct FaultQueue<F> {
+    rules: VecDeque<FaultRule<F>>,
+}
+
+#[derive(Debug, Clone)]
+struct FaultRule<F> {
+    method: Method,
+    path: String,
+    fault: F,
+    times: u32,
+}
+
+impl<F> Default for FaultQueue<F> {
+    fn default() -> Self {
+        FaultQueue {
+            rules: VecDeque::new(),
+        }
+    }
+}
+
+impl<F: Clone> FaultQueue<F> {
+    /// Serves `fault` to the next `times` requests of `method` whose path starts with `path`.
+    pub fn push(&mut self, method: Method, path: &str, fault: F, times: u32) {
+        if times > 0 {
+            self.rules.push_back(FaultRule {
+                method,
+                path: path.to_owned(),
+                fault,
+                times,
+            });
+        }
+    }
+
+    /// The fault for this request, if one is waiting for it; it is used up.
+    pub fn take(&mut self, method: &Method, path: &str) -> Option<F> {
+        let index = self
+            .rules
+            .iter()
+            .position(|r| r.method == *method && path.starts_with(&r.path))?;
+        let rule = &mut self.rules[index];
+        let fault = rule.fault.clone();
+        rule.times -= 1;
+        if rule.times == 0 {
+            self.rules.remove(index);
+        }
+        Some(fault)
+    }
+}
+
+/// True for a share `rate` of calls (0 never, 1 always): the sandbox's random failures.
+pub fn chance(rate: f64) -> bool {
+    rate > 0.0 && rand::random::<f64>() < rate
+}
+
+/// The name a request is counted under: numeric path segments become `{id}`, keeping an
+/// extension (`/api/users/12.json` → `/api/users/{id}.json`), so that counts are per
+/// endpoint, not per record.
+pub fn endpoint(method: &Method, path: &str) -> String {
+    let path: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            let (stem, extension) = match segment.split_once('.') {
+                Some((stem, extension)) => (stem, Some(extension)),
+                None => (segment, None),
+            };
+            if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) {
+                match extension {
+                    Some(extension) => format!("{{id}}.{extension}"),
+                    None => "{id}".to_owned(),
+                }
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect();
+    format!("{method} {}", path.join("/"))
+}
+
+/// What a reverse proxy in front of an API answers when the API fails.
+pub fn html_error(status: StatusCode) -> Response {
+    let page = format!(
+        "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>\
+         <hr><center>nginx</center></body></html>"
+    );
+    (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
+}
+
+/// An answer whose headers go out and whose body then fails: the connection is cut in the
+/// middle of the answer, as when a server dies after it has applied a write.
+pub fn dropped_answer() -> Response {
+    let body = Body::from_stream(futures_util::stream::once(async {
+        Err::<Vec<u8>, _>(std::io::Error::other("connection dropped by the sandbox"))
+    }));
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "1000")
+        .body(body)
+        .expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_in_paths_are_counted_as_one_endpoint() {
+        assert_eq!(
+            endpoint(&Method::PUT, "/v1/clients/1001"),
+            "PUT /v1/clients/{id}"
+        );
+        assert_eq!(
+            endpoint(&Method::PUT, "/api/users/12/link.json"),
+            "PUT /api/users/{id}/link.json"
+        );
+        assert_eq!(
+            endpoint(&Method::GET, "/api/users/12.json"),
+            "GET /api/users/{id}.json"
+        );
+        assert_eq!(
+            endpoint(&Method::GET, "/api/users.json"),
+            "GET /api/users.json"
+        );
+    }
+
+    #[test]
+    fn a_fault_is_served_as_many_times_as_asked_to_matching_requests_only() {
+        let mut queue = FaultQueue::default();
+        queue.push(Method::POST, "/api/users", "boom", 2);
+        queue.push(Method::POST, "/api/users", "never", 0);
+        assert_eq!(queue.take(&Method::GET, "/api/users.json"), None);
+        assert_eq!(queue.take(&Method::POST, "/api/users.json"), Some("boom"));
+        assert_eq!(queue.take(&Method::POST, "/api/users/1.json"), Some("boom"));
+        assert_eq!(queue.take(&Method::POST, "/api/users.json"), None);
+    }
+}
