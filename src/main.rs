@@ -25,6 +25,7 @@ use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Quirks, Sandbox, SandboxConfig};
 use contact_loader::targets::chat2desk::{Chat2DeskTarget, Settings};
+use contact_loader::targets::omnidesk::api::Assumptions;
 use contact_loader::targets::{Connected, Connection, Credentials, TargetKind};
 use contact_loader::telemetry::{self, LogFormat};
 
@@ -176,6 +177,9 @@ struct LoadArgs {
     /// A tag for every row, on top of the row's own (repeat for several).
     #[arg(long = "tag", value_name = "LABEL")]
     tags: Vec<String>,
+    /// Omnidesk: the user data field (its title) tags go to.
+    #[arg(long, value_name = "TITLE")]
+    tags_field: Option<String>,
     /// The API's address (the target's own by default; Omnidesk's is the account's).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
@@ -218,6 +222,7 @@ impl LoadArgs {
             ("channel", &self.channel),
             ("transport", &self.transport),
             ("email_channel", &self.email_channel),
+            ("tags_field", &self.tags_field),
         ] {
             if let Some(value) = value {
                 settings.insert(name.to_owned(), value.clone().into());
@@ -229,6 +234,9 @@ impl LoadArgs {
 
 #[derive(clap::Args)]
 struct SandboxArgs {
+    /// The system the sandbox plays.
+    #[arg(long, default_value = "chat2desk")]
+    target: TargetKind,
     /// The port to listen on (0: any free port).
     #[arg(long, default_value_t = 8088)]
     port: u16,
@@ -255,6 +263,19 @@ struct SandboxArgs {
     /// error-like-text, html-errors (comma-separated).
     #[arg(long, value_name = "LIST", value_parser = Quirks::parse, default_value = "")]
     quirks: Quirks,
+    /// Omnidesk: the staff member's e-mail clients must send.
+    #[arg(long, default_value = "staff@sandbox.example")]
+    staff_email: String,
+    /// Omnidesk: the API key clients must send.
+    #[arg(long, default_value = "sandbox-api-key")]
+    api_key: String,
+    /// Omnidesk: requests a minute before it throttles.
+    #[arg(long, default_value_t = 300)]
+    per_minute: u32,
+    /// Omnidesk: how it reads the spec's assumed points, comma-separated (throttle-403,
+    /// duplicate-with-id, create-links-identifiers, … — see docs/omnidesk.md).
+    #[arg(long, value_name = "LIST", value_parser = Assumptions::parse, default_value = "")]
+    assumptions: Assumptions,
 }
 
 fn main() -> ExitCode {
@@ -426,6 +447,17 @@ impl Bar {
 }
 
 impl Progress for Bar {
+    fn planned(&self, requests: u64, takes: Option<Duration>) {
+        // A load of more than a minute says how long before it starts.
+        if let Some(takes) = takes.filter(|t| t.as_secs() >= 60) {
+            eprintln!(
+                "About {requests} requests: at the account's rate that is about {} minutes. \
+                 Progress is saved as it goes; Ctrl-C stops, and a new run goes on from there.",
+                takes.as_secs().div_ceil(60)
+            );
+        }
+    }
+
     fn start(&self, profiles: u64) {
         if let Some(bar) = &self.0 {
             // Short loads finish before a bar is worth drawing.
@@ -556,6 +588,9 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
 }
 
 async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
+    if args.target == TargetKind::Omnidesk {
+        return run_omnidesk_sandbox(args).await;
+    }
     let config = SandboxConfig {
         token: args.token,
         rate: args.rate,
@@ -574,6 +609,32 @@ async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
         sandbox.token(),
         sandbox.url(),
         sandbox.url()
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+async fn run_omnidesk_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
+    use contact_loader::targets::omnidesk::sandbox::{Sandbox, SandboxConfig};
+    let config = SandboxConfig {
+        staff_email: args.staff_email,
+        api_key: args.api_key,
+        rate_limit_per_minute: args.per_minute,
+        latency: Duration::from_millis(args.latency_ms),
+        fail_rate: args.fail_rate.clamp(0.0, 1.0),
+        assumptions: args.assumptions,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(SocketAddr::new(args.host, args.port), config)
+        .await
+        .context("cannot start the sandbox")?;
+    println!("{}", sandbox.url());
+    eprintln!(
+        "Omnidesk sandbox at {url} (staff e-mail: {}, API key: {}); users at \
+         {url}/sandbox/users, request counts at {url}/sandbox/stats. Ctrl-C stops it.",
+        sandbox.staff_email(),
+        sandbox.api_key(),
+        url = sandbox.url(),
     );
     tokio::signal::ctrl_c().await?;
     Ok(())
@@ -668,7 +729,9 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
     use contact_loader::targets::chat2desk::probe::{
         MAX_REQUESTS, PROBE_NAME, ProbeContact, ProbeOptions, probe,
     };
-    let TargetKind::Chat2desk = args.target;
+    if args.target != TargetKind::Chat2desk {
+        bail!("the probe knows Chat2Desk only so far: --target chat2desk");
+    }
     let contact = match (&args.phone, &args.email) {
         (Some(phone), _) => ProbeContact::Phone(
             contact_loader::domain::Phone::parse(phone, args.region)

@@ -152,6 +152,8 @@ struct PacerState {
     resumed_at: Instant,
     /// 429s on requests sent since `resumed_at`, at the settled rate or lower.
     strikes: u32,
+    /// The last requests-a-minute figure the target announced.
+    announced: Option<u64>,
 }
 
 /// After the first 429, the share of the told rate the pacer settles at.
@@ -166,6 +168,9 @@ const STEP_DOWN: f64 = 0.8;
 const MIN_RATE: f64 = 0.1;
 /// Each success adds this share of the ceiling back.
 const RECOVERY_STEP: f64 = 0.01;
+/// Of a limit the target announces, the share we pace at: an even pace just under it never
+/// fills an interval, fixed or sliding.
+const ANNOUNCED_SHARE: f64 = 0.98;
 /// With no `Retry-After`, a 429 pauses this long.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 
@@ -187,6 +192,7 @@ impl Pacer {
                 paused_until: now,
                 resumed_at: now,
                 strikes: 0,
+                announced: None,
             }),
         }
     }
@@ -256,10 +262,50 @@ impl Pacer {
         }
     }
 
+    /// What the target's answers say of its limit (Omnidesk's `rate_limit_per_minute` and
+    /// `api_calls_left` on every answer): pace under the announced limit instead of waiting
+    /// for rejections. The rate only goes down: what we were told stays the cap.
+    pub fn observe(&self, hint: Hint) {
+        let mut state = self.lock();
+        if let Some(per_minute) = hint.per_minute.filter(|n| *n > 0) {
+            state.announced = Some(per_minute);
+            let limit = (ANNOUNCED_SHARE * per_minute as f64 / 60.0).max(MIN_RATE);
+            if limit < state.ceiling {
+                state.ceiling = limit;
+                state.rate = state.rate.min(limit);
+            }
+        }
+        // Nothing left in this interval: the next request would be refused; wait as told,
+        // else a request's slot at the announced rate.
+        if hint.left == Some(0) {
+            let wait = hint
+                .wait
+                .unwrap_or_else(|| Duration::from_secs_f64(1.0 / state.rate));
+            state.paused_until = state.paused_until.max(Instant::now() + wait);
+            state.next_slot = state.next_slot.max(state.paused_until);
+        }
+    }
+
+    /// The requests a minute the target last announced.
+    pub fn announced_per_minute(&self) -> Option<u64> {
+        self.lock().announced
+    }
+
     /// The current rate, requests per second.
     pub fn rate(&self) -> f64 {
         self.lock().rate
     }
+}
+
+/// A target's word on its limit, read from an answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hint {
+    /// The most requests a minute.
+    pub per_minute: Option<u64>,
+    /// Requests left in the current interval.
+    pub left: Option<u64>,
+    /// How long to wait before the next.
+    pub wait: Option<Duration>,
 }
 
 /// The hard cap on requests (`--max-requests`): a profile reserves what it will need before
@@ -440,6 +486,11 @@ impl Pacing {
         self.stopping.store(true, Ordering::SeqCst);
     }
 
+    /// The requests a minute the target announced in its answers, if it did.
+    pub fn announced_per_minute(&self) -> Option<u64> {
+        self.pacer.announced_per_minute()
+    }
+
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
     }
@@ -516,6 +567,31 @@ impl Pacing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn an_announced_limit_paces_under_it_and_an_empty_interval_waits() {
+        let pacer = Pacer::new(10.0);
+        pacer.observe(Hint {
+            per_minute: Some(120),
+            ..Hint::default()
+        });
+        assert!((pacer.rate() - 0.98 * 2.0).abs() < 1e-9);
+        // A higher figure later does not raise it past what we were told or learned.
+        pacer.observe(Hint {
+            per_minute: Some(6000),
+            ..Hint::default()
+        });
+        assert!((pacer.rate() - 0.98 * 2.0).abs() < 1e-9);
+        let start = Instant::now();
+        pacer.acquire().await;
+        pacer.observe(Hint {
+            left: Some(0),
+            wait: Some(Duration::from_secs(7)),
+            ..Hint::default()
+        });
+        let next = pacer.acquire().await;
+        assert!(next.duration_since(start) >= Duration::from_secs(7));
+    }
 
     #[test]
     fn retry_decisions_follow_the_table() {

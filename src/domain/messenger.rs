@@ -17,8 +17,12 @@ const MESSENGER_ID_CHANNELS: &[&str] = &[
     "skype",
     "line",
     "slack",
+    "mattermost",
     "avito",
 ];
+
+/// Short names people write for a channel, and the channel: one identity either way.
+const MESSENGER_ID_ALIASES: &[(&str, &str)] = &[("vk", "vkontakte"), ("ok", "odnoklassniki")];
 
 const MAX_ID_CHARS: usize = 128;
 
@@ -48,7 +52,10 @@ impl MessengerId {
         // Omnidesk's importer wants the channel in lower case ("Формат чувствителен к
         // регистру", shared/seeds/omnidesk-migration-ru.txt); we write it that way rather
         // than reject `Telegram|...`.
-        let channel = channel.trim().to_lowercase();
+        let mut channel = channel.trim().to_lowercase();
+        if let Some((_, full)) = MESSENGER_ID_ALIASES.iter().find(|(a, _)| *a == channel) {
+            channel = (*full).to_owned();
+        }
         if !MESSENGER_ID_CHANNELS.contains(&channel.as_str()) {
             // Quoted back to people: cleaned and cut short.
             let shown = clean(&channel, TextField::Name)

@@ -132,6 +132,9 @@ pub struct Loaded {
 
 /// Observes progress (a progress bar in the terminal; the server's live statuses).
 pub trait Progress: Send + std::marker::Sync {
+    /// Before the first write: the requests the run expects, and how long they take at the
+    /// account's announced rate, when it announces one.
+    fn planned(&self, _requests: u64, _takes: Option<std::time::Duration>) {}
     fn start(&self, _pieces: u64) {}
     fn advance(&self) {}
     fn finish(&self) {}
@@ -174,6 +177,7 @@ pub async fn load<T: Target>(
             .map_err(LoadError::Settings)?,
     );
     let checked = check_rows::<T>(source, options.check, &rules).await?;
+    T::ready(&rules, &checked.profiles).map_err(LoadError::Settings)?;
     let account = target.account();
     let entries = ledger.entries(&account).await?;
     let ledger = AccountLedger {
@@ -190,6 +194,13 @@ pub async fn load<T: Target>(
     let spent_on_catalog = pacing.counters.requests.load(Ordering::Relaxed);
     let allowance = T::allowance(&rules, spent_on_catalog);
     consent::check(allowance, plan.estimate, spent_on_catalog, options)?;
+    // At the account's own pace, before the first write: a long load says so.
+    let per_minute = T::rate_per_minute(&rules);
+    progress.planned(
+        plan.estimate,
+        per_minute
+            .map(|n| std::time::Duration::from_secs_f64(plan.estimate as f64 * 60.0 / n as f64)),
+    );
 
     let states = Mutex::new(first_states::<T>(
         &checked, &rules, &work, &plan, &entries, &ledger,

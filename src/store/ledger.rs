@@ -27,14 +27,17 @@ pub struct Entry {
     pub create_sent: bool,
     /// The run that sent that create, if it named itself (a server's job id).
     pub created_by: Option<String>,
+    /// When the entry was last written (unix seconds): for a create whose answer was lost,
+    /// when it was sent.
+    pub updated_at: i64,
 }
 
 impl Store {
     /// Every entry of an account, by contact.
     pub async fn entries(&self, account: &str) -> Result<HashMap<String, Entry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT contact, target_id, applied, done, create_sent, created_by FROM ledger
-             WHERE account = $1",
+            "SELECT contact, target_id, applied, done, create_sent, created_by, updated_at
+             FROM ledger WHERE account = $1",
         )
         .bind(account)
         .fetch_all(&self.pool)
@@ -50,6 +53,7 @@ impl Store {
                         done: row.try_get("done")?,
                         create_sent: row.try_get::<i64, _>("create_sent")? != 0,
                         created_by: row.try_get("created_by")?,
+                        updated_at: row.try_get("updated_at")?,
                     },
                 ))
             })
@@ -169,8 +173,10 @@ mod tests {
                 done: None,
                 create_sent: true,
                 created_by: Some("job-1".into()),
+                updated_at: entries["+79991234567"].updated_at,
             }
         );
+        assert!(entries["+79991234567"].updated_at > 0);
         assert_eq!(entries["anna@mail.ru"].done.as_deref(), Some("f1"));
         assert!(!entries["anna@mail.ru"].create_sent);
         assert_eq!(entries["anna@mail.ru"].created_by, None);
@@ -272,6 +278,7 @@ mod tests {
                 done: Some("f1".into()),
                 create_sent: true,
                 created_by: Some("job-1".into()),
+                updated_at: 0,
             }
         );
         assert_eq!(

@@ -40,15 +40,17 @@ use crate::store::{Entry, Store, StoreError};
 pub enum TargetKind {
     #[default]
     Chat2desk,
+    Omnidesk,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 1] = [TargetKind::Chat2desk];
+    pub const ALL: [TargetKind; 2] = [TargetKind::Chat2desk, TargetKind::Omnidesk];
 
     /// What the kind is and how it connects.
     pub fn kind(self) -> &'static dyn Kind {
         match self {
             TargetKind::Chat2desk => &chat2desk::KIND,
+            TargetKind::Omnidesk => &omnidesk::KIND,
         }
     }
 
@@ -450,9 +452,20 @@ pub trait Target: Send + Sync {
     /// What may be spent without paying, once `spent` requests read the catalog.
     fn allowance(rules: &Self::Rules, spent: u64) -> Allowance;
 
+    /// The requests a minute the account allows, when it says: the estimate's time.
+    fn rate_per_minute(_rules: &Self::Rules) -> Option<u64> {
+        None
+    }
+
     /// The target's own verdict on a valid row, before any write: refused when it names
     /// what the account lacks, else its notes.
     fn check_row(rules: &Self::Rules, row: &Row) -> Result<Vec<Warning>, Problem>;
+
+    /// Whether the run may start with the list as checked; the error says what to fix
+    /// (Omnidesk: tags, and no field named for them).
+    fn ready(_rules: &Self::Rules, _profiles: &Profiles) -> Result<(), String> {
+        Ok(())
+    }
 
     /// The work the profiles make; a profile in none cannot go into this target (its row
     /// already says why).

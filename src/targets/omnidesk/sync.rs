@@ -1,0 +1,562 @@
+//! Bringing one person — a linked cluster of profiles, one per identifier — into Omnidesk with
+//! the fewest requests, exactly once.
+//!
+//! Each profile's ledger entry says what the account holds as far as we know. A profile we
+//! know is only edited where it differs (no read); one we do not know is created with
+//! everything in the body, or looked up first when that pays (`cost::search_first`). The
+//! duplicate answer carries no id (**assumed**, `api::DuplicateAnswer`): the profile is then
+//! found by a search (e-mail, phone) or, for a messenger id the API cannot search, among the
+//! users created since the create was sent. The others are linked to the first, once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::api::{self, User, UserFields};
+use super::client::{Created, Omnidesk};
+use crate::pacing::{Halt, Pacing, TargetError, Ticket};
+use crate::store::{Entry, StoreError};
+use crate::targets::{AccountLedger, Done, Entries, SyncError, Synced, TargetId};
+
+/// What one profile's data should be; an empty cell never erases what the account has.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fields {
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub position: Option<String>,
+    /// The row's comment: `user_note`.
+    pub note: Option<String>,
+    /// Tags, kept in the tags' data field as a list.
+    pub tags: BTreeSet<String>,
+}
+
+/// One profile of the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The ledger's key: the contact's normalised key.
+    pub key: String,
+    /// The identifier's request field (`user_email`, `user_telegram`, …) and value.
+    pub field: &'static str,
+    pub value: String,
+    pub fields: Fields,
+}
+
+/// What a person should be: their profiles, the first the one the others link to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub members: Vec<Member>,
+    /// Look identifiers up before creating them.
+    pub search_first: bool,
+}
+
+/// What the account holds of one profile, as far as we know: the ledger's `applied`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    pub fields: Fields,
+    /// The profile it is linked to (the person's first).
+    pub linked_to: Option<u64>,
+}
+
+impl Known {
+    fn from_entry(entry: Option<&Entry>) -> Option<Known> {
+        serde_json::from_str(entry?.applied.as_deref()?).ok()
+    }
+
+    /// What a profile read from the account holds.
+    fn of(user: &User, tags_key: Option<&str>) -> Known {
+        let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        Known {
+            fields: Fields {
+                name: text(&user.user_full_name),
+                company: text(&user.company_name),
+                position: text(&user.company_position),
+                note: text(&user.user_note),
+                tags: tags_key
+                    .and_then(|key| user.custom_fields.get(key))
+                    .and_then(|v| v.as_str())
+                    .map(split_tags)
+                    .unwrap_or_default(),
+            },
+            linked_to: None,
+        }
+    }
+}
+
+/// The tags' field holds them joined by ", ".
+fn split_tags(text: &str) -> BTreeSet<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn join_tags(tags: &BTreeSet<String>) -> String {
+    tags.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// The edit that brings `have` to `want`, if any, and what the profile then holds. A note
+/// read from the account that does not hold the comment yet gets it appended ("Merging an
+/// imported comment with an existing note is the loader's decision"); one we wrote is
+/// replaced. Tags are added, never taken away.
+fn edit(
+    want: &Fields,
+    have: &Fields,
+    note_is_ours: bool,
+    tags_key: Option<&str>,
+) -> Option<(UserFields, Fields)> {
+    let mut update = UserFields::default();
+    let mut after = have.clone();
+    let differs = |w: &Option<String>, h: &Option<String>| {
+        w.as_ref().filter(|w| Some(*w) != h.as_ref()).cloned()
+    };
+    if let Some(name) = differs(&want.name, &have.name) {
+        update.user_full_name = Some(name.clone());
+        after.name = Some(name);
+    }
+    if let Some(company) = differs(&want.company, &have.company) {
+        update.company_name = Some(company.clone());
+        after.company = Some(company);
+    }
+    if let Some(position) = differs(&want.position, &have.position) {
+        update.company_position = Some(position.clone());
+        after.position = Some(position);
+    }
+    if let Some(comment) = &want.note {
+        let note = match have.note.as_deref() {
+            Some(note) if note.contains(comment.as_str()) => None,
+            Some(note) if !note_is_ours => Some(format!("{note}\n{comment}")),
+            _ => Some(comment.clone()),
+        };
+        if let Some(note) = note {
+            update.user_note = Some(note.clone());
+            after.note = Some(note);
+        }
+    }
+    if let Some(key) = tags_key
+        && !want.tags.is_subset(&have.tags)
+    {
+        after.tags.extend(want.tags.iter().cloned());
+        update
+            .custom_fields
+            .insert(key.to_owned(), join_tags(&after.tags).into());
+    }
+    (update != UserFields::default()).then_some((update, after))
+}
+
+impl Member {
+    /// A digest of what this profile should be, linked to `root`: equal digests, nothing
+    /// to do.
+    pub fn fingerprint(&self, root: Option<&str>) -> String {
+        let json = serde_json::to_vec(&(self.field, &self.value, &self.fields, root))
+            .expect("plain data serialises");
+        let digest = Sha256::digest(&json);
+        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The create: the identifier and everything else in one body.
+    fn create_body(&self, tags_key: Option<&str>) -> UserFields {
+        let mut custom_fields = BTreeMap::new();
+        if let Some(key) = tags_key
+            && !self.fields.tags.is_empty()
+        {
+            custom_fields.insert(key.to_owned(), join_tags(&self.fields.tags).into());
+        }
+        UserFields {
+            identifiers: BTreeMap::from([(self.field.to_owned(), self.value.clone())]),
+            user_full_name: self.fields.name.clone(),
+            company_name: self.fields.company.clone(),
+            company_position: self.fields.position.clone(),
+            user_note: self.fields.note.clone(),
+            custom_fields,
+            ..UserFields::default()
+        }
+    }
+
+    fn searchable(&self) -> bool {
+        self.field == api::EMAIL_FIELD || self.field == api::PHONE_FIELD
+    }
+
+    /// Whether a user found in the account is this profile: e-mails compared ignoring case
+    /// (server-side case handling **assumed**), phones by their digits (stored format
+    /// **assumed** as sent).
+    fn is(&self, user: &User) -> bool {
+        let Some(stored) = user.identifier(self.field) else {
+            return false;
+        };
+        match self.field {
+            api::EMAIL_FIELD => stored.trim().eq_ignore_ascii_case(&self.value),
+            api::PHONE_FIELD => digits(stored) == digits(&self.value),
+            _ => stored.trim() == self.value,
+        }
+    }
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Requests a person is expected to need, from the ledger: 0 when every profile is done and
+/// unchanged.
+pub fn expected(wanted: &Wanted, entries: &Entries, tags_key: Option<&str>) -> u64 {
+    let root = wanted.members.first().map(|m| m.key.as_str());
+    wanted
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, member)| {
+            let root = (i > 0).then_some(root).flatten();
+            let entry = entries.get(&member.key);
+            if entry.and_then(|e| e.done.as_deref()) == Some(member.fingerprint(root).as_str()) {
+                return 0;
+            }
+            let link = u64::from(root.is_some());
+            match (user_id(entry), Known::from_entry(entry)) {
+                (Some(_), Some(known)) => {
+                    u64::from(edit(&member.fields, &known.fields, true, tags_key).is_some())
+                        + link * u64::from(known.linked_to.is_none())
+                }
+                // A new profile: its create (and a lookup first, when that is the way).
+                _ => 1 + u64::from(wanted.search_first && member.searchable()) + link,
+            }
+        })
+        .sum()
+}
+
+fn user_id(entry: Option<&Entry>) -> Option<u64> {
+    entry?.target_id.as_ref()?.as_str().parse().ok()
+}
+
+/// The results of a person done and unchanged, from the ledger.
+pub fn settled(wanted: &Wanted, entries: &Entries, ledger: &AccountLedger<'_>) -> Vec<Done> {
+    wanted
+        .members
+        .iter()
+        .map(|member| {
+            let entry = entries.get(&member.key);
+            Done {
+                synced: if ledger.created_by_this_run(entry) {
+                    Synced::Created
+                } else {
+                    Synced::Unchanged
+                },
+                id: entry.and_then(|e| e.target_id.clone()),
+                notes: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// Where a person goes: the account and its ledger.
+pub struct Sync<'a> {
+    pub client: &'a Omnidesk,
+    pub pacing: &'a Pacing,
+    pub ledger: &'a AccountLedger<'a>,
+    /// `cf_<id>` of the tags' field, when the run has one.
+    pub tags_key: Option<&'a str>,
+}
+
+/// One profile brought in, before its link.
+struct Brought {
+    id: u64,
+    known: Known,
+    /// The profiles it was seen linked to.
+    linked_users: Vec<u64>,
+    created: bool,
+    changed: bool,
+}
+
+impl Sync<'_> {
+    /// Applies `wanted`, recording every step in the ledger before the next: one result per
+    /// profile, in its order.
+    pub async fn person(
+        &self,
+        wanted: &Wanted,
+        entries: &Entries,
+        ticket: &mut Ticket,
+    ) -> Result<Vec<Done>, SyncError> {
+        let mut results = Vec::with_capacity(wanted.members.len());
+        let mut root_id = None;
+        for (i, member) in wanted.members.iter().enumerate() {
+            let root = (i > 0).then(|| wanted.members[0].key.as_str());
+            let entry = entries.get(&member.key);
+            let fingerprint = member.fingerprint(root);
+            if let Some(id) = user_id(entry)
+                && entry.and_then(|e| e.done.as_deref()) == Some(fingerprint.as_str())
+            {
+                results.push(Done {
+                    synced: if self.ledger.created_by_this_run(entry) {
+                        Synced::Created
+                    } else {
+                        Synced::Unchanged
+                    },
+                    id: Some(TargetId::from(id)),
+                    notes: Vec::new(),
+                });
+                root_id = root_id.or(Some(id));
+                continue;
+            }
+            let mut brought = self
+                .bring(member, entry, wanted.search_first, ticket)
+                .await?;
+            if let Some(root_id) = root_id
+                && root.is_some()
+            {
+                // "Check `linked_users` first and skip the call when the pair is already
+                // linked."
+                if brought.known.linked_to != Some(root_id)
+                    && !brought.linked_users.contains(&root_id)
+                {
+                    let id = brought.id;
+                    self.pacing
+                        .send(ticket, || self.client.link(self.pacing, id, root_id))
+                        .await?;
+                    brought.changed = true;
+                }
+                brought.known.linked_to = Some(root_id);
+            }
+            self.record(member, brought.id, &brought.known, Some(&fingerprint))
+                .await?;
+            results.push(Done {
+                synced: match (brought.created, brought.changed) {
+                    (true, _) => Synced::Created,
+                    (false, true) => Synced::Updated,
+                    (false, false) => Synced::Unchanged,
+                },
+                id: Some(TargetId::from(brought.id)),
+                notes: Vec::new(),
+            });
+            root_id = root_id.or(Some(brought.id));
+        }
+        Ok(results)
+    }
+
+    /// One profile: edited where the ledger knows it, else found or created.
+    async fn bring(
+        &self,
+        member: &Member,
+        entry: Option<&Entry>,
+        search_first: bool,
+        ticket: &mut Ticket,
+    ) -> Result<Brought, SyncError> {
+        let mut created = self.ledger.created_by_this_run(entry);
+        if let (Some(id), Some(mut known)) = (user_id(entry), Known::from_entry(entry)) {
+            let mut changed = false;
+            if let Some((update, after)) = edit(&member.fields, &known.fields, true, self.tags_key)
+            {
+                self.pacing
+                    .send(ticket, || self.client.update(self.pacing, id, &update))
+                    .await?;
+                known.fields = after;
+                changed = true;
+            }
+            return Ok(Brought {
+                id,
+                known,
+                linked_users: Vec::new(),
+                created,
+                changed,
+            });
+        }
+        let found = if search_first && member.searchable() {
+            self.lookup(member, None, ticket).await?
+        } else {
+            None
+        };
+        let user = match found {
+            Some(user) => Some(user),
+            None => {
+                self.ledger.create_sent(&member.key).await?;
+                // A minute's slack for the two clocks, when the users created since are read.
+                let sent_at = crate::store::now() - 60;
+                let body = member.create_body(self.tags_key);
+                match self
+                    .pacing
+                    .send(ticket, || self.client.create(self.pacing, &body))
+                    .await?
+                {
+                    Created::New(user) => {
+                        created = true;
+                        let known = Known {
+                            fields: member.fields.clone(),
+                            linked_to: None,
+                        };
+                        self.record(member, user.user_id, &known, None).await?;
+                        return Ok(Brought {
+                            id: user.user_id,
+                            known,
+                            linked_users: user.linked_users,
+                            created,
+                            changed: false,
+                        });
+                    }
+                    Created::Exists { user_id } => {
+                        // Ours if an earlier attempt of this create may have gone through,
+                        // in this run or in one that was cut off.
+                        created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
+                        let since = match entry {
+                            Some(e) if e.create_sent => e.updated_at - 60,
+                            _ => sent_at,
+                        };
+                        let user = match user_id {
+                            Some(id) => Some(
+                                self.pacing
+                                    .send(ticket, || self.client.user(self.pacing, id))
+                                    .await?,
+                            ),
+                            None => self.lookup(member, Some(since), ticket).await?,
+                        };
+                        if !created {
+                            self.ledger.not_created(&member.key).await?;
+                        }
+                        Some(user.ok_or_else(|| {
+                            failed(format!(
+                                "Omnidesk says {} exists, and no user with it can be found",
+                                member.value
+                            ))
+                        })?)
+                    }
+                }
+            }
+        };
+        let user = user.expect("found or created above");
+        if user.is_deleted() {
+            // "A duplicate error may point at a deleted user — the loader reports it rather
+            // than silently restoring."
+            return Err(failed(format!(
+                "{} belongs to a deleted Omnidesk user ({}): restore the user in Omnidesk, or \
+                 delete it for good, and run again",
+                member.value, user.user_id
+            ))
+            .into());
+        }
+        let id = user.user_id;
+        let mut known = Known::of(&user, self.tags_key);
+        self.record(member, id, &known, None).await?;
+        let mut changed = false;
+        if let Some((update, after)) = edit(&member.fields, &known.fields, false, self.tags_key) {
+            self.pacing
+                .send(ticket, || self.client.update(self.pacing, id, &update))
+                .await?;
+            known.fields = after;
+            changed = true;
+        }
+        Ok(Brought {
+            id,
+            known,
+            linked_users: user.linked_users,
+            created,
+            changed,
+        })
+    }
+
+    /// The account's user with this profile's identifier: by a search for an e-mail or a
+    /// phone (digits without anchors, compared here: "an exact search only hits the exact
+    /// stored string"), else among the users created since `since`. A live user before a
+    /// deleted one.
+    async fn lookup(
+        &self,
+        member: &Member,
+        since: Option<i64>,
+        ticket: &mut Ticket,
+    ) -> Result<Option<User>, SyncError> {
+        let mut matches: Vec<User> = Vec::new();
+        if member.searchable() {
+            let value = match member.field {
+                api::PHONE_FIELD => digits(&member.value),
+                _ => member.value.clone(),
+            };
+            let users = self
+                .pacing
+                .send(ticket, || {
+                    self.client.search(self.pacing, member.field, &value)
+                })
+                .await?;
+            matches.extend(users.into_iter().filter(|u| member.is(u)));
+        } else if let Some(since) = since {
+            for page in 1..=api::MAX_PAGE {
+                let answer = self
+                    .pacing
+                    .send(ticket, || {
+                        self.client.created_since(self.pacing, since, page)
+                    })
+                    .await?;
+                let got = answer.items.len() + answer.unreadable;
+                matches.extend(answer.items.into_iter().filter(|u| member.is(u)));
+                if !matches.is_empty() || got < api::MAX_LIMIT as usize {
+                    break;
+                }
+            }
+        }
+        matches.sort_by_key(User::is_deleted);
+        Ok(matches.into_iter().next())
+    }
+
+    async fn record(
+        &self,
+        member: &Member,
+        id: u64,
+        known: &Known,
+        done: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let applied = serde_json::to_string(known).expect("plain data serialises");
+        self.ledger
+            .record(&member.key, &TargetId::from(id), &applied, done)
+            .await
+    }
+}
+
+fn failed(message: String) -> Halt {
+    Halt::Failed(TargetError::Rejected {
+        status: api::DUPLICATE_STATUS,
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(name: &str, note: Option<&str>, tags: &[&str]) -> Fields {
+        Fields {
+            name: Some(name.to_owned()),
+            note: note.map(str::to_owned),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..Fields::default()
+        }
+    }
+
+    #[test]
+    fn only_what_differs_is_sent_and_nothing_is_erased() {
+        let have = fields("Анна", Some("старая заметка"), &["vip"]);
+        // The same: nothing.
+        assert_eq!(edit(&have, &have, false, Some("cf_1")), None);
+        // An empty cell erases nothing.
+        let empty = Fields::default();
+        assert_eq!(edit(&empty, &have, false, Some("cf_1")), None);
+        // A comment the account's note lacks is appended to it; tags are added.
+        let want = fields("Анна", Some("звонить вечером"), &["b2b"]);
+        let (update, after) = edit(&want, &have, false, Some("cf_1")).unwrap();
+        assert_eq!(update.user_full_name, None);
+        assert_eq!(
+            update.user_note.as_deref(),
+            Some("старая заметка\nзвонить вечером")
+        );
+        assert_eq!(update.custom_fields["cf_1"], "b2b, vip");
+        assert_eq!(after.tags.len(), 2);
+        // Our own note is replaced; a note holding the comment is left alone.
+        let (update, _) = edit(&want, &have, true, None).unwrap();
+        assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
+        let holds = fields("Анна", Some("x; звонить вечером"), &[]);
+        assert_eq!(
+            edit(
+                &fields("Анна", Some("звонить вечером"), &[]),
+                &holds,
+                false,
+                None
+            ),
+            None
+        );
+    }
+}

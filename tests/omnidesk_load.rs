@@ -1,0 +1,320 @@
+//! `load --target omnidesk` against the Omnidesk sandbox, with faults and each assumed
+//! variant: every test checks that no identifier has two users, every row ends final, links
+//! are made once, and the requests spent are the ones expected.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::http::Method;
+use secrecy::SecretString;
+
+use contact_loader::input::{ReadOptions, Source};
+use contact_loader::load::{LoadError, LoadOptions, Loaded, Quiet, load};
+use contact_loader::pacing::{Backoff, Pacing};
+use contact_loader::store::Store;
+use contact_loader::targets::omnidesk::api::Assumptions;
+use contact_loader::targets::omnidesk::client::Omnidesk;
+use contact_loader::targets::omnidesk::rules::Settings;
+use contact_loader::targets::omnidesk::sandbox::{Fault, Sandbox, SandboxConfig, StoredUser};
+use contact_loader::targets::omnidesk::target::OmnideskTarget;
+
+/// The pre-flight: the data fields and the users' count.
+const CATALOG: u64 = 2;
+
+/// Phones, e-mails, both on one row, messenger ids, a shared phone, tags.
+const MIXED: &str = "Телефон,E-mail,ID мессенджера,Имя,Компания,Должность,Комментарий,Теги\n\
++7 999 100-00-01,anna@mail.ru,,Анна,Ромашка,директор,звонить вечером,vip\n\
++7 999 100-00-02,,,Борис,,,,\n\
+,vera@mail.ru,telegram|5551001,Вера,,,,b2b\n\
+,,telegram|@gleb_tg,Глеб,,,,\n\
++7 999 100-00-01,,,Анна Петрова,,,,новый\n\
+8 (999) 100-00-03,dina@mail.ru,whatsapp|79991000003,Дина,,,,\n";
+
+struct Rig {
+    sandbox: Sandbox,
+    client: Omnidesk,
+    ledger: Store,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig(config: SandboxConfig) -> Rig {
+    let sandbox = Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap();
+    let client = Omnidesk::new(
+        &sandbox.url(),
+        SecretString::from(sandbox.staff_email().to_owned()),
+        SecretString::from(sandbox.api_key().to_owned()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Store::open(&dir.path().join("ledger.sqlite"))
+        .await
+        .unwrap();
+    Rig {
+        sandbox,
+        client,
+        ledger,
+        _dir: dir,
+    }
+}
+
+fn options() -> LoadOptions {
+    LoadOptions {
+        rate: 1000.0,
+        backoff: Backoff {
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(50),
+            ..Backoff::default()
+        },
+        ..LoadOptions::default()
+    }
+}
+
+fn tags_field() -> Settings {
+    Settings {
+        tags_field: Some("Теги".into()),
+    }
+}
+
+impl Rig {
+    async fn load(&self, list: &str, settings: Settings) -> Result<Loaded, LoadError> {
+        let options = options();
+        let source = Source::from_bytes(list.as_bytes().to_vec(), ReadOptions::default());
+        let pacing = Pacing::new(options.rate, options.max_requests, options.backoff);
+        let target = OmnideskTarget {
+            client: self.client.clone(),
+            settings,
+        };
+        load(source, &target, &self.ledger, &options, &pacing, &Quiet).await
+    }
+
+    /// No identifier held by two live users; `expected` users in all.
+    fn assert_users(&self, expected: usize) {
+        let users = self.sandbox.users();
+        let mut seen = HashSet::new();
+        for user in users.iter().filter(|u| !u.deleted) {
+            for (field, value) in &user.identifiers {
+                let value = match field.as_str() {
+                    "user_email" => value.to_lowercase(),
+                    "user_phone" => value.chars().filter(char::is_ascii_digit).collect(),
+                    _ => value.clone(),
+                };
+                assert!(
+                    seen.insert((field.clone(), value.clone())),
+                    "two users hold {field} {value}: {users:#?}"
+                );
+            }
+        }
+        assert_eq!(users.len(), expected, "{users:#?}");
+    }
+
+    fn user(&self, field: &str, value: &str) -> StoredUser {
+        self.sandbox
+            .users()
+            .into_iter()
+            .find(|u| u.identifiers.get(field).map(String::as_str) == Some(value))
+            .unwrap_or_else(|| panic!("a user with {field} {value}"))
+    }
+
+    fn requests(&self, endpoint: &str) -> u64 {
+        self.sandbox
+            .stats()
+            .requests
+            .get(endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Users by id, with the ids they are linked to.
+    fn links(&self) -> BTreeMap<u64, Vec<u64>> {
+        self.sandbox
+            .users()
+            .into_iter()
+            .map(|u| (u.user_id, u.linked_users.into_iter().collect()))
+            .collect()
+    }
+}
+
+fn statuses(loaded: &Loaded) -> Vec<&'static str> {
+    loaded.rows.iter().map(|r| r.status.name()).collect()
+}
+
+fn assert_final(loaded: &Loaded) {
+    for row in &loaded.rows {
+        assert!(
+            !matches!(row.status.name(), "pending" | "failed"),
+            "{:?}",
+            row.status
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mixed_list_loads_once_linked_and_a_rerun_costs_only_the_catalog() {
+    let rig = rig(SandboxConfig::default()).await;
+    let first = rig.load(MIXED, tags_field()).await.unwrap();
+    assert_eq!(
+        statuses(&first),
+        [
+            "created", "created", "created", "created", "merged", "created"
+        ]
+    );
+    // Nine identifiers, one user each.
+    rig.assert_users(9);
+    let phone = rig.user("user_phone", "+79991000001");
+    let email = rig.user("user_email", "anna@mail.ru");
+    assert_eq!(phone.user_full_name.as_deref(), Some("Анна Петрова"));
+    assert_eq!(phone.company_name.as_deref(), Some("Ромашка"));
+    assert_eq!(phone.company_position.as_deref(), Some("директор"));
+    assert_eq!(phone.user_note.as_deref(), Some("звонить вечером"));
+    assert_eq!(phone.custom_fields["cf_1"], "vip, новый");
+    assert!(phone.linked_users.contains(&email.user_id));
+    let telegram = rig.user("user_telegram", "5551001");
+    let vera = rig.user("user_email", "vera@mail.ru");
+    assert!(vera.linked_users.contains(&telegram.user_id));
+    // `@name` is Telegram's username field.
+    rig.user("user_telegram_data", "gleb_tg");
+    rig.user("user_whatsapp_phone", "79991000003");
+    // Each new profile is one create with everything in it; each extra one a link.
+    assert_eq!(rig.requests("POST /api/users.json"), 9);
+    assert_eq!(rig.requests("PUT /api/users/{id}/link.json"), 4);
+    assert_eq!(rig.requests("PUT /api/users/{id}.json"), 0);
+    assert_eq!(first.api_requests, CATALOG + 9 + 4);
+
+    let second = rig.load(MIXED, tags_field()).await.unwrap();
+    assert_eq!(
+        second.api_requests, CATALOG,
+        "a re-run costs the catalog only"
+    );
+    assert_eq!(
+        statuses(&second),
+        [
+            "unchanged",
+            "unchanged",
+            "unchanged",
+            "unchanged",
+            "merged",
+            "unchanged"
+        ]
+    );
+    rig.assert_users(9);
+    // Two pairs and a trio, linked both ways (transitively, as Omnidesk shows a person).
+    assert_eq!(rig.links().values().map(Vec::len).sum::<usize>(), 2 + 2 + 6);
+}
+
+#[tokio::test]
+async fn users_already_in_the_account_are_found_and_only_what_differs_is_sent() {
+    let rig = rig(SandboxConfig::default()).await;
+    let mut anna = StoredUser::new("user_email", "Anna@Mail.ru");
+    anna.user_full_name = Some("Анна".into());
+    anna.user_note = Some("из CRM".into());
+    let anna = rig.sandbox.insert_user(anna);
+    let mut boris = StoredUser::new("user_phone", "+79991000002");
+    boris.user_full_name = Some("Борис".into());
+    rig.sandbox.insert_user(boris);
+    let loaded = rig.load(MIXED, tags_field()).await.unwrap();
+    assert_final(&loaded);
+    rig.assert_users(9);
+    // Boris as he was: nothing written. Anna: her note gets the comment appended.
+    assert_eq!(loaded.rows[1].status.name(), "unchanged");
+    let stored = rig
+        .sandbox
+        .users()
+        .into_iter()
+        .find(|u| u.user_id == anna)
+        .unwrap();
+    assert_eq!(stored.user_note.as_deref(), Some("из CRM\nзвонить вечером"));
+    let again = rig.load(MIXED, tags_field()).await.unwrap();
+    assert_eq!(again.api_requests, CATALOG);
+}
+
+#[tokio::test]
+async fn tags_without_a_field_refuse_the_run_before_any_write() {
+    let rig = rig(SandboxConfig::default()).await;
+    let error = rig.load(MIXED, Settings::default()).await.unwrap_err();
+    assert!(error.to_string().contains("--tags-field"), "{error}");
+    let unknown = rig
+        .load(
+            MIXED,
+            Settings {
+                tags_field: Some("Метки".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(unknown.to_string().contains("Метки"), "{unknown}");
+    assert_eq!(rig.sandbox.stats().total, 2 * CATALOG, "only the catalog");
+    rig.assert_users(0);
+    // Without tags, no field is needed.
+    let loaded = rig
+        .load("E-mail,Имя\nanna@mail.ru,Анна\n", Settings::default())
+        .await
+        .unwrap();
+    assert_eq!(statuses(&loaded), ["created"]);
+}
+
+#[tokio::test]
+async fn lost_answers_and_server_errors_make_no_duplicate() {
+    for assumptions in ["", "duplicate-with-id", "phone-digits"] {
+        let rig = rig(SandboxConfig {
+            assumptions: Assumptions::parse(assumptions).unwrap(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        // Creates applied with their answers lost (e-mail, phone and messenger ids alike),
+        // a 500 before one is applied, a dropped link.
+        rig.sandbox.inject(
+            Method::POST,
+            "/api/users.json",
+            Fault::ServerErrorAfterApply,
+            3,
+        );
+        rig.sandbox
+            .inject(Method::POST, "/api/users.json", Fault::DropAfterApply, 2);
+        rig.sandbox
+            .inject(Method::POST, "/api/users.json", Fault::ServerError, 1);
+        rig.sandbox
+            .inject(Method::PUT, "/api/users/", Fault::DropAfterApply, 1);
+        let loaded = rig.load(MIXED, tags_field()).await.unwrap();
+        assert_final(&loaded);
+        assert_eq!(statuses(&loaded)[..4], ["created"; 4], "{assumptions}");
+        rig.assert_users(9);
+        assert_eq!(
+            rig.links().values().map(Vec::len).sum::<usize>(),
+            10,
+            "{assumptions}"
+        );
+        let again = rig.load(MIXED, tags_field()).await.unwrap();
+        assert_eq!(again.api_requests, CATALOG, "{assumptions}");
+    }
+}
+
+#[tokio::test]
+async fn throttling_both_ways_is_waited_out() {
+    // Limits announced and followed; then hidden (a proxy that drops underscored headers),
+    // so that the interval really runs out, with and without a standard `Retry-After`.
+    for (assumptions, headers, standard) in [
+        ("", true, false),
+        ("throttle-403", false, true),
+        ("retry-after-never", false, false),
+    ] {
+        let rig = rig(SandboxConfig {
+            rate_limit_per_minute: 5,
+            interval: Duration::from_millis(500),
+            limit_headers: headers,
+            standard_retry_after: standard,
+            assumptions: Assumptions::parse(assumptions).unwrap(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        rig.sandbox
+            .inject(Method::POST, "/api/users.json", Fault::Throttled, 2);
+        let loaded = rig.load(MIXED, tags_field()).await.unwrap();
+        assert_final(&loaded);
+        rig.assert_users(9);
+        assert!(rig.sandbox.stats().throttled >= 2, "{assumptions}");
+    }
+}
