@@ -55,6 +55,10 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 struct Live {
     total: AtomicU64,
     done: AtomicU64,
+    /// Requests the load expects, and the seconds they take at the account's announced
+    /// rate (0: none announced), known before the first write.
+    planned_requests: AtomicU64,
+    planned_seconds: AtomicU64,
     rows: Mutex<LiveRows>,
 }
 
@@ -110,6 +114,11 @@ impl Live {
             "requests": requests,
             "requests_per_second": (requests as f64 / seconds * 10.0).round() / 10.0,
             "eta_seconds": eta,
+            "planned_requests": self.planned_requests.load(Ordering::Relaxed),
+            "planned_seconds": match self.planned_seconds.load(Ordering::Relaxed) {
+                0 => None,
+                seconds => Some(seconds),
+            },
             "by_status": counts,
         })
         .to_string()
@@ -117,6 +126,14 @@ impl Live {
 }
 
 impl Progress for Live {
+    fn planned(&self, requests: u64, takes: Option<Duration>) {
+        self.planned_requests.store(requests, Ordering::Relaxed);
+        self.planned_seconds.store(
+            takes.map_or(0, |t| t.as_secs_f64().ceil() as u64),
+            Ordering::Relaxed,
+        );
+    }
+
     fn start(&self, profiles: u64) {
         self.total.store(profiles, Ordering::Relaxed);
     }
