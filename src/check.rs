@@ -201,12 +201,13 @@ pub fn check_with(
     });
     let profiles = identity.finish();
     for result in &mut rows {
-        if let Some(warning) = result
-            .outcome
-            .profile()
-            .and_then(|p| profiles.cluster_warning(p, options.cluster_limit))
-        {
-            result.warnings.push(warning);
+        if let Some(profile) = result.outcome.profile() {
+            result.warnings.extend(
+                profiles
+                    .cluster_warning(profile, options.cluster_limit)
+                    .into_iter()
+                    .chain(profiles.shared_warning(profile)),
+            );
         }
     }
     let estimated_requests = plan::estimate(&profiles, options.target.cost_model());

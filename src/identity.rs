@@ -26,6 +26,8 @@ pub struct Profile {
     pub details: Option<Box<Details>>,
     /// Its tags, as a set of `TagSets` (`Profiles::tags` lists them).
     tags: u32,
+    /// Rows with different names gave it: perhaps a shared office phone.
+    shared: bool,
 }
 
 /// The fields of a profile that most lists leave empty.
@@ -46,7 +48,14 @@ impl Profile {
             comment: None,
             details: None,
             tags: EMPTY_SET,
+            shared: false,
         }
+    }
+
+    /// Whether rows with different names gave this contact (one name that extends the
+    /// other, «Анна» and «Анна Петрова», is one person).
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     pub fn has_tags(&self) -> bool {
@@ -69,6 +78,11 @@ impl Profile {
                 *slot = if take { value.take() } else { value.clone() };
             }
         }
+        if let (Some(new), Some(old)) = (&row.name, &self.name)
+            && !same_person(new, old)
+        {
+            self.shared = true;
+        }
         last_wins(&mut self.name, &mut row.name, take);
         last_wins(&mut self.comment, &mut row.comment, take);
         if row.company.is_some()
@@ -84,6 +98,12 @@ impl Profile {
         }
         self.tags = sets.union(self.tags, tags);
     }
+}
+
+/// Two names of one person: equal ignoring case, or one the start of the other.
+fn same_person(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    a.starts_with(&b) || b.starts_with(&a)
 }
 
 /// The set with no tags.
@@ -229,6 +249,8 @@ pub struct Identity {
     /// keys are stored once, in the profiles.
     by_key: HashTable<u32>,
     parent: Vec<u32>,
+    /// The links rows made: (the row's first contact, another of its contacts).
+    edges: Vec<(u32, u32)>,
     tag_sets: TagSets,
 }
 
@@ -269,6 +291,9 @@ impl Identity {
                 None => first = Some((id, created)),
                 Some((head, any_created)) => {
                     self.union(head, id);
+                    if head != id {
+                        self.edges.push((head, id));
+                    }
                     first = Some((head, any_created || created));
                 }
             }
@@ -326,6 +351,7 @@ impl Identity {
             profiles: self.profiles,
             cluster_of,
             members,
+            edges: self.edges,
             tag_sets: self.tag_sets,
         }
     }
@@ -339,6 +365,8 @@ pub struct Profiles {
     cluster_of: Vec<u32>,
     /// Members of clusters with more than one profile, in creation order.
     members: FxHashMap<u32, Vec<u32>>,
+    /// The links rows made.
+    edges: Vec<(u32, u32)>,
     tag_sets: TagSets,
 }
 
@@ -384,6 +412,51 @@ impl Profiles {
     /// Link operations needed: one per profile that is not its cluster's root.
     pub fn links(&self) -> usize {
         self.members.values().map(|m| m.len() - 1).sum()
+    }
+
+    /// The clusters when the profiles `cut` says are left unlinked: each of those alone,
+    /// the rest joined by the links rows made without them. Members oldest first, clusters
+    /// by their oldest member.
+    pub fn clusters_without(&self, cut: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
+        let n = self.profiles.len();
+        let mut parent: Vec<u32> = (0..n as u32).collect();
+        fn find(parent: &mut [u32], mut id: u32) -> u32 {
+            while parent[id as usize] != id {
+                parent[id as usize] = parent[parent[id as usize] as usize];
+                id = parent[id as usize];
+            }
+            id
+        }
+        for &(a, b) in &self.edges {
+            if cut(a) || cut(b) {
+                continue;
+            }
+            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+            if ra != rb {
+                let (root, child) = (ra.min(rb), ra.max(rb));
+                parent[child as usize] = root;
+            }
+        }
+        let mut clusters: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for id in 0..n as u32 {
+            let root = find(&mut parent, id);
+            clusters.entry(root).or_default().push(id);
+        }
+        let mut clusters: Vec<Vec<u32>> = clusters.into_values().collect();
+        clusters.sort_unstable_by_key(|c| c[0]);
+        clusters
+    }
+
+    /// A warning for rows whose cluster holds a contact rows with different names gave
+    /// (the Omnidesk import's warning: "a shared company phone links many people").
+    pub fn shared_warning(&self, id: u32) -> Option<Warning> {
+        self.cluster(id)
+            .iter()
+            .map(|&p| self.get(p))
+            .find(|p| p.shared && !matches!(p.key, ContactKey::Messenger(_)))
+            .map(|p| Warning::SharedContact {
+                contact: p.key.to_string(),
+            })
     }
 
     /// A warning for rows whose cluster is larger than `limit`.

@@ -180,6 +180,9 @@ struct LoadArgs {
     /// Omnidesk: the user data field (its title) tags go to.
     #[arg(long, value_name = "TITLE")]
     tags_field: Option<String>,
+    /// Omnidesk: leave a phone or e-mail that rows with different names share unlinked.
+    #[arg(long)]
+    no_link_shared: bool,
     /// The API's address (the target's own by default; Omnidesk's is the account's).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
@@ -227,6 +230,9 @@ impl LoadArgs {
             if let Some(value) = value {
                 settings.insert(name.to_owned(), value.clone().into());
             }
+        }
+        if self.no_link_shared {
+            settings.insert("no_link_shared".to_owned(), true.into());
         }
         settings
     }

@@ -366,6 +366,16 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
                 }
             }
         }
+        Warning::SharedContact { contact } => match lang {
+            Lang::Ru => format!(
+                "{contact} встречается в строках с разными именами — возможно, это общий \
+                 телефон или e-mail компании: эти строки станут одним человеком"
+            ),
+            Lang::En => format!(
+                "{contact} is on rows with different names — perhaps a shared company phone or \
+                 e-mail: those rows become one person"
+            ),
+        },
         Warning::CellsBeyondHeader => lang.pick(
             "в строке больше ячеек, чем в заголовке — лишние оставлены как есть",
             "the row has more cells than the header — the extra ones are kept as they are",

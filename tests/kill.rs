@@ -19,10 +19,18 @@ impl Drop for Killed {
     }
 }
 
-/// Starts `contact-loader sandbox` on a free port and returns it with its URL.
-fn sandbox() -> (Killed, String) {
+/// Starts `contact-loader sandbox --target KIND` on a free port and returns it with its URL.
+fn sandbox(kind: &str) -> (Killed, String) {
     let mut child = Command::new(BIN)
-        .args(["sandbox", "--port", "0", "--latency-ms", "15"])
+        .args([
+            "sandbox",
+            "--target",
+            kind,
+            "--port",
+            "0",
+            "--latency-ms",
+            "15",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -105,7 +113,7 @@ fn get(url: &str) -> Value {
 
 #[test]
 fn sigkill_at_any_moment_then_a_rerun_loads_everything_exactly_once() {
-    let (_sandbox, url) = sandbox();
+    let (_sandbox, url) = sandbox("chat2desk");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("list.csv");
     let rows = 60;
@@ -183,4 +191,101 @@ fn sigkill_at_any_moment_then_a_rerun_loads_everything_exactly_once() {
         summary["unchanged"].as_u64().unwrap() as usize,
         unique_contacts
     );
+}
+
+/// Omnidesk's list: phones and e-mails on one row (two linked profiles), messenger ids
+/// alone (found after a lost answer only among the users created since), tags.
+fn omnidesk_list(rows: usize) -> String {
+    let mut text = String::from("Телефон,E-mail,ID мессенджера,Имя,Теги\n");
+    for i in 0..rows {
+        let phone = format!(
+            "+7 999 2{:02} {:02} {:02}",
+            i / 10000,
+            (i / 100) % 100,
+            i % 100
+        );
+        let line = match i % 3 {
+            0 => format!("{phone},client{i}@mail.ru,,Клиент {i},vip\n"),
+            1 => format!("{phone},,,Клиент {i},\n"),
+            _ => format!(",,telegram|{}, Клиент {i},новый\n", 700_000 + i),
+        };
+        text.push_str(&line);
+    }
+    text
+}
+
+fn omnidesk_load(url: &str, file: &std::path::Path, state: &std::path::Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args([
+            "load",
+            file.to_str().unwrap(),
+            "--json",
+            "--target",
+            "omnidesk",
+        ])
+        .args(["--base-url", url, "--tags-field", "Теги"])
+        .args(["--state", state.to_str().unwrap()])
+        .args(["--rate", "200", "--concurrency", "4"])
+        .env("OMNIDESK_STAFF_EMAIL", "staff@sandbox.example")
+        .env("OMNIDESK_API_KEY", "sandbox-api-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn omnidesk_sigkill_at_any_moment_then_a_rerun_loads_everything_exactly_once() {
+    let (_sandbox, url) = sandbox("omnidesk");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("list.csv");
+    let rows = 45;
+    std::fs::write(&file, omnidesk_list(rows)).unwrap();
+    let state = dir.path().join("state.sqlite");
+    for delay_ms in [30, 90, 160, 250, 340, 450, 600, 800] {
+        let mut child = omnidesk_load(&url, &file, &state).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let output = omnidesk_load(&url, &file, &state).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["pending"], 0, "{summary}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+
+    let users = get(&format!("{url}/sandbox/users"));
+    let users = users.as_array().unwrap();
+    // Phones: every row but the messenger ones; e-mails: a third; messenger ids: a third.
+    let expected = rows / 3 * 2 + rows / 3 + rows / 3;
+    assert_eq!(users.len(), expected, "one user per identifier");
+    let identifiers: HashSet<String> = users
+        .iter()
+        .flat_map(|u| {
+            u["identifiers"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(identifiers.len(), users.len(), "no duplicate user");
+    // Every phone of a row with an e-mail is linked to it, once.
+    let linked = users
+        .iter()
+        .filter(|u| !u["linked_users"].as_array().unwrap().is_empty())
+        .count();
+    assert_eq!(linked, 2 * (rows / 3));
+    for user in users {
+        assert!(user["user_full_name"].is_string(), "{user}");
+    }
+
+    let output = omnidesk_load(&url, &file, &state).output().unwrap();
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["api_requests"], 2, "only the catalog is read");
 }

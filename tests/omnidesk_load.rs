@@ -76,6 +76,7 @@ fn options() -> LoadOptions {
 fn tags_field() -> Settings {
     Settings {
         tags_field: Some("Теги".into()),
+        ..Settings::default()
     }
 }
 
@@ -241,6 +242,7 @@ async fn tags_without_a_field_refuse_the_run_before_any_write() {
             MIXED,
             Settings {
                 tags_field: Some("Метки".into()),
+                ..Settings::default()
             },
         )
         .await
@@ -317,4 +319,50 @@ async fn throttling_both_ways_is_waited_out() {
         rig.assert_users(9);
         assert!(rig.sandbox.stats().throttled >= 2, "{assumptions}");
     }
+}
+
+#[tokio::test]
+async fn a_shared_office_phone_warns_and_can_be_left_unlinked() {
+    let list = "Телефон,E-mail,Имя\n\
++7 495 100-00-00,anna@firm.ru,Анна\n\
++7 495 100-00-00,boris@firm.ru,Борис\n";
+    let rig = rig(SandboxConfig::default()).await;
+    let linked = rig.load(list, Settings::default()).await.unwrap();
+    let text = linked.checked.rows[1].status_text(contact_loader::messages::Lang::En);
+    assert!(
+        text.contains("+74951000000 is on rows with different names"),
+        "{text}"
+    );
+    assert_eq!(
+        rig.requests("PUT /api/users/{id}/link.json"),
+        2,
+        "one person"
+    );
+
+    let rig = self::rig(SandboxConfig::default()).await;
+    let apart = rig
+        .load(
+            list,
+            Settings {
+                no_link_shared: true,
+                ..Settings::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_final(&apart);
+    rig.assert_users(3);
+    assert_eq!(rig.requests("PUT /api/users/{id}/link.json"), 0);
+    assert!(rig.links().values().all(Vec::is_empty));
+    let again = rig
+        .load(
+            list,
+            Settings {
+                no_link_shared: true,
+                ..Settings::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.api_requests, CATALOG);
 }

@@ -158,6 +158,9 @@ pub enum Warning {
     LargeCluster { profiles: usize },
     /// The row has more cells than the header: they are kept as they are.
     CellsBeyondHeader,
+    /// The row's contacts are linked through `contact`, which rows with different names
+    /// gave: perhaps a shared office phone that joins several people into one.
+    SharedContact { contact: String },
     /// A name, comment, company or position longer than the field's limit, cut at it.
     Cut(TooLong),
     /// The target's own note: a contact it cannot hold or places elsewhere, a profile that

@@ -14,6 +14,9 @@ pub struct Settings {
     /// The title of the user data field tags go to ("tags map to a user custom field
     /// created beforehand").
     pub tags_field: Option<String>,
+    /// Leave a phone or e-mail that rows with different names share unlinked, so that it
+    /// does not join those people into one ("offer to not link it").
+    pub no_link_shared: bool,
 }
 
 /// What the account has, read once per run.

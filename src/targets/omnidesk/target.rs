@@ -8,7 +8,7 @@ use super::client::Omnidesk;
 use super::cost::{OmnideskCost, search_first};
 use super::rules::{self, Catalog, Settings};
 use super::sync::{self, Fields, Member, Sync, Wanted};
-use crate::domain::{Problem, Row, Warning};
+use crate::domain::{ContactKey, Problem, Row, Warning};
 use crate::identity::Profiles;
 use crate::pacing::{Halt, Pacing, Ticket};
 use crate::plan::CostModel;
@@ -134,6 +134,7 @@ pub struct Rules {
     tags_field: Option<CustomField>,
     /// Tags for every row.
     tags: Vec<String>,
+    no_link_shared: bool,
 }
 
 impl Rules {
@@ -189,6 +190,7 @@ impl Target for OmnideskTarget {
             catalog,
             tags_field,
             tags: tags.to_vec(),
+            no_link_shared: self.settings.no_link_shared,
         })
     }
 
@@ -226,18 +228,28 @@ impl Target for OmnideskTarget {
 
     fn work(rules: &Rules, profiles: &Profiles) -> Vec<Work<Wanted>> {
         let search_first = search_first(rules.catalog.users, profiles.len());
-        profiles
-            .iter()
-            .filter(|(id, _)| profiles.link_target(*id).is_none())
-            .filter_map(|(root, _)| {
-                let cluster = profiles.cluster(root);
+        let clusters: Vec<Vec<u32>> = if rules.no_link_shared {
+            profiles.clusters_without(|id| {
+                let profile = profiles.get(id);
+                profile.is_shared() && !matches!(profile.key, ContactKey::Messenger(_))
+            })
+        } else {
+            profiles
+                .iter()
+                .filter(|(id, _)| profiles.link_target(*id).is_none())
+                .map(|(root, _)| profiles.cluster(root).to_vec())
+                .collect()
+        };
+        clusters
+            .into_iter()
+            .filter_map(|cluster| {
                 let members: Vec<Member> = cluster
                     .iter()
                     .filter_map(|&id| member(rules, profiles, id))
                     .collect();
                 // Every contact of a row was checked (`check_row`): none is left out.
-                (members.len() == cluster.len()).then(|| Work {
-                    profiles: cluster.to_vec(),
+                (members.len() == cluster.len()).then_some(Work {
+                    profiles: cluster,
                     wanted: Wanted {
                         members,
                         search_first,
