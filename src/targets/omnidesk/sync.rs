@@ -308,10 +308,7 @@ impl Sync<'_> {
                 if brought.known.linked_to != Some(root_id)
                     && !brought.linked_users.contains(&root_id)
                 {
-                    let id = brought.id;
-                    self.pacing
-                        .send(ticket, || self.client.link(self.pacing, id, root_id))
-                        .await?;
+                    self.link(brought.id, root_id, ticket).await?;
                     brought.changed = true;
                 }
                 brought.known.linked_to = Some(root_id);
@@ -405,7 +402,7 @@ impl Sync<'_> {
                                     .send(ticket, || self.client.user(self.pacing, id))
                                     .await?,
                             ),
-                            None => self.lookup(member, Some(since), ticket).await?,
+                            None => self.lookup_lagging(member, since, ticket).await?,
                         };
                         if !created {
                             self.ledger.not_created(&member.key).await?;
@@ -493,6 +490,49 @@ impl Sync<'_> {
         Ok(matches.into_iter().next())
     }
 
+    /// Links profile `id` to `root`. "Linking is **assumed** idempotent": an account that
+    /// refuses a pair already linked (the retry of a link whose answer was lost) is asked
+    /// what it holds, and a link that is there is a link made.
+    async fn link(&self, id: u64, root: u64, ticket: &mut Ticket) -> Result<(), SyncError> {
+        match self
+            .pacing
+            .send(ticket, || self.client.link(self.pacing, id, root))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(refused @ Halt::Failed(TargetError::Rejected { .. })) => {
+                let user = self
+                    .pacing
+                    .send(ticket, || self.client.user(self.pacing, id))
+                    .await?;
+                if user.linked_users.contains(&root) {
+                    Ok(())
+                } else {
+                    Err(refused.into())
+                }
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// `lookup` of a profile the account says it has: "Search reflects a just-created user
+    /// at once (**assumed**: no index lag is documented)" — if it does not, a few more
+    /// tries, a second, two and four apart, before the row fails.
+    async fn lookup_lagging(
+        &self,
+        member: &Member,
+        since: i64,
+        ticket: &mut Ticket,
+    ) -> Result<Option<User>, SyncError> {
+        for wait in LOOKUP_WAITS {
+            if let Some(user) = self.lookup(member, Some(since), ticket).await? {
+                return Ok(Some(user));
+            }
+            tokio::time::sleep(wait).await;
+        }
+        self.lookup(member, Some(since), ticket).await
+    }
+
     async fn record(
         &self,
         member: &Member,
@@ -506,6 +546,13 @@ impl Sync<'_> {
             .await
     }
 }
+
+/// The waits between lookups of a profile the account says exists and search does not show.
+const LOOKUP_WAITS: [std::time::Duration; 3] = [
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(2),
+    std::time::Duration::from_secs(4),
+];
 
 fn failed(message: String) -> Halt {
     Halt::Failed(TargetError::Rejected {
