@@ -226,7 +226,7 @@ pub fn check_with(
 const PARSERS: usize = 2;
 
 /// The header: the first record that is not blank (blank lines above it are not data).
-fn find_header(source: &Source) -> Result<(u32, Header), ReadError> {
+pub fn find_header(source: &Source) -> Result<(u32, Header), ReadError> {
     let mut records = source.records();
     let mut record = csv::StringRecord::new();
     while let Some(row) = records.next_into(&mut record) {
@@ -319,7 +319,10 @@ fn parse(
     if raw.is_blank() {
         return Parsed::Blank(warnings);
     }
-    match Row::parse(&raw, options.region).and_then(|(row, mut row_warnings)| {
+    match Row::parse(&raw, options.region).and_then(|(mut row, mut row_warnings)| {
+        if !header.unknown.is_empty() {
+            row.extra = header.extra_cells(record);
+        }
         row_warnings.extend(rule(&row)?);
         Ok((row, row_warnings))
     }) {

@@ -37,6 +37,9 @@ pub struct Details {
     pub position: Option<Box<str>>,
     pub channel: Option<Box<str>>,
     pub messenger: Option<Messenger>,
+    /// Cells of columns the input did not understand (`Row::extra`): the last non-empty
+    /// one of each column wins.
+    pub extra: Vec<(u16, Box<str>)>,
 }
 
 impl Profile {
@@ -52,8 +55,8 @@ impl Profile {
         }
     }
 
-    /// Whether rows with different names gave this contact (one name that extends the
-    /// other, «Анна» and «Анна Петрова», is one person).
+    /// Whether rows with different names gave this contact (`same_person` says which names
+    /// are one person's).
     pub fn is_shared(&self) -> bool {
         self.shared
     }
@@ -89,21 +92,36 @@ impl Profile {
             || row.position.is_some()
             || row.channel.is_some()
             || row.messenger.is_some()
+            || !row.extra.is_empty()
         {
             let details = self.details.get_or_insert_with(Box::default);
             last_wins(&mut details.company, &mut row.company, take);
             last_wins(&mut details.position, &mut row.position, take);
             last_wins(&mut details.channel, &mut row.channel, take);
             last_wins(&mut details.messenger, &mut row.messenger, take);
+            for (column, value) in &row.extra {
+                match details.extra.iter_mut().find(|(c, _)| c == column) {
+                    Some((_, slot)) => *slot = value.clone(),
+                    None => details.extra.push((*column, value.clone())),
+                }
+            }
         }
         self.tags = sets.union(self.tags, tags);
     }
 }
 
-/// Two names of one person: equal ignoring case, or one the start of the other.
+/// Two names of one person: the words of one (ignoring case) all in the other — «Анна»,
+/// «Анна Петрова» and «Анна Петровна Петрова» are one person, «Анна» and «Борис» two.
 fn same_person(a: &str, b: &str) -> bool {
-    let (a, b) = (a.to_lowercase(), b.to_lowercase());
-    a.starts_with(&b) || b.starts_with(&a)
+    let words =
+        |name: &str| -> Vec<String> { name.split_whitespace().map(str::to_lowercase).collect() };
+    let (a, b) = (words(a), words(b));
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    short.iter().all(|w| long.contains(w))
 }
 
 /// The set with no tags.

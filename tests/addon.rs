@@ -59,7 +59,9 @@ async fn server(dir: &Path, sheets: &FakeSheets, sandbox: &Sandbox) -> Server {
         google_jwks_url: support::oidc::jwks().await,
         target_base_urls: vec![sandbox.url()],
         sheets_url: sheets.url(),
-        rate: 300.0,
+        // Slow enough that a job of 100 rows is still running when the test presses
+        // Process list a second time (a few hundred milliseconds later).
+        rate: 60.0,
         sheets_min_interval_ms: 50,
         ..Config::default()
     })

@@ -379,3 +379,44 @@ async fn a_shared_office_phone_warns_and_can_be_left_unlinked() {
         .unwrap();
     assert_eq!(again.api_requests, CATALOG);
 }
+
+#[tokio::test]
+async fn columns_named_after_data_fields_fill_them_and_others_refuse_the_run() {
+    let rig = rig(SandboxConfig::default()).await;
+    // «Тариф» is a select of the account; «номер заказа» a field of cases, not of users.
+    let list = "E-mail,Имя,Тариф\nanna@mail.ru,Анна,Базовый\nboris@mail.ru,Борис,2\nvera@mail.ru,Вера,Золотой\n";
+    let loaded = rig.load(list, Settings::default()).await.unwrap();
+    assert_eq!(statuses(&loaded), ["created", "created", "invalid"]);
+    let reason = loaded.rows[2]
+        .status
+        .reason(contact_loader::messages::Lang::En)
+        .unwrap();
+    assert!(
+        reason.contains("“Тариф” has no option “Золотой”"),
+        "{reason}"
+    );
+    assert_eq!(
+        rig.user("user_email", "anna@mail.ru").custom_fields["cf_2"],
+        "1"
+    );
+    assert_eq!(
+        rig.user("user_email", "boris@mail.ru").custom_fields["cf_2"],
+        "2"
+    );
+    let again = rig.load(list, Settings::default()).await.unwrap();
+    assert_eq!(again.api_requests, CATALOG);
+
+    let before = rig.sandbox.stats().total;
+    let unknown = "E-mail,Имя,Источник,Номер заказа\ngleb@mail.ru,Глеб,выставка,\n";
+    let error = rig.load(unknown, Settings::default()).await.unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("Источник") && !text.contains("Номер заказа,"),
+        "{text}"
+    );
+    assert_eq!(
+        rig.sandbox.stats().total - before,
+        CATALOG,
+        "nothing written"
+    );
+}

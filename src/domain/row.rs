@@ -117,6 +117,9 @@ pub struct Row {
     pub tags: Tags,
     pub channel: Option<Box<str>>,
     pub messenger: Option<Messenger>,
+    /// Cells of the columns the input did not understand, by index into the header's
+    /// `unknown` columns: a target may take them as its own fields.
+    pub extra: Vec<(u16, Box<str>)>,
 }
 
 /// Why a row cannot be loaded. Row-level failures are data: every variant becomes a status

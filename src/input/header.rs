@@ -182,8 +182,11 @@ pub struct Header {
     /// The cells as written.
     pub names: Vec<String>,
     positions: [Option<usize>; COLUMNS],
-    /// Columns we do not understand: reported, and kept in the output.
+    /// Columns we do not understand: reported, and kept in the output. A target may read
+    /// them as its own fields (Omnidesk's data fields, by title).
     pub unknown: Vec<String>,
+    /// Where each of `unknown` is.
+    unknown_positions: Vec<usize>,
     pub lang: Lang,
 }
 
@@ -198,10 +201,12 @@ impl Header {
         }
         let mut positions: [Option<usize>; COLUMNS] = [None; COLUMNS];
         let mut unknown = Vec::new();
+        let mut unknown_positions = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let Some(column) = recognise(name) else {
                 if !name.is_empty() {
                     unknown.push(name.clone());
+                    unknown_positions.push(i);
                 }
                 continue;
             };
@@ -227,12 +232,26 @@ impl Header {
             names,
             positions,
             unknown,
+            unknown_positions,
             lang,
         })
     }
 
     pub fn position(&self, column: Column) -> Option<usize> {
         self.positions[column as usize]
+    }
+
+    /// The record's cells in the columns we do not understand, by index into `unknown`:
+    /// those with something in them.
+    pub fn extra_cells(&self, record: &csv::StringRecord) -> Vec<(u16, Box<str>)> {
+        self.unknown_positions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &position)| {
+                let cell = record.get(position)?.trim();
+                (!cell.is_empty()).then(|| (i as u16, cell.into()))
+            })
+            .collect()
     }
 
     /// The cells of a record by meaning.

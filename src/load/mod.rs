@@ -163,6 +163,7 @@ pub async fn load<T: Target>(
     progress: &dyn Progress,
 ) -> Result<Loaded, LoadError> {
     let title = target.kind().title();
+    let (_, header) = crate::check::find_header(&source)?;
     let catalog = target
         .read_catalog(pacing)
         .await
@@ -173,7 +174,7 @@ pub async fn load<T: Target>(
     let account_name = T::account_name(&catalog);
     let rules = Arc::new(
         target
-            .rules(catalog, &options.tags)
+            .rules(catalog, &options.tags, &header)
             .map_err(LoadError::Settings)?,
     );
     let checked = check_rows::<T>(source, options.check, &rules).await?;

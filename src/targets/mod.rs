@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::{Problem, Row, Warning};
 use crate::identity::Profiles;
-use crate::input::Source;
+use crate::input::{Header, Source};
 use crate::load::{LoadError, LoadOptions, Loaded, Progress};
 use crate::pacing::{Halt, Pacing, Ticket};
 use crate::plan::CostModel;
@@ -439,9 +439,15 @@ pub trait Target: Send + Sync {
         pacing: &Pacing,
     ) -> impl Future<Output = Result<Self::Catalog, Halt>> + Send;
 
-    /// The run's settings and `tags` (for every row) resolved against the catalog; the
-    /// error says what to fix before anything is written.
-    fn rules(&self, catalog: Self::Catalog, tags: &[String]) -> Result<Self::Rules, String>;
+    /// The run's settings, `tags` (for every row) and the list's `header` (a target may
+    /// take columns the input does not understand as its own fields) resolved against the
+    /// catalog; the error says what to fix before anything is written.
+    fn rules(
+        &self,
+        catalog: Self::Catalog,
+        tags: &[String],
+        header: &Header,
+    ) -> Result<Self::Rules, String>;
 
     /// The account's name, for reports.
     fn account_name(catalog: &Self::Catalog) -> Option<String>;

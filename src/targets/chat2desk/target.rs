@@ -12,6 +12,7 @@ use super::sync::{Sync, Wanted, expected_calls, reachable_only};
 use super::words;
 use crate::domain::{ContactKey, Problem, Row, Warning};
 use crate::identity::{Profile, Profiles};
+use crate::input::Header;
 use crate::pacing::{Halt, Pacing, Ticket};
 use crate::plan::CostModel;
 use crate::targets::{
@@ -133,7 +134,7 @@ impl Target for Chat2DeskTarget {
         Catalog::read(&self.client, pacing).await
     }
 
-    fn rules(&self, catalog: Catalog, tags: &[String]) -> Result<Rules, String> {
+    fn rules(&self, catalog: Catalog, tags: &[String], _: &Header) -> Result<Rules, String> {
         let defaults = Defaults::resolve(
             &catalog,
             &Given {

@@ -3,8 +3,11 @@
 //! "Users"), where tags go (a user data field: "No tags/labels for users"), and what a row
 //! names that the account cannot hold.
 
-use super::api::{self, CustomField, FieldType};
-use crate::domain::{ContactKey, Problem, Row};
+use serde_json::Value;
+
+use super::api::{self, CustomField, FieldType, SelectValue};
+use crate::domain::{ContactKey, Problem, Row, Said};
+use crate::input::Header;
 use crate::messages::{Lang, said};
 
 /// The run's settings (flags, a job's fields).
@@ -92,4 +95,79 @@ pub fn check_row(row: &Row) -> Result<Vec<crate::domain::Warning>, Problem> {
         }
     }
     Ok(Vec::new())
+}
+
+/// The list's columns the input does not understand, each with the user data field of the
+/// same title (compared ignoring case and spaces around): "custom fields only if created
+/// in the account beforehand". `None` where the account has no such field.
+pub fn data_fields(catalog: &Catalog, header: &Header) -> Vec<Option<CustomField>> {
+    header
+        .unknown
+        .iter()
+        .map(|title| {
+            let title = title.trim().to_lowercase();
+            catalog
+                .fields
+                .iter()
+                .find(|f| f.title.trim().to_lowercase() == title)
+                .cloned()
+        })
+        .collect()
+}
+
+/// The run cannot start: cells in columns that name no data field of the account.
+pub fn unknown_columns(columns: &[&str], catalog: &Catalog) -> String {
+    let known: Vec<&str> = catalog.fields.iter().map(|f| f.title.as_str()).collect();
+    format!(
+        "the list has columns Omnidesk has no user data field for: {}. Create each in Omnidesk \
+         (Settings → Data fields, level “user”) under the column's title, or remove the column; \
+         the account's fields: {}",
+        columns.join(", "),
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    )
+}
+
+/// A cell as its data field takes it: a checkbox a yes or a no, a select one of its options
+/// (by key or title; the key is sent, **assumed** `SelectValue::OptionKey`), text as it is.
+pub fn field_value(field: &CustomField, cell: &str) -> Result<Value, Said> {
+    let cell = cell.trim();
+    let title = field.title.as_str();
+    match &field.field_type {
+        FieldType::Checkbox => match cell.to_lowercase().as_str() {
+            "1" | "yes" | "y" | "true" | "да" | "д" | "+" | "x" | "✓" => Ok(Value::Bool(true)),
+            "0" | "no" | "n" | "false" | "нет" | "н" | "-" => Ok(Value::Bool(false)),
+            _ => Err(said(|lang| match lang {
+                Lang::Ru => format!("«{title}» — флажок: напишите «да» или «нет», а не «{cell}»"),
+                Lang::En => format!("“{title}” is a checkbox: write yes or no, not “{cell}”"),
+            })),
+        },
+        FieldType::Select => {
+            let options = match &field.field_data {
+                api::FieldData::Options(options) => options,
+                api::FieldData::None => &Default::default(),
+            };
+            let by_key = field.field_data.option(cell, SelectValue::OptionKey);
+            let by_title = options
+                .iter()
+                .find(|(_, t)| t.trim().to_lowercase() == cell.to_lowercase());
+            match by_key.map(|(k, _)| k).or(by_title.map(|(k, _)| k.as_str())) {
+                Some(key) => Ok(Value::String(key.to_owned())),
+                None => {
+                    let titles: Vec<String> = options.values().cloned().collect();
+                    Err(said(|lang| {
+                        let head = match lang {
+                            Lang::Ru => format!("в поле «{title}» нет варианта «{cell}»"),
+                            Lang::En => format!("the field “{title}” has no option “{cell}”"),
+                        };
+                        crate::messages::listed(lang, head, ("есть", "it has"), &titles)
+                    }))
+                }
+            }
+        }
+        _ => Ok(Value::String(cell.to_owned())),
+    }
 }

@@ -29,6 +29,9 @@ pub struct Fields {
     pub note: Option<String>,
     /// Tags, kept in the tags' data field as a list.
     pub tags: BTreeSet<String>,
+    /// Other data fields: `cf_<id>` → value.
+    #[serde(default)]
+    pub custom: BTreeMap<String, serde_json::Value>,
 }
 
 /// One profile of the person.
@@ -77,6 +80,12 @@ impl Known {
                     .and_then(|v| v.as_str())
                     .map(split_tags)
                     .unwrap_or_default(),
+                custom: user
+                    .custom_fields
+                    .iter()
+                    .filter(|(key, _)| Some(key.as_str()) != tags_key)
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect(),
             },
             linked_to: None,
         }
@@ -134,6 +143,12 @@ fn edit(
             after.note = Some(note);
         }
     }
+    for (key, value) in &want.custom {
+        if have.custom.get(key) != Some(value) {
+            update.custom_fields.insert(key.clone(), value.clone());
+            after.custom.insert(key.clone(), value.clone());
+        }
+    }
     if let Some(key) = tags_key
         && !want.tags.is_subset(&have.tags)
     {
@@ -157,7 +172,7 @@ impl Member {
 
     /// The create: the identifier and everything else in one body.
     fn create_body(&self, tags_key: Option<&str>) -> UserFields {
-        let mut custom_fields = BTreeMap::new();
+        let mut custom_fields = self.fields.custom.clone();
         if let Some(key) = tags_key
             && !self.fields.tags.is_empty()
         {

@@ -10,6 +10,7 @@ use super::rules::{self, Catalog, Settings};
 use super::sync::{self, Fields, Member, Sync, Wanted};
 use crate::domain::{ContactKey, Problem, Row, Warning};
 use crate::identity::Profiles;
+use crate::input::Header;
 use crate::pacing::{Halt, Pacing, Ticket};
 use crate::plan::CostModel;
 use crate::targets::{
@@ -135,6 +136,9 @@ pub struct Rules {
     /// Tags for every row.
     tags: Vec<String>,
     no_link_shared: bool,
+    /// The data field of each column the input does not understand (`Row::extra`).
+    columns: Vec<Option<CustomField>>,
+    column_titles: Vec<String>,
 }
 
 impl Rules {
@@ -180,13 +184,15 @@ impl Target for OmnideskTarget {
         })
     }
 
-    fn rules(&self, catalog: Catalog, tags: &[String]) -> Result<Rules, String> {
+    fn rules(&self, catalog: Catalog, tags: &[String], header: &Header) -> Result<Rules, String> {
         let tags_field = match &self.settings.tags_field {
             Some(title) => Some(rules::tags_field(&catalog, title)?),
             None if !tags.is_empty() => return Err(rules::tags_without_field()),
             None => None,
         };
         Ok(Rules {
+            columns: rules::data_fields(&catalog, header),
+            column_titles: header.unknown.clone(),
             catalog,
             tags_field,
             tags: tags.to_vec(),
@@ -215,13 +221,33 @@ impl Target for OmnideskTarget {
         rules.catalog.per_minute
     }
 
-    fn check_row(_: &Rules, row: &Row) -> Result<Vec<Warning>, Problem> {
+    fn check_row(rules: &Rules, row: &Row) -> Result<Vec<Warning>, Problem> {
+        for (column, cell) in &row.extra {
+            if let Some(Some(field)) = rules.columns.get(*column as usize) {
+                rules::field_value(field, cell).map_err(Problem::Target)?;
+            }
+        }
         rules::check_row(row)
     }
 
     fn ready(rules: &Rules, profiles: &Profiles) -> Result<(), String> {
         if rules.tags_field.is_none() && profiles.iter().any(|(_, p)| p.has_tags()) {
             return Err(rules::tags_without_field());
+        }
+        let mut unknown = std::collections::BTreeSet::new();
+        for (_, profile) in profiles.iter() {
+            for (column, _) in profile.details.iter().flat_map(|d| &d.extra) {
+                if matches!(rules.columns.get(*column as usize), Some(None)) {
+                    unknown.insert(*column as usize);
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            let titles: Vec<&str> = unknown
+                .iter()
+                .map(|&c| rules.column_titles[c].as_str())
+                .collect();
+            return Err(rules::unknown_columns(&titles, &rules.catalog));
         }
         Ok(())
     }
@@ -304,6 +330,15 @@ fn member(rules: &Rules, profiles: &Profiles, id: u32) -> Option<Member> {
     if rules.tags_field.is_none() {
         tags.clear();
     }
+    // Checked on every row (`check_row`): a value here fits its field.
+    let custom = details
+        .iter()
+        .flat_map(|d| &d.extra)
+        .filter_map(|(column, cell)| {
+            let field = rules.columns.get(*column as usize)?.as_ref()?;
+            Some((field.key(), rules::field_value(field, cell).ok()?))
+        })
+        .collect();
     Some(Member {
         key: profile.key.to_string(),
         field,
@@ -314,6 +349,7 @@ fn member(rules: &Rules, profiles: &Profiles, id: u32) -> Option<Member> {
             position: text(details.and_then(|d| d.position.as_deref())),
             note: text(profile.comment.as_deref()),
             tags,
+            custom,
         },
     })
 }
