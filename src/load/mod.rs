@@ -11,7 +11,6 @@
 mod consent;
 mod rows;
 
-use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -25,8 +24,8 @@ use crate::store::{Store, StoreError};
 use crate::targets::{AccountLedger, Allowance, Entries, SyncError, Target, Work};
 
 pub use consent::UNKNOWN_ALLOWANCE_CONSENT;
+use rows::{Board, ProfileState};
 pub use rows::{LoadedRow, RowStatus};
-use rows::{ProfileState, RowMap, undecided};
 
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -203,20 +202,11 @@ pub async fn load<T: Target>(
             .map(|n| std::time::Duration::from_secs_f64(plan.estimate as f64 * 60.0 / n as f64)),
     );
 
-    let states = Mutex::new(first_states::<T>(
-        &checked, &rules, &work, &plan, &entries, &ledger,
-    ));
-    let row_map = RowMap::new(&checked);
-    let shown_in = progress.wants_rows().then(|| row_map.shown_in());
-    if shown_in.is_some() {
-        let decided: Vec<(usize, LoadedRow)> = row_map
-            .all(&states.lock().expect("states lock"))
-            .into_iter()
-            .enumerate()
-            .filter(|(_, row)| !undecided(row))
-            .collect();
-        progress.rows(&checked, &decided);
-    }
+    let board = Board::new(
+        &checked,
+        first_states::<T>(&checked, &rules, &work, &plan, &entries, &ledger),
+        progress,
+    );
     tracing::info!(
         target = title,
         rows = checked.rows.len(),
@@ -226,9 +216,6 @@ pub async fn load<T: Target>(
         allowance = ?allowance,
         "loading"
     );
-
-    let queue = Mutex::new(plan.to_sync.iter().copied());
-    progress.start(plan.to_sync.len() as u64);
     let run = Run {
         target,
         rules: &rules,
@@ -236,38 +223,15 @@ pub async fn load<T: Target>(
         ledger: &ledger,
         pacing,
     };
+    let queue = Mutex::new(plan.to_sync.iter().copied());
+    progress.start(plan.to_sync.len() as u64);
     let worker = || async {
-        loop {
-            if pacing.is_stopping() {
-                return;
-            }
+        while !pacing.is_stopping() {
             let Some(w) = queue.lock().expect("queue lock").next() else {
                 return;
             };
-            let piece = &work[w];
-            let results = run.piece(piece, expected[w]).await;
-            let decided: Vec<(usize, LoadedRow)> = {
-                let mut states = states.lock().expect("states lock");
-                for (&p, state) in piece.profiles.iter().zip(results) {
-                    states[p as usize] = state;
-                }
-                let shown = shown_in.as_ref().into_iter().flat_map(|shown_in| {
-                    piece
-                        .profiles
-                        .iter()
-                        .filter_map(|p| shown_in.get(p))
-                        .flatten()
-                });
-                let rows: BTreeSet<u32> = shown.copied().collect();
-                rows.into_iter()
-                    .map(|i| (i as usize, row_map.status(&states, i as usize)))
-                    .filter(|(_, row)| !undecided(row))
-                    .collect()
-            };
-            if !decided.is_empty() {
-                progress.rows(&checked, &decided);
-            }
-            progress.advance();
+            let results = run.piece(&work[w], expected[w]).await;
+            board.settle(&work[w].profiles, results);
         }
     };
     let workers: Vec<_> = (0..options.concurrency.max(1)).map(|_| worker()).collect();
@@ -275,15 +239,7 @@ pub async fn load<T: Target>(
     progress.finish();
 
     let stopped = pacing.stop_reason();
-    let mut states = states.into_inner().expect("states lock");
-    if let Some(reason) = &stopped {
-        for state in &mut states {
-            if let ProfileState::Pending(why @ None) = state {
-                *why = Some(reason.clone());
-            }
-        }
-    }
-    let rows = row_map.all(&states);
+    let rows = board.finish(stopped.as_deref());
     let api_requests = pacing.counters.requests.load(Ordering::Relaxed);
     let retries = pacing.counters.retries.load(Ordering::Relaxed);
     tracing::info!(

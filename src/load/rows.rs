@@ -1,8 +1,10 @@
 //! Each row's final status, from the results of the profiles it created: a row with a
 //! phone and an e-mail is as far as its least advanced profile.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
+use super::Progress;
 use crate::check::{Checked, Outcome};
 use crate::domain::{Problem, Warning};
 use crate::messages::{self, Lang};
@@ -90,17 +92,93 @@ pub(super) enum ProfileState {
     Pending(Option<String>),
 }
 
+/// Every profile's state while a load runs, and the rows it decides, told to `progress` as
+/// each becomes final.
+pub(super) struct Board<'a> {
+    checked: &'a Checked,
+    states: Mutex<Vec<ProfileState>>,
+    row_map: RowMap<'a>,
+    /// Profile → the rows it decides, when `progress` wants rows.
+    shown_in: Option<HashMap<u32, Vec<u32>>>,
+    progress: &'a dyn Progress,
+}
+
+impl<'a> Board<'a> {
+    /// The board before any request: the rows already final are told at once.
+    pub(super) fn new(
+        checked: &'a Checked,
+        states: Vec<ProfileState>,
+        progress: &'a dyn Progress,
+    ) -> Board<'a> {
+        let row_map = RowMap::new(checked);
+        let shown_in = progress.wants_rows().then(|| row_map.shown_in());
+        if shown_in.is_some() {
+            let decided: Vec<(usize, LoadedRow)> = row_map
+                .all(&states)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, row)| !undecided(row))
+                .collect();
+            progress.rows(checked, &decided);
+        }
+        Board {
+            checked,
+            states: Mutex::new(states),
+            row_map,
+            shown_in,
+            progress,
+        }
+    }
+
+    /// A piece of work ended: its profiles' states, and the rows that are now final.
+    pub(super) fn settle(&self, profiles: &[u32], results: Vec<ProfileState>) {
+        let decided: Vec<(usize, LoadedRow)> = {
+            let mut states = self.states.lock().expect("states lock");
+            for (&p, state) in profiles.iter().zip(results) {
+                states[p as usize] = state;
+            }
+            let shown = self
+                .shown_in
+                .as_ref()
+                .into_iter()
+                .flat_map(|shown_in| profiles.iter().filter_map(|p| shown_in.get(p)).flatten());
+            let rows: BTreeSet<u32> = shown.copied().collect();
+            rows.into_iter()
+                .map(|i| (i as usize, self.row_map.status(&states, i as usize)))
+                .filter(|(_, row)| !undecided(row))
+                .collect()
+        };
+        if !decided.is_empty() {
+            self.progress.rows(self.checked, &decided);
+        }
+        self.progress.advance();
+    }
+
+    /// Every row's status once the run ended; what still waits says why it stopped.
+    pub(super) fn finish(self, stopped: Option<&str>) -> Vec<LoadedRow> {
+        let mut states = self.states.into_inner().expect("states lock");
+        if let Some(reason) = stopped {
+            for state in &mut states {
+                if let ProfileState::Pending(why @ None) = state {
+                    *why = Some(reason.to_owned());
+                }
+            }
+        }
+        self.row_map.all(&states)
+    }
+}
+
 /// Rows and the profiles whose results they show: a row's status comes from the profiles
 /// it created, its client id from its first contact's profile (a merged row's from the
 /// profile it was merged into).
-pub(super) struct RowMap<'a> {
+struct RowMap<'a> {
     checked: &'a Checked,
     /// Row number → the profiles that row created.
     created_by: HashMap<u32, Vec<u32>>,
 }
 
 impl<'a> RowMap<'a> {
-    pub(super) fn new(checked: &'a Checked) -> RowMap<'a> {
+    fn new(checked: &'a Checked) -> RowMap<'a> {
         let mut created_by: HashMap<u32, Vec<u32>> = HashMap::new();
         for (id, profile) in checked.profiles.iter() {
             created_by.entry(profile.first_row).or_default().push(id);
@@ -112,14 +190,14 @@ impl<'a> RowMap<'a> {
     }
 
     /// Every row's status.
-    pub(super) fn all(&self, states: &[ProfileState]) -> Vec<LoadedRow> {
+    fn all(&self, states: &[ProfileState]) -> Vec<LoadedRow> {
         (0..self.checked.rows.len())
             .map(|i| self.status(states, i))
             .collect()
     }
 
     /// Profile → the rows (indices) whose status or client id it decides.
-    pub(super) fn shown_in(&self) -> HashMap<u32, Vec<u32>> {
+    fn shown_in(&self) -> HashMap<u32, Vec<u32>> {
         let rows = &self.checked.rows;
         let mut shown_in: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, result) in rows.iter().enumerate() {
@@ -142,7 +220,7 @@ impl<'a> RowMap<'a> {
     }
 
     /// Row `i`'s status from the states of its profiles.
-    pub(super) fn status(&self, states: &[ProfileState], i: usize) -> LoadedRow {
+    fn status(&self, states: &[ProfileState], i: usize) -> LoadedRow {
         let result = &self.checked.rows[i];
         match &result.outcome {
             Outcome::Skipped => LoadedRow {
@@ -197,7 +275,7 @@ impl<'a> RowMap<'a> {
 }
 
 /// Not yet decided: a row waiting for a profile still in the queue.
-pub(super) fn undecided(row: &LoadedRow) -> bool {
+fn undecided(row: &LoadedRow) -> bool {
     matches!(row.status, RowStatus::Pending(None))
 }
 
