@@ -65,24 +65,34 @@ struct ProbeArgs {
     /// The system to probe.
     #[arg(long, default_value = "chat2desk")]
     target: TargetKind,
-    /// A phone the account does not have yet: the one client the probe creates.
-    #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+    /// A phone the account does not have yet: the one client the probe creates. Omnidesk:
+    /// a second user, by this phone, linked to the e-mail's.
+    #[arg(long)]
     phone: Option<String>,
-    /// An e-mail instead of a phone: the probe's one client is an e-mail client.
+    /// An e-mail instead of a phone: the probe's one client is an e-mail client. Omnidesk
+    /// (required): the e-mail of the user the probe creates.
     #[arg(long)]
     email: Option<String>,
+    /// Omnidesk: send the e-mail and the phone in one create, to see whether that makes two
+    /// linked profiles.
+    #[arg(long, requires = "phone")]
+    one_create: bool,
     /// The channel (id or name) for that client; else one that fits.
     #[arg(long)]
     channel: Option<String>,
     /// The messenger for a phone; else the channel's WhatsApp.
     #[arg(long)]
     messenger: Option<String>,
-    /// The API's address.
-    #[arg(long, default_value = DEFAULT_BASE_URL)]
-    base_url: String,
+    /// The API's address (Chat2Desk's own by default; Omnidesk's is the account's).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
     /// Read the API token from this file instead of CHAT2DESK_TOKEN.
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
+    /// Read the target's credentials from this file: `NAME=value` lines (OMNIDESK_STAFF_EMAIL,
+    /// OMNIDESK_API_KEY).
+    #[arg(long, value_name = "PATH", conflicts_with = "token_file")]
+    credentials_file: Option<PathBuf>,
     /// Country for a phone written without a country code.
     #[arg(long, default_value = "RU")]
     region: Region,
@@ -735,10 +745,12 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
     use contact_loader::targets::chat2desk::probe::{
         MAX_REQUESTS, PROBE_NAME, ProbeContact, ProbeOptions, probe,
     };
-    if args.target != TargetKind::Chat2desk {
-        bail!("the probe knows Chat2Desk only so far: --target chat2desk");
+    match args.target {
+        TargetKind::Chat2desk => {}
+        TargetKind::Omnidesk => return run_omnidesk_probe(args).await,
     }
     let contact = match (&args.phone, &args.email) {
+        (Some(_), Some(_)) => bail!("give --phone or --email, not both"),
         (Some(phone), _) => ProbeContact::Phone(
             contact_loader::domain::Phone::parse(phone, args.region)
                 .map_err(|e| {
@@ -758,7 +770,7 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
         (None, None) => bail!("give --phone (or --email): the one client the probe may create"),
     };
     let client = Chat2Desk::new(
-        &args.base_url,
+        args.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
         token(args.token_file.as_deref())?,
         Duration::from_secs(30),
     )?;
@@ -772,17 +784,7 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
          writes a comment on it, and sets and removes one tag; it changes no other client.",
         client.base_url()
     );
-    if !args.yes {
-        if !io::stdin().is_terminal() {
-            bail!("run again with --yes to go ahead");
-        }
-        eprint!("Go ahead? [y/N] ");
-        let mut answer = String::new();
-        io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "да" | "д") {
-            bail!("nothing was sent");
-        }
-    }
+    probe_consent(args.yes)?;
     let options = ProbeOptions {
         contact,
         channel: args.channel,
@@ -795,6 +797,101 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", report.table())?;
+    }
+    Ok(())
+}
+
+/// `probe --target omnidesk`: the users it creates are the e-mail's and, with `--phone`,
+/// the phone's (`targets::omnidesk::probe`).
+async fn run_omnidesk_probe(args: ProbeArgs) -> anyhow::Result<()> {
+    use contact_loader::messages::{Lang, problem_text};
+    use contact_loader::targets::omnidesk::client::Omnidesk;
+    use contact_loader::targets::omnidesk::probe::{MAX_REQUESTS, PROBE_NAME, ProbeOptions, probe};
+    let kind = TargetKind::Omnidesk;
+    let Some(email) = &args.email else {
+        bail!("give --email: the e-mail of the user the probe creates");
+    };
+    // Sent as written, as a load sends it (`Email::address`).
+    let email = contact_loader::domain::Email::parse(email)
+        .map_err(|e| {
+            let problem = contact_loader::domain::Problem::Email(e);
+            anyhow::anyhow!("--email {email}: {}", problem_text(Lang::En, &problem))
+        })?
+        .address()
+        .to_owned();
+    let phone = match &args.phone {
+        // As a load sends it: "+" and the E.164 digits.
+        Some(phone) => Some(
+            contact_loader::domain::Phone::parse(phone, args.region)
+                .map_err(|e| {
+                    let problem = contact_loader::domain::Problem::Phone(e);
+                    anyhow::anyhow!("--phone {phone}: {}", problem_text(Lang::En, &problem))
+                })?
+                .e164(),
+        ),
+        None => None,
+    };
+    let credentials = credentials(kind, None, args.credentials_file.as_deref())?;
+    let Some(base_url) = &args.base_url else {
+        bail!("give --base-url: the account's address, https://ACCOUNT.omnidesk.ru");
+    };
+    let client = Omnidesk::new(
+        base_url,
+        credentials
+            .get(kind.kind(), "staff_email")
+            .map_err(anyhow::Error::msg)?
+            .clone(),
+        credentials
+            .get(kind.kind(), "api_key")
+            .map_err(anyhow::Error::msg)?
+            .clone(),
+        Duration::from_secs(30),
+    )?;
+    let users = match &phone {
+        Some(phone) if args.one_create => format!(
+            "a user by {email} and {phone} in one create (it may make two linked profiles; if it \
+             makes one, a second user by {phone}, linked to the first)"
+        ),
+        Some(phone) => format!("a user by {email} and a second by {phone}, linked to the first"),
+        None => format!("a user by {email}"),
+    };
+    eprintln!(
+        "The probe sends at most {MAX_REQUESTS} requests to {} (they count against the \
+         per-minute limit). It creates {users}, named «{PROBE_NAME}», and edits the note of the \
+         e-mail's user. It writes nothing on a user it did not create: an e-mail or a phone the \
+         account has already is only read.",
+        client.base_url()
+    );
+    probe_consent(args.yes)?;
+    let options = ProbeOptions {
+        email,
+        phone,
+        one_create: args.one_create,
+    };
+    let report = probe(&client, &options).await?;
+    let mut stdout = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", report.table())?;
+    }
+    Ok(())
+}
+
+/// The probe's consent: `--yes`, or a "yes" at the prompt.
+fn probe_consent(yes: bool) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !io::stdin().is_terminal() {
+        bail!("run again with --yes to go ahead");
+    }
+    eprint!("Go ahead? [y/N] ");
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes" | "да" | "д") {
+        bail!("nothing was sent");
     }
     Ok(())
 }

@@ -180,3 +180,376 @@ async fn the_command_asks_first_and_prints_json_with_consent() {
     assert!(!String::from_utf8_lossy(&consented.stdout).contains(sandbox.token()));
     assert_eq!(sandbox.clients().len(), 1, "the refused run sent nothing");
 }
+
+/// `probe --target omnidesk` against the Omnidesk sandbox, as the spec reads each assumed
+/// point and as each variant of it (`omnidesk::api::Assumptions`).
+mod omnidesk {
+    use std::net::SocketAddr;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    use reqwest::Method;
+    use secrecy::SecretString;
+    use serde_json::Value;
+
+    use contact_loader::targets::omnidesk::api::{self, Assumptions};
+    use contact_loader::targets::omnidesk::client::Omnidesk;
+    use contact_loader::targets::omnidesk::probe::{
+        FIRST_NOTE, MAX_REQUESTS, PROBE_NAME, ProbeError, ProbeOptions, ProbeReport, SECOND_NOTE,
+        Verdict, probe,
+    };
+    use contact_loader::targets::omnidesk::sandbox::{Fault, Sandbox, SandboxConfig, StoredUser};
+
+    const EMAIL: &str = "Probe.User@Example.org";
+    const PHONE: &str = "+79997000001";
+
+    /// An interval long enough that the room left in it is not "close to the limit" once
+    /// announced per minute, and short enough that a throttled answer is waited out fast.
+    fn config(variants: &str) -> SandboxConfig {
+        SandboxConfig {
+            interval: Duration::from_secs(10),
+            assumptions: Assumptions::parse(variants).unwrap(),
+            ..SandboxConfig::default()
+        }
+    }
+
+    async fn start(config: SandboxConfig) -> Sandbox {
+        Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+            .await
+            .unwrap()
+    }
+
+    fn client(sandbox: &Sandbox, api_key: &str) -> Omnidesk {
+        Omnidesk::new(
+            &sandbox.url(),
+            SecretString::from(sandbox.staff_email().to_owned()),
+            SecretString::from(api_key.to_owned()),
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    fn options(phone: bool, one_create: bool) -> ProbeOptions {
+        ProbeOptions {
+            email: EMAIL.to_owned(),
+            phone: phone.then(|| PHONE.to_owned()),
+            one_create,
+        }
+    }
+
+    async fn run(sandbox: &Sandbox, options: &ProbeOptions) -> ProbeReport {
+        probe(&client(sandbox, sandbox.api_key()), options)
+            .await
+            .unwrap()
+    }
+
+    fn verdict(report: &ProbeReport, point_starts: &str) -> Verdict {
+        report
+            .findings
+            .iter()
+            .find(|f| f.point.starts_with(point_starts))
+            .unwrap_or_else(|| panic!("{point_starts} in {report:#?}"))
+            .verdict
+    }
+
+    /// What a report shows of the sandbox's secrets and the create answers' passwords.
+    fn assert_no_secret(sandbox: &Sandbox, report: &ProbeReport) {
+        let json = serde_json::to_string(report).unwrap();
+        for text in [report.table(), json, format!("{report:?}")] {
+            assert!(!text.contains(sandbox.staff_email()), "{text}");
+            assert!(!text.contains(sandbox.api_key()), "{text}");
+            assert!(!text.contains(api::PASSWORD_FIELD), "{text}");
+        }
+    }
+
+    /// The sandbox's own accounting: what the probe spent and left behind.
+    fn assert_spent_and_left(sandbox: &Sandbox, report: &ProbeReport, name: &str) {
+        assert!(
+            report.requests <= MAX_REQUESTS,
+            "{name}: {}",
+            report.requests
+        );
+        assert_eq!(
+            report.requests,
+            sandbox.stats().total,
+            "{name}: the probe counts what it sends"
+        );
+        let users = sandbox.users();
+        let ids: Vec<u64> = users.iter().map(|u| u.user_id).collect();
+        assert_eq!(ids, report.created_users, "{name}");
+        assert!(
+            users
+                .iter()
+                .all(|u| u.user_full_name.as_deref() == Some(PROBE_NAME)),
+            "{name}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_account_as_the_spec_reads_it_holds_every_point_the_probe_settles() {
+        let sandbox = start(config("")).await;
+        // One throttled answer on the way: observed, waited out, the edit sent again.
+        sandbox.inject(Method::PUT, "/api/users/", Fault::Throttled, 1);
+        let report = run(&sandbox, &options(true, false)).await;
+        assert_spent_and_left(&sandbox, &report, "default");
+        assert_no_secret(&sandbox, &report);
+        assert_eq!(report.plays, "", "{report:#?}");
+        assert_eq!(report.per_minute, Some(300 * 6));
+        for point in [
+            "limit headers",
+            "over the limit",
+            "retry_after only",
+            "bad credentials",
+            "a duplicate create",
+            "the duplicate answer",
+            "error answers",
+            "search finds",
+            "e-mail search",
+            "PUT replaces",
+            "phones are kept",
+            "linking a linked",
+            "ids and counts",
+        ] {
+            assert_eq!(verdict(&report, point), Verdict::Holds, "{point}");
+        }
+        assert_eq!(verdict(&report, "a create with two"), Verdict::Unconfirmed);
+        let users = sandbox.users();
+        let [email, phone] = &users[..] else {
+            panic!("{users:?}")
+        };
+        assert_eq!(email.identifiers[api::EMAIL_FIELD], EMAIL);
+        assert_eq!(email.user_note.as_deref(), Some(SECOND_NOTE));
+        assert_eq!(phone.identifiers[api::PHONE_FIELD], PHONE);
+        assert!(email.linked_users.contains(&phone.user_id));
+        let table = report.table();
+        assert!(table.contains("plays the spec's reading"), "{table}");
+    }
+
+    /// Each variant the sandbox plays, on its own: the probe names it, and it alone, or —
+    /// for those it cannot settle with two profiles — none.
+    #[tokio::test]
+    async fn each_variant_is_reported_as_the_one_the_account_plays() {
+        let settled = [
+            "throttle-403",
+            "retry-after-always",
+            "retry-after-never",
+            "error-description",
+            "duplicate-with-id",
+            "create-links-identifiers",
+            "phone-digits",
+            "email-case-sensitive",
+            "search-lag",
+            "note-appends",
+            "relink-refused",
+            "numbers-as-strings",
+        ];
+        let unsettled = ["links-pairwise", "select-by-title", "channel-names"];
+        assert_eq!(
+            settled.len() + unsettled.len(),
+            Assumptions::NAMES.len(),
+            "every variant is looked at"
+        );
+        let mut runs = tokio::task::JoinSet::new();
+        for name in settled.iter().chain(&unsettled).copied() {
+            runs.spawn(async move {
+                let sandbox = start(SandboxConfig {
+                    // With no `retry_after`, a standard header spares the test the minute.
+                    standard_retry_after: name == "retry-after-never",
+                    ..config(name)
+                })
+                .await;
+                if name.starts_with("throttle") || name == "retry-after-never" {
+                    sandbox.inject(Method::PUT, "/api/users/", Fault::Throttled, 1);
+                }
+                let report = run(&sandbox, &options(true, true)).await;
+                (name, sandbox, report)
+            });
+        }
+        while let Some(done) = runs.join_next().await {
+            let (name, sandbox, report) = done.unwrap();
+            assert_spent_and_left(&sandbox, &report, name);
+            assert_no_secret(&sandbox, &report);
+            let expected = if unsettled.contains(&name) { "" } else { name };
+            assert_eq!(report.plays, expected, "{name}: {report:#?}");
+            assert_eq!(
+                Assumptions::parse(&report.plays).unwrap(),
+                Assumptions::parse(expected).unwrap()
+            );
+            let named = report.findings.iter().filter(|f| f.variant.is_some());
+            assert!(
+                named.clone().all(|f| f.verdict == Verdict::Differs),
+                "{name}"
+            );
+            if !expected.is_empty() {
+                assert!(
+                    report.table().contains(&format!("[plays {name}]")),
+                    "{name}"
+                );
+            }
+            let users = sandbox.users();
+            // Two profiles, linked, whichever way they were made.
+            assert_eq!(users.len(), 2, "{name}: {users:?}");
+            assert!(users[0].linked_users.contains(&users[1].user_id), "{name}");
+            if name == "note-appends" {
+                assert_eq!(
+                    users[0].user_note.as_deref(),
+                    Some(format!("{FIRST_NOTE}\n{SECOND_NOTE}").as_str())
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_variant_at_once_is_reported_at_once() {
+        let all = "throttle-403,retry-after-always,error-description,duplicate-with-id,\
+                   create-links-identifiers,phone-digits,email-case-sensitive,search-lag,\
+                   note-appends,relink-refused,numbers-as-strings,links-pairwise";
+        let sandbox = start(config(all)).await;
+        sandbox.inject(Method::PUT, "/api/users/", Fault::Throttled, 1);
+        let report = run(&sandbox, &options(true, true)).await;
+        assert_spent_and_left(&sandbox, &report, "all");
+        assert_no_secret(&sandbox, &report);
+        let mut expected = Assumptions::parse(all).unwrap();
+        expected.links = Assumptions::default().links;
+        assert_eq!(Assumptions::parse(&report.plays).unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn the_probe_writes_nothing_on_a_user_it_did_not_make() {
+        let sandbox = start(config("email-case-sensitive")).await;
+        let mut theirs = StoredUser::new(api::EMAIL_FIELD, EMAIL);
+        theirs.user_note = Some("их заметка".to_owned());
+        let id = sandbox.insert_user(theirs);
+        let report = run(&sandbox, &options(false, false)).await;
+        assert!(report.created_users.is_empty());
+        assert_eq!(verdict(&report, "a duplicate create"), Verdict::Holds);
+        assert_eq!(verdict(&report, "PUT replaces"), Verdict::Unconfirmed);
+        assert_eq!(verdict(&report, "search finds"), Verdict::Unconfirmed);
+        assert_eq!(verdict(&report, "e-mail search"), Verdict::Differs);
+        assert_eq!(verdict(&report, "phones are kept"), Verdict::Unconfirmed);
+        let users = sandbox.users();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].user_id, id);
+        assert_eq!(users[0].user_note.as_deref(), Some("их заметка"));
+    }
+
+    #[tokio::test]
+    async fn a_phone_the_account_has_is_read_not_linked() {
+        let sandbox = start(config("phone-digits")).await;
+        sandbox.insert_user(StoredUser::new(api::PHONE_FIELD, "79997000001"));
+        let report = run(&sandbox, &options(true, false)).await;
+        assert_eq!(report.plays, "phone-digits", "{report:#?}");
+        assert_eq!(verdict(&report, "linking a linked"), Verdict::Unconfirmed);
+        assert_eq!(report.created_users.len(), 1);
+        assert_eq!(sandbox.users().len(), 2);
+        assert!(sandbox.users().iter().all(|u| u.linked_users.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn limit_headers_a_proxy_drops_are_reported_missing() {
+        let sandbox = start(SandboxConfig {
+            limit_headers: false,
+            ..config("")
+        })
+        .await;
+        let report = run(&sandbox, &options(false, false)).await;
+        assert_eq!(verdict(&report, "limit headers"), Verdict::Differs);
+        assert_eq!(report.per_minute, None);
+        let seen = &report.findings[0].seen;
+        assert!(
+            seen.contains("missing") && seen.ends_with("came: none"),
+            "{seen}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_credentials_stop_the_probe_at_the_first_request() {
+        let sandbox = start(config("")).await;
+        let error = probe(&client(&sandbox, "wrong-key"), &options(true, true))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ProbeError::BadCredentials(_)), "{error}");
+        assert!(!error.to_string().contains("wrong-key"));
+        assert_eq!(sandbox.stats().total, 1);
+        assert!(sandbox.users().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_command_asks_first_and_prints_json_with_consent() {
+        let sandbox = start(config("duplicate-with-id")).await;
+        let bin = env!("CARGO_BIN_EXE_contact-loader");
+        let url = sandbox.url();
+        let dir = std::env::temp_dir().join(format!("omnidesk-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("credentials");
+        std::fs::write(
+            &file,
+            format!(
+                "OMNIDESK_STAFF_EMAIL={}\nOMNIDESK_API_KEY={}\n",
+                sandbox.staff_email(),
+                sandbox.api_key()
+            ),
+        )
+        .unwrap();
+        let (staff, key) = (
+            sandbox.staff_email().to_owned(),
+            sandbox.api_key().to_owned(),
+        );
+        let (refused, by_env, by_file) = tokio::task::spawn_blocking(move || {
+            let command = |extra: &[&str], env: bool| {
+                let mut command = Command::new(bin);
+                command
+                    .args(["probe", "--target", "omnidesk", "--base-url", &url])
+                    .args(["--email", EMAIL])
+                    .args(extra)
+                    .env_remove("OMNIDESK_STAFF_EMAIL")
+                    .env_remove("OMNIDESK_API_KEY")
+                    .stdin(Stdio::null());
+                if env {
+                    command
+                        .env("OMNIDESK_STAFF_EMAIL", &staff)
+                        .env("OMNIDESK_API_KEY", &key);
+                }
+                command.output().unwrap()
+            };
+            let path = file.to_str().unwrap();
+            (
+                command(&["--phone", "+7 999 700-00-01"], true),
+                command(&["--phone", "+7 999 700-00-01", "--yes", "--json"], true),
+                command(&["--credentials-file", path, "--yes"], false),
+            )
+        })
+        .await
+        .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            said.contains(&format!("at most {MAX_REQUESTS} requests"))
+                && said.contains("+79997000001")
+                && said.contains("--yes"),
+            "{said}"
+        );
+        for output in [&by_env, &by_file] {
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            for stream in [&output.stdout, &output.stderr] {
+                let text = String::from_utf8_lossy(stream);
+                assert!(!text.contains(sandbox.staff_email()), "{text}");
+                assert!(!text.contains(sandbox.api_key()), "{text}");
+                assert!(!text.contains(api::PASSWORD_FIELD), "{text}");
+            }
+        }
+        let report: Value = serde_json::from_slice(&by_env.stdout).unwrap();
+        assert_eq!(report["plays"], "duplicate-with-id");
+        assert_eq!(report["created_users"].as_array().unwrap().len(), 2);
+        assert!(report["requests"].as_u64().unwrap() <= MAX_REQUESTS);
+        // The second run finds the e-mail taken: it creates nothing more, and says so.
+        let table = String::from_utf8_lossy(&by_file.stdout);
+        assert!(table.contains("[plays duplicate-with-id]"), "{table}");
+        assert_eq!(sandbox.users().len(), 2, "the refused run sent nothing");
+    }
+}

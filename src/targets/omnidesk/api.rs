@@ -90,6 +90,21 @@ impl Limits {
     }
 }
 
+/// The names of an answer's headers that look like limit headers, lower case: the three
+/// above, a standard `Retry-After`, and any other spelling of them (`x-ratelimit-limit`,
+/// `rate-limit-per-minute` from a stack that turns underscores into dashes) — for `probe`,
+/// to say what reaches us when `Limits` reads nothing.
+pub fn limit_header_names(headers: &reqwest::header::HeaderMap) -> Vec<String> {
+    let mut names: Vec<String> = headers
+        .keys()
+        .map(|name| name.as_str().to_ascii_lowercase())
+        .filter(|name| ["limit", "calls", "retry"].iter().any(|w| name.contains(w)))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 // ---------------------------------------------------------------------------------------
 // Assumptions
 // ---------------------------------------------------------------------------------------
@@ -1318,6 +1333,18 @@ mod tests {
             Limits::from_headers(&headers).retry_after,
             Some(Duration::from_secs(20)),
             "the longer of the two"
+        );
+        headers.insert("x-ratelimit-limit", HeaderValue::from_static("1"));
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        assert_eq!(
+            limit_header_names(&headers),
+            [
+                API_CALLS_LEFT,
+                RATE_LIMIT_PER_MINUTE,
+                "retry-after",
+                RETRY_AFTER,
+                "x-ratelimit-limit"
+            ]
         );
         assert_eq!(Limits::from_headers(&HeaderMap::new()), Limits::default());
     }

@@ -89,6 +89,70 @@ impl Omnidesk {
         &self.api_key
     }
 
+    /// The same account with other credentials (the probe's deliberately wrong ones).
+    pub fn with_credentials(&self, staff_email: SecretString, api_key: SecretString) -> Omnidesk {
+        Omnidesk {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            staff_email,
+            api_key,
+        }
+    }
+
+    /// A request to `path` with `query` (already encoded), authenticated.
+    fn request(&self, method: Method, path: &str, query: &str) -> reqwest::RequestBuilder {
+        let mut url = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
+        if !query.is_empty() {
+            // Encoded by hand (`api::query`): `+` must reach the server as `%2B`.
+            url = format!("{url}?{query}");
+        }
+        self.http
+            .request(method, &url)
+            .basic_auth(
+                self.staff_email.expose_secret(),
+                Some(self.api_key.expose_secret()),
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// One request, its answer as it came — for `probe`, which looks at statuses, headers
+    /// and shapes: the status, the limit headers (read, and the names that came), and the
+    /// body as JSON with every `password` skipped unread (`api::Scrubbed`). Nothing goes to
+    /// a pacer and no status is an error: only no answer at all is.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        query: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawAnswer, TargetError> {
+        let mut request = self.request(method, path, query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| no_answer(e).into_error())?;
+        let status = response.status().as_u16();
+        let limits = Limits::from_headers(response.headers());
+        let limit_headers = api::limit_header_names(response.headers());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| no_answer(e).into_error())?;
+        // Not JSON (a proxy's page): not ours to echo ("never its text").
+        let body = serde_json::from_slice::<api::Scrubbed>(&bytes)
+            .ok()
+            .map(|api::Scrubbed(v)| v);
+        Ok(RawAnswer {
+            status,
+            limits,
+            limit_headers,
+            body,
+        })
+    }
+
     /// One request; the answer's limits go to `pacing`, an error answer becomes a
     /// `TargetError`, a success is read as `T`.
     async fn call<T: DeserializeOwned>(
@@ -99,19 +163,7 @@ impl Omnidesk {
         query: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<T, Answer> {
-        let mut url = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
-        if !query.is_empty() {
-            // Encoded by hand (`api::query`): `+` must reach the server as `%2B`.
-            url = format!("{url}?{query}");
-        }
-        let mut request = self
-            .http
-            .request(method, &url)
-            .basic_auth(
-                self.staff_email.expose_secret(),
-                Some(self.api_key.expose_secret()),
-            )
-            .header(reqwest::header::ACCEPT, "application/json");
+        let mut request = self.request(method, path, query);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -274,6 +326,17 @@ impl Omnidesk {
             .map_err(Answer::into_error)?;
         Ok(answer.user)
     }
+}
+
+/// An answer as it came (`Omnidesk::raw`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub limits: Limits,
+    /// The names of the limit headers that came, lower case (`api::limit_header_names`).
+    pub limit_headers: Vec<String>,
+    /// The body as JSON, without any `password`; `None` when it is not JSON.
+    pub body: Option<serde_json::Value>,
 }
 
 /// A failed call: an error, or the "already exists" answer a create reads as data.

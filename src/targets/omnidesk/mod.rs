@@ -2,12 +2,13 @@
 //! contact channel and the profiles of one person are linked. Its wire format, with every
 //! assumption about it in one place (`api`, "Assumptions"); the client; what an account
 //! takes (`rules`); the sync of one person; the cost model; a sandbox that plays the
-//! contract strictly and each assumption's variants; and `target`, which puts them behind
-//! the engine's `Target`.
+//! contract strictly and each assumption's variants; `probe`, which settles them in a real
+//! account; and `target`, which puts them behind the engine's `Target`.
 
 pub mod api;
 pub mod client;
 pub mod cost;
+pub mod probe;
 pub mod rules;
 pub mod sandbox;
 pub mod sync;
