@@ -20,7 +20,7 @@ use crate::pacing::{Backoff, Pacing};
 use crate::report::{ReportLine, loaded_status_text, neutralised, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
 use crate::store::{JobState, Taken};
-use crate::targets::{Connection, Credentials};
+use crate::targets::{Connected, Connection, Credentials};
 
 /// A job whose sealed tokens were dropped (it ended once already).
 const TOKENS_GONE: &str = "the job's tokens are gone: submit it again";
@@ -407,6 +407,29 @@ impl SheetJob<'_> {
     }
 }
 
+/// The job's target account: its kind, its sealed credentials opened, its settings.
+fn target_of(
+    shared: &Shared,
+    taken: &Taken,
+    stored: &Stored,
+) -> Result<Box<dyn Connected>, String> {
+    let sealed = taken.sealed_token.as_deref().ok_or(TOKENS_GONE)?;
+    let secret = shared
+        .sealer
+        .open(
+            sealed,
+            &token_purpose(&taken.job.id, &taken.job.owner, TokenKind::Target),
+        )
+        .map_err(|e| unopenable("target", &e))?;
+    let connection = Connection {
+        base_url: Some(stored.base_url.clone()),
+        credentials: Credentials::from_secret(&secret),
+        settings: stored.settings.clone(),
+        timeout: super::REQUEST_TIMEOUT,
+    };
+    stored.kind.kind().connect(&connection)
+}
+
 /// One job, from the sheet to the sheet. Errors are texts for the job's owner. When `left`
 /// is set (the server stops, the lease is lost) the job ends without its final pass: the
 /// sheet keeps only final statuses, and the worker that resumes it writes the rest.
@@ -488,21 +511,7 @@ async fn on_sheet(
             None,
         ),
         Mode::Load | Mode::Sample => {
-            let sealed = taken.sealed_token.as_deref().ok_or(TOKENS_GONE)?;
-            let target_token = shared
-                .sealer
-                .open(
-                    sealed,
-                    &token_purpose(&taken.job.id, &taken.job.owner, TokenKind::Target),
-                )
-                .map_err(|e| unopenable("target", &e))?;
-            let connection = Connection {
-                base_url: Some(stored.base_url.clone()),
-                credentials: Credentials::from_secret(&target_token),
-                settings: stored.settings.clone(),
-                timeout: super::REQUEST_TIMEOUT,
-            };
-            let target = stored.kind.kind().connect(&connection)?;
+            let target = target_of(shared, taken, stored)?;
             let options = LoadOptions {
                 check: check_options,
                 tags: stored.tags.clone(),
