@@ -24,6 +24,23 @@ pub fn base_url(text: &str) -> Option<reqwest::Url> {
     (matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base()).then_some(url)
 }
 
+/// Whether a user-given base URL may be called by a server: over HTTPS, without
+/// credentials or a port, on a host `known` accepts (given in lower case) — else a server
+/// could be made to send requests, and a user's credentials, anywhere (server-side request
+/// forgery) — or on any http(s) host when `allow_other_hosts` (a sandbox, a proxy).
+pub fn may_call(url: &reqwest::Url, allow_other_hosts: bool, known: impl Fn(&str) -> bool) -> bool {
+    if allow_other_hosts && matches!(url.scheme(), "http" | "https") {
+        return true;
+    }
+    url.scheme() == "https"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.port().is_none()
+        && url
+            .host_str()
+            .is_some_and(|host| known(&host.to_ascii_lowercase()))
+}
+
 /// `Retry-After` in seconds (both Chat2Desk and Google send seconds), capped at an hour;
 /// `None` when absent or unreadable.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {

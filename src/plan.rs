@@ -63,3 +63,15 @@ pub fn estimate(profiles: &Profiles, model: &dyn CostModel) -> u64 {
         .map(|op| model.requests(&op))
         .sum()
 }
+
+/// The estimate of a list of rows, for the cost-table tests of each target.
+#[cfg(test)]
+pub fn estimate_rows(rows: &[crate::domain::RawRow<'_>], model: &dyn CostModel) -> u64 {
+    let mut identity = crate::identity::Identity::new();
+    for (i, raw) in rows.iter().enumerate() {
+        let (row, _) =
+            crate::domain::Row::parse(raw, crate::domain::Region::default()).expect("a valid row");
+        identity.add(i as u32 + 2, row);
+    }
+    estimate(&identity.finish(), model)
+}

@@ -34,17 +34,9 @@ pub enum BaseUrlError {
 /// allows other hosts (a sandbox, a proxy).
 pub fn allowed_base_url(url: &str, allow_other_hosts: bool) -> Result<reqwest::Url, BaseUrlError> {
     let parsed = reqwest::Url::parse(url).map_err(|_| BaseUrlError::NotAUrl(url.to_owned()))?;
-    if allow_other_hosts && matches!(parsed.scheme(), "http" | "https") {
-        return Ok(parsed);
-    }
-    let known = parsed.scheme() == "https"
-        && parsed.username().is_empty()
-        && parsed.password().is_none()
-        && parsed.port().is_none()
-        && parsed
-            .host_str()
-            .is_some_and(|host| KNOWN_HOSTS.contains(&host.to_ascii_lowercase().as_str()));
-    if known {
+    if crate::http_client::may_call(&parsed, allow_other_hosts, |host| {
+        KNOWN_HOSTS.contains(&host)
+    }) {
         Ok(parsed)
     } else {
         Err(BaseUrlError::UnknownHost(url.to_owned()))

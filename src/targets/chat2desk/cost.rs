@@ -66,17 +66,10 @@ impl CostModel for Chat2DeskCost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{RawRow, Region, Row};
-    use crate::identity::Identity;
-    use crate::plan::estimate;
+    use crate::domain::RawRow;
 
     fn estimate_for(rows: &[RawRow<'_>]) -> u64 {
-        let mut identity = Identity::new();
-        for (i, raw) in rows.iter().enumerate() {
-            let (row, _) = Row::parse(raw, Region::default()).unwrap();
-            identity.add(i as u32 + 2, row);
-        }
-        estimate(&identity.finish(), &Chat2DeskCost)
+        crate::plan::estimate_rows(rows, &Chat2DeskCost)
     }
 
     #[test]

@@ -34,17 +34,10 @@ pub fn search_first(users_in_account: Option<u64>, identifiers: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{RawRow, Region, Row};
-    use crate::identity::Identity;
-    use crate::plan::estimate;
+    use crate::domain::RawRow;
 
     fn estimate_for(rows: &[RawRow<'_>]) -> u64 {
-        let mut identity = Identity::new();
-        for (i, raw) in rows.iter().enumerate() {
-            let (row, _) = Row::parse(raw, Region::default()).unwrap();
-            identity.add(i as u32 + 2, row);
-        }
-        estimate(&identity.finish(), &OmnideskCost)
+        crate::plan::estimate_rows(rows, &OmnideskCost)
     }
 
     #[test]

@@ -61,18 +61,12 @@ impl Kind for OmnideskKind {
 
     fn allowed_base_url(&self, url: &str, allow_other_hosts: bool) -> Result<(), String> {
         let parsed = reqwest::Url::parse(url).map_err(|_| format!("`{url}` is not a URL"))?;
-        if allow_other_hosts && matches!(parsed.scheme(), "http" | "https") {
-            return Ok(());
-        }
-        let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-        let known = parsed.scheme() == "https"
-            && parsed.username().is_empty()
-            && parsed.password().is_none()
-            && parsed.port().is_none()
-            && HOST_SUFFIXES
+        let known = |host: &str| {
+            HOST_SUFFIXES
                 .iter()
-                .any(|suffix| host.len() > suffix.len() && host.ends_with(suffix));
-        if known {
+                .any(|suffix| host.len() > suffix.len() && host.ends_with(suffix))
+        };
+        if crate::http_client::may_call(&parsed, allow_other_hosts, known) {
             Ok(())
         } else {
             Err(format!(
