@@ -286,10 +286,7 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
     let mut seen = std::collections::HashSet::new();
     for user in &users {
         for identifier in &user.identifiers {
-            assert!(
-                seen.insert(identifier.clone()),
-                "{identifier:?} twice: {users:#?}"
-            );
+            assert!(seen.insert(identifier), "{identifier:?} twice: {users:#?}");
         }
     }
     assert_eq!(users.len(), OMNIDESK_ROWS + OMNIDESK_ROWS / 4, "{users:#?}");
