@@ -1,8 +1,8 @@
 //! The add-on end to end: its own code (`apps-script/src/*.js`), run in Node by
 //! `apps-script/test/e2e/`, calls a running `serve` over real HTTP with a Google ID token;
-//! the sheet is the fake Google Sheets API's state and the target is the Chat2Desk sandbox.
-//! This test starts those three, hands their addresses to the Node test, and checks the
-//! sheet and the account afterwards. The user's Google token carries exactly the scopes of
+//! the sheet is the fake Google Sheets API's state and the target is the Chat2Desk sandbox
+//! or the Omnidesk sandbox. Each test starts those three, hands their addresses to its Node
+//! test, and checks the sheet and the account afterwards. The user's Google token carries exactly the scopes of
 //! the add-on's manifest, and the fake Sheets API honours only the scopes Google does: a
 //! manifest that asks for too little fails here as it would for a real user.
 
@@ -15,6 +15,7 @@ use serde_json::json;
 use contact_loader::serve::{Config, Server};
 use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use contact_loader::targets::omnidesk::sandbox as omnidesk;
 
 mod support;
 
@@ -39,25 +40,25 @@ fn manifest_scopes() -> Vec<String> {
         .collect()
 }
 
-/// A fake Sheets API holding the contact sheet, whose user token has `scopes`.
-async fn sheets_with(scopes: &[String]) -> FakeSheets {
+/// A fake Sheets API holding `cells` as the contact sheet, whose user token has `scopes`.
+async fn sheets_with(scopes: &[String], cells: Vec<Vec<String>>) -> FakeSheets {
     let sheets = FakeSheets::start(OAUTH_TOKEN).await.unwrap();
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     sheets.set_scoped_token(OAUTH_TOKEN, &scopes);
-    sheets.set_cells(SPREADSHEET, SHEET, sheet());
+    sheets.set_cells(SPREADSHEET, SHEET, cells);
     sheets
 }
 
 /// A server as the add-on's administrator runs it: Google sign-in for the add-on's users,
-/// and the sandbox as the one target host besides Chat2Desk's own.
-async fn server(dir: &Path, sheets: &FakeSheets, sandbox: &Sandbox) -> Server {
+/// and the sandbox at `sandbox_url` as the one target host besides the targets' own.
+async fn server(dir: &Path, sheets: &FakeSheets, sandbox_url: String) -> Server {
     Server::start(Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database: dir.join("serve.sqlite").display().to_string(),
         sealing_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned(),
         google_client_ids: vec![CLIENT_ID.to_owned()],
         google_jwks_url: support::oidc::jwks().await,
-        target_base_urls: vec![sandbox.url()],
+        target_base_urls: vec![sandbox_url],
         sheets_url: sheets.url(),
         // Slow enough that a job of 100 rows is still running when the test presses
         // Process list a second time (a few hundred milliseconds later).
@@ -72,6 +73,44 @@ async fn server(dir: &Path, sheets: &FakeSheets, sandbox: &Sandbox) -> Server {
 /// The add-on user's ID token, as `ScriptApp.getIdentityToken()` gives it.
 fn identity_token() -> String {
     support::oidc::id_token("marketer-1", CLIENT_ID)
+}
+
+/// Runs one Node test file of `apps-script/test/e2e/` with its setup in the environment
+/// variable `variable`, and fails unless it ran and passed.
+async fn run_node_e2e(file: &str, variable: &str, setup: serde_json::Value) {
+    let addon = Path::new(env!("CARGO_MANIFEST_DIR")).join("apps-script");
+    let (file, variable) = (format!("test/e2e/{file}"), variable.to_owned());
+    // Node runs the add-on's code synchronously (as Apps Script does), so it must not
+    // hold up this runtime: the server answers it from the runtime's other threads.
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", &file])
+            .current_dir(&addon)
+            .env(variable, setup.to_string())
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("Node.js runs the add-on's tests: install `nodejs` (scripts/test needs it too)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the add-on's end-to-end test failed:\n{stdout}\n{stderr}"
+    );
+    // The spec reporter's summary: something ran, and nothing was skipped.
+    assert!(
+        stdout.contains("skipped 0") && !stdout.contains("tests 0"),
+        "the end-to-end test ran, not skipped:\n{stdout}"
+    );
+}
+
+/// The column of `header` named one of `names`.
+fn column(header: &[String], names: &[&str]) -> usize {
+    header
+        .iter()
+        .position(|h| names.contains(&h.as_str()))
+        .unwrap_or_else(|| panic!("{names:?} in {header:?}"))
 }
 
 fn sheet() -> Vec<Vec<String>> {
@@ -102,64 +141,33 @@ fn sheet() -> Vec<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_add_on_processes_a_sheet_through_a_running_server() {
-    let addon = Path::new(env!("CARGO_MANIFEST_DIR")).join("apps-script");
     let sandbox = Sandbox::start(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         SandboxConfig::default(),
     )
     .await
     .unwrap();
-    let sheets = sheets_with(&manifest_scopes()).await;
+    let sheets = sheets_with(&manifest_scopes(), sheet()).await;
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path(), &sheets, &sandbox).await;
-    let identity_token = identity_token();
+    let server = server(dir.path(), &sheets, sandbox.url()).await;
     let setup = json!({
         "backend_url": server.url(),
         "sheets_url": sheets.url(),
         "spreadsheet_id": SPREADSHEET,
         "sheet": SHEET,
-        "identity_token": identity_token,
+        "identity_token": identity_token(),
         "oauth_token": OAUTH_TOKEN,
         "target_token": sandbox.token(),
         "target_base_url": sandbox.url(),
     });
-
-    // Node runs the add-on's code synchronously (as Apps Script does), so it must not
-    // hold up this runtime: the server answers it from the runtime's other threads.
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-reporter=spec", "test/e2e/"])
-            .current_dir(&addon)
-            .env("CONTACT_LOADER_E2E", setup.to_string())
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("Node.js runs the add-on's tests: install `nodejs` (scripts/test needs it too)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the add-on's end-to-end test failed:\n{stdout}\n{stderr}"
-    );
-    // The spec reporter's summary: something ran, and nothing was skipped.
-    assert!(
-        stdout.contains("skipped 0") && !stdout.contains("tests 0"),
-        "the end-to-end test ran, not skipped:\n{stdout}"
-    );
+    run_node_e2e("process-list.test.mjs", "CONTACT_LOADER_E2E", setup).await;
 
     // What the marketer sees: a status and a client id on every row, one client each.
     let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
     let header = &cells[0];
-    let column = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.contains(&h.as_str()))
-            .unwrap_or_else(|| panic!("{names:?} in {header:?}"))
-    };
     let (status, client_id) = (
-        column(&["Статус", "Status"]),
-        column(&["ID клиента", "Client ID"]),
+        column(header, &["Статус", "Status"]),
+        column(header, &["ID клиента", "Client ID"]),
     );
     assert_eq!(cells.len(), ROWS + 1);
     for (i, row) in cells.iter().enumerate().skip(1) {
@@ -177,6 +185,172 @@ async fn the_add_on_processes_a_sheet_through_a_running_server() {
         ROWS,
         "one client per row, none twice"
     );
+    server.stop().await;
+}
+
+/// Data rows of the Omnidesk sheet.
+const OMNIDESK_ROWS: usize = 24;
+
+/// The header the add-on's New contact sheet makes for Omnidesk in a Russian spreadsheet
+/// (`apps-script/src/Texts.js` `headersOmnidesk`): the Node test checks that they agree.
+const OMNIDESK_HEADER: [&str; 10] = [
+    "Телефон",
+    "Эл. почта",
+    "ID мессенджера",
+    "Имя",
+    "Компания",
+    "Должность",
+    "Комментарий",
+    "Теги",
+    "Статус",
+    "ID клиента",
+];
+
+/// Row `i`'s identifiers: a phone and an e-mail (every fourth row), a phone, an e-mail, or
+/// a Telegram id.
+fn omnidesk_contacts(i: usize) -> (String, String, String) {
+    let phone = format!("+7 999 400 00 {i:02}");
+    let email = format!("client{i}@mail.ru");
+    match i % 4 {
+        0 => (phone, email, String::new()),
+        1 => (phone, String::new(), String::new()),
+        2 => (String::new(), email, String::new()),
+        _ => (
+            String::new(),
+            String::new(),
+            format!("telegram|55510{i:02}"),
+        ),
+    }
+}
+
+/// Row `i`'s tags: none, one, or two.
+fn omnidesk_tags(i: usize) -> &'static str {
+    match i % 3 {
+        0 => "",
+        1 => "vip",
+        _ => "vip, b2b",
+    }
+}
+
+fn omnidesk_sheet() -> Vec<Vec<String>> {
+    let mut rows = vec![OMNIDESK_HEADER.map(str::to_owned).to_vec()];
+    for i in 0..OMNIDESK_ROWS {
+        let (phone, email, messenger) = omnidesk_contacts(i);
+        let (company, position) = if i % 5 == 0 {
+            ("Ромашка", "директор")
+        } else {
+            ("", "")
+        };
+        rows.push(vec![
+            phone,
+            email,
+            messenger,
+            format!("Клиент {i}"),
+            company.to_owned(),
+            position.to_owned(),
+            if i % 6 == 0 { "из e2e" } else { "" }.to_owned(),
+            omnidesk_tags(i).to_owned(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
+    let sandbox = omnidesk::Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        omnidesk::SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    let sheets = sheets_with(&manifest_scopes(), omnidesk_sheet()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The sandbox's http://127.0.0.1 address is callable only because it is listed.
+    let server = server(dir.path(), &sheets, sandbox.url()).await;
+    let setup = json!({
+        "backend_url": server.url(),
+        "sheets_url": sheets.url(),
+        "spreadsheet_id": SPREADSHEET,
+        "sheet": SHEET,
+        "identity_token": identity_token(),
+        "oauth_token": OAUTH_TOKEN,
+        "omnidesk_url": sandbox.url(),
+        "staff_email": sandbox.staff_email(),
+        "api_key": sandbox.api_key(),
+    });
+    run_node_e2e("omnidesk.test.mjs", "CONTACT_LOADER_E2E_OMNIDESK", setup).await;
+
+    // One user per identifier, none twice: a row with a phone and an e-mail is two users.
+    let users: Vec<omnidesk::StoredUser> =
+        sandbox.users().into_iter().filter(|u| !u.deleted).collect();
+    let mut seen = std::collections::HashSet::new();
+    for user in &users {
+        for identifier in &user.identifiers {
+            assert!(seen.insert(identifier), "{identifier:?} twice: {users:#?}");
+        }
+    }
+    assert_eq!(users.len(), OMNIDESK_ROWS + OMNIDESK_ROWS / 4, "{users:#?}");
+    let holder = |field: &str, value: &str| {
+        users
+            .iter()
+            .find(|u| u.identifiers.get(field).map(String::as_str) == Some(value))
+            .unwrap_or_else(|| panic!("a user with {field} {value}: {users:#?}"))
+    };
+
+    // Every row final, with the id of its person's first profile; the person as the row says.
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells.len(), OMNIDESK_ROWS + 1);
+    let (status, client_id) = (
+        column(&cells[0], &["Статус"]),
+        column(&cells[0], &["ID клиента"]),
+    );
+    for (i, row) in cells.iter().skip(1).enumerate() {
+        let status = row.get(status).map(String::as_str).unwrap_or("");
+        assert!(
+            status.starts_with("Создан") || status.starts_with("Без изменений"),
+            "row {}: {status:?}",
+            i + 2
+        );
+        let (phone, email, messenger) = omnidesk_contacts(i);
+        let profiles: Vec<&omnidesk::StoredUser> = [
+            (!phone.is_empty()).then(|| holder("user_phone", &format!("+799940000{i:02}"))),
+            (!email.is_empty()).then(|| holder("user_email", &email)),
+            (!messenger.is_empty()).then(|| holder("user_telegram", &format!("55510{i:02}"))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let id = row.get(client_id).map(String::as_str).unwrap_or("");
+        assert_eq!(id, profiles[0].user_id.to_string(), "row {}", i + 2);
+        if let [first, second] = profiles[..] {
+            assert!(
+                first.linked_users.contains(&second.user_id),
+                "row {}: {first:?} linked to {second:?}",
+                i + 2
+            );
+        }
+        for user in profiles {
+            assert_eq!(user.user_full_name, Some(format!("Клиент {i}")));
+            let tags = user.custom_fields.get("cf_1").and_then(|v| v.as_str());
+            let expected = match omnidesk_tags(i) {
+                "" => None,
+                "vip" => Some("vip"),
+                _ => Some("b2b, vip"),
+            };
+            assert_eq!(
+                tags,
+                expected,
+                "row {}: the tags in the “Теги” field",
+                i + 2
+            );
+            if i % 5 == 0 {
+                assert_eq!(user.company_name.as_deref(), Some("Ромашка"));
+                assert_eq!(user.company_position.as_deref(), Some("директор"));
+            }
+        }
+    }
     server.stop().await;
 }
 
@@ -202,9 +376,9 @@ async fn a_manifest_asking_for_currentonly_gets_google_s_403_and_says_what_to_ch
     )
     .await
     .unwrap();
-    let sheets = sheets_with(&scopes).await;
+    let sheets = sheets_with(&scopes, sheet()).await;
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path(), &sheets, &sandbox).await;
+    let server = server(dir.path(), &sheets, sandbox.url()).await;
     // The backend proves the user's access with their token before it takes the job:
     // Google's refusal comes back at once, in words for the add-on's administrator.
     let answer = reqwest::Client::new()

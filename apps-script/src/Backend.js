@@ -7,11 +7,11 @@
  * that list does not cover), so the address lives in one place. The repository keeps the
  * placeholder `https://contact-loader.example.com/`; `npm run push` refuses to push it, and
  * should it be pushed anyway, every action says the add-on is not set up. The optional script
- * property TARGET_BASE_URL points the target at a sandbox or a self-hosted Chat2Desk
- * (CONTRACT.md).
+ * property TARGET_BASE_URL points Chat2Desk at a sandbox or a self-hosted Chat2Desk
+ * (CONTRACT.md); an Omnidesk account's address is the user's own setting.
  *
- * Secrets: the identity token, the OAuth token and the Chat2Desk token travel in headers or
- * the JSON body only — never in a URL, a log line, an error text or a cell.
+ * Secrets: the identity token, the OAuth token, the Chat2Desk token and the Omnidesk API key
+ * travel in headers or the JSON body only — never in a URL, a log line, an error text or a cell.
  */
 
 /** The address the repository ships with (apps-script/tools/deployment.mjs PLACEHOLDER). */
@@ -105,12 +105,12 @@ function clScrub_(text, secrets) {
   return out;
 }
 
-/** The values of every field named like a token in `value` (the JSON body of a call). */
+/** The values of every field named like a token or a key in `value` (the JSON body of a call). */
 function clTokensIn_(value) {
   var found = [];
   if (value && typeof value === 'object') {
     Object.keys(value).forEach(function (key) {
-      if (/token/i.test(key) && typeof value[key] === 'string') {
+      if (/token|api_?key/i.test(key) && typeof value[key] === 'string') {
         found.push(value[key]);
       } else {
         found = found.concat(clTokensIn_(value[key]));
@@ -224,7 +224,7 @@ function clBackendErrorText_(lang, status, text, notFound) {
   if (status >= 500) {
     return clText_(lang, 'unreachable');
   }
-  return said || clText_(lang, 'refused', { code: status });
+  return said ? clTargetErrorText_(lang, said) : clText_(lang, 'refused', { code: status });
 }
 
 /** JSON or `null`: an error page from a proxy is not JSON. */

@@ -1,8 +1,8 @@
 /**
  * The add-on's public entry points: the menu, its handlers, and the functions the sidebar
  * calls with google.script.run (CONTRACT.md). Each one only hands the real services to a
- * plain function in another file — Menu.js, Settings.js, Jobs.js, ContactSheet.js — which
- * Node tests call with stateful fakes instead (test/support/).
+ * plain function in another file — Menu.js, Settings.js, Targets.js, Jobs.js, ContactSheet.js —
+ * which Node tests call with stateful fakes instead (test/support/).
  *
  * Helpers end with `_`: google.script.run cannot call those, and Apps Script's single
  * global scope is shared by every file.
@@ -82,9 +82,9 @@ function saveSettings(input) {
   });
 }
 
-function checkConnection(token) {
+function checkConnection(input) {
   return clAnswer_(clServices_(), function (svc, lang) {
-    return clCheckConnection_(svc, lang, token);
+    return clCheckConnection_(svc, lang, input);
   });
 }
 

@@ -1,16 +1,35 @@
 /**
- * "New contact sheet": a sheet with the headers the backend recognises (CONTRACT.md), laid
- * out so that what people type is what gets loaded, and an Instructions sheet in plain words.
+ * "New contact sheet": a sheet with the headers the backend recognises (CONTRACT.md) for the
+ * target of the settings, laid out so that what people type is what gets loaded, and the
+ * target's Instructions sheet in plain words.
  */
 
-// 1-based columns of CONTRACT.md's header order:
-// Contact, Name, Comment, Tags, Channel, Messenger, Status, Client ID.
-var CL_COL_CONTACT = 1;
-var CL_COL_TAGS = 4;
-var CL_COL_CHANNEL = 5;
-var CL_COL_MESSENGER = 6;
-var CL_COL_STATUS = 7;
-var CL_COLUMN_WIDTHS = [190, 170, 240, 170, 150, 120, 300, 110];
+/**
+ * Each target's columns (Texts.js `headersChat2desk`, `headersOmnidesk`), 1-based:
+ * - Chat2Desk: Contact, Name, Comment, Tags, Channel, Messenger, Status, Client ID — one
+ *   contact a row, and dropdowns of the account's tags, channels and messengers;
+ * - Omnidesk: Phone, E-mail, Messenger ID, Name, Company, Position, Comment, Tags, Status,
+ *   Client ID — a row is one person with any of the three identifiers (each a profile of its
+ *   own, linked: src/targets/omnidesk/), and the card's company and position. Omnidesk has no
+ *   tags, channels or messengers to list, so no dropdowns.
+ * `plain`: columns kept as typed text, or Sheets takes "+7 999 123-45-67" for a formula and
+ * "89991234567" for a number that loses its leading digits' meaning.
+ */
+var CL_SHEET_LAYOUTS = {
+  chat2desk: {
+    widths: [190, 170, 240, 170, 150, 120, 300, 110],
+    plain: [1],
+    status: 7,
+    tags: 4,
+    channel: 5,
+    messenger: 6,
+  },
+  omnidesk: {
+    widths: [160, 190, 190, 170, 150, 140, 240, 150, 300, 110],
+    plain: [1, 2, 3],
+    status: 9,
+  },
+};
 
 // Sheets refuses a dropdown of more than 500 items.
 var CL_MAX_LIST_ITEMS = 500;
@@ -75,17 +94,16 @@ function clListValidation_(svc, values, allowInvalid, helpText) {
 }
 
 /**
- * The lists for the Tags, Channel and Messenger dropdowns from the account's catalog, or
- * `{reason}` saying why there are none: no token yet, or the catalog call failed.
+ * The lists for Chat2Desk's Tags, Channel and Messenger dropdowns from the account's
+ * catalog, or `{reason}` saying why there are none: no token yet, or the catalog call failed.
  */
-function clDropdownLists_(svc, lang) {
-  var token = clReadSettings_(svc).token;
-  if (!token) {
+function clDropdownLists_(svc, lang, settings) {
+  if (!settings.token) {
     return { reason: clText_(lang, 'noDropdownsNoToken') };
   }
   var catalog;
   try {
-    catalog = clFetchCatalog_(svc, lang, token);
+    catalog = clFetchCatalog_(svc, lang, 'chat2desk', { token: settings.token });
   } catch (e) {
     if (!e.clUser) {
       throw e;
@@ -116,67 +134,75 @@ function clDropdownLists_(svc, lang) {
 }
 
 /**
- * Creates the contact sheet (and the Instructions sheet if there is none) and makes it the
- * active sheet. Returns `{ok, sheetName, dropdowns, message}`; `message` is for the user.
+ * Creates the contact sheet of the settings' target (and its Instructions sheet if there is
+ * none) and makes it the active sheet. Returns `{ok, sheetName, dropdowns, message}`;
+ * `message` is for the user. An Omnidesk sheet has no dropdowns to miss.
  */
 function clNewContactSheet_(svc, lang) {
+  var settings = clReadSettings_(svc);
+  var kind = settings.target;
+  var layout = CL_SHEET_LAYOUTS[kind];
   var spreadsheet = svc.SpreadsheetApp.getActive();
-  clEnsureInstructionsSheet_(spreadsheet, lang);
+  clEnsureInstructionsSheet_(spreadsheet, lang, kind);
 
   var name = clFreeSheetName_(spreadsheet, clText_(lang, 'contactSheetName'));
   var sheet = spreadsheet.insertSheet(name);
-  var headers = clTexts_(lang, 'headers');
+  var headers = clTexts_(lang, clTargetKey_('headers', kind));
   sheet.getRange(1, 1, 1, headers.length).setValues([headers]).setFontWeight('bold');
   sheet.setFrozenRows(1);
-  CL_COLUMN_WIDTHS.forEach(function (width, i) {
+  layout.widths.forEach(function (width, i) {
     sheet.setColumnWidth(i + 1, width);
   });
   var dataRows = sheet.getMaxRows() - 1;
   var column = function (col) {
     return sheet.getRange(2, col, dataRows, 1);
   };
-  // Plain text, or Sheets takes "+7 999 123-45-67" for a formula and "89991234567" for a
-  // number that loses its leading digits' meaning.
-  column(CL_COL_CONTACT).setNumberFormat('@');
-  sheet.setConditionalFormatRules(clStatusFormatRules_(svc, column(CL_COL_STATUS)));
+  layout.plain.forEach(function (col) {
+    column(col).setNumberFormat('@');
+  });
+  sheet.setConditionalFormatRules(clStatusFormatRules_(svc, column(layout.status)));
 
-  var lists = clDropdownLists_(svc, lang);
-  var dropdowns = !lists.reason;
-  if (dropdowns) {
-    // Tags may hold several labels separated by commas, which no list item equals: the
-    // dropdown helps, and a warning rather than a refusal marks other text.
-    var validations = [
-      [CL_COL_TAGS, clListValidation_(svc, lists.tags, true, clText_(lang, 'tagsHelp'))],
-      [CL_COL_CHANNEL, clListValidation_(svc, lists.channels, false, clText_(lang, 'channelHelp'))],
-      [CL_COL_MESSENGER, clListValidation_(svc, lists.messengers, false, clText_(lang, 'messengerHelp'))],
-    ];
-    validations.forEach(function (pair) {
-      if (pair[1]) {
-        column(pair[0]).setDataValidation(pair[1]);
-      }
-    });
+  var reason = null;
+  if (kind === 'chat2desk') {
+    var lists = clDropdownLists_(svc, lang, settings);
+    reason = lists.reason || null;
+    if (!reason) {
+      // Tags may hold several labels separated by commas, which no list item equals: the
+      // dropdown helps, and a warning rather than a refusal marks other text.
+      var validations = [
+        [layout.tags, clListValidation_(svc, lists.tags, true, clText_(lang, 'tagsHelp'))],
+        [layout.channel, clListValidation_(svc, lists.channels, false, clText_(lang, 'channelHelp'))],
+        [layout.messenger, clListValidation_(svc, lists.messengers, false, clText_(lang, 'messengerHelp'))],
+      ];
+      validations.forEach(function (pair) {
+        if (pair[1]) {
+          column(pair[0]).setDataValidation(pair[1]);
+        }
+      });
+    }
   }
   spreadsheet.setActiveSheet(sheet);
   return {
     ok: true,
     sheetName: name,
-    dropdowns: dropdowns,
-    message: dropdowns
-      ? clText_(lang, 'sheetReady', { name: name })
-      : clText_(lang, 'sheetReadyNoDropdowns', { name: name, reason: lists.reason }),
+    dropdowns: !reason,
+    message: reason
+      ? clText_(lang, 'sheetReadyNoDropdowns', { name: name, reason: reason })
+      : clText_(lang, 'sheetReady', { name: name }),
   };
 }
 
 /**
- * The Instructions sheet, once: if a sheet of that name exists (ours from an earlier run,
- * or the user's own), it is left as it is.
+ * The target's Instructions sheet, once: if a sheet of that name exists (ours from an
+ * earlier run, or the user's own), it is left as it is. Each target has its own, so a
+ * spreadsheet used for both keeps both.
  */
-function clEnsureInstructionsSheet_(spreadsheet, lang) {
-  var name = clText_(lang, 'instructionsSheetName');
+function clEnsureInstructionsSheet_(spreadsheet, lang, kind) {
+  var name = clText_(lang, clTargetKey_('instructionsSheetName', kind));
   if (spreadsheet.getSheetByName(name)) {
     return;
   }
-  var lines = clTexts_(lang, 'instructions');
+  var lines = clTexts_(lang, clTargetKey_('instructions', kind));
   var sheet = spreadsheet.insertSheet(name);
   sheet
     .getRange(1, 1, lines.length, 1)
@@ -191,9 +217,9 @@ function clEnsureInstructionsSheet_(spreadsheet, lang) {
   sheet.setColumnWidth(1, 820);
 }
 
-/** The Help dialog's page: the instructions as HTML, every line escaped. */
-function clHelpHtml_(lang) {
-  var lines = clTexts_(lang, 'instructions');
+/** The Help dialog's page: the target's instructions as HTML, every line escaped. */
+function clHelpHtml_(lang, kind) {
+  var lines = clTexts_(lang, clTargetKey_('instructions', kind));
   var body = lines
     .map(function (line, i) {
       if (line === '') {

@@ -50,9 +50,8 @@ function clStartJob_(svc, lang, mode, allowPaid) {
   }
   clBackendBase_(svc, lang);
   var settings = clReadSettings_(svc);
-  if (!settings.token) {
-    throw clUserError_(clText_(lang, 'noToken'));
-  }
+  var kind = settings.target;
+  var credentials = clCredentials_(lang, kind, settings, null);
   var spreadsheet = svc.SpreadsheetApp.getActive();
   var sheet = spreadsheet.getActiveSheet();
   // A header and at least one row, or the backend would only find nothing to do.
@@ -64,21 +63,7 @@ function clStartJob_(svc, lang, mode, allowPaid) {
   if (clIsAddonSheet_(sheet)) {
     throw clUserError_(clText_(lang, 'notContactSheet', { name: sheet.getName() }));
   }
-  var target = { kind: 'chat2desk', token: settings.token, tags: settings.tags, region: settings.region };
-  if (settings.channel) {
-    target.channel = settings.channel;
-  }
-  if (settings.transport) {
-    target.transport = settings.transport;
-  }
-  // Only when the user chose one: with a single e-mail channel the backend finds it itself.
-  if (settings.emailChannel) {
-    target.email_channel = settings.emailChannel;
-  }
-  var targetBase = clTargetBaseUrl_(svc);
-  if (targetBase) {
-    target.base_url = targetBase;
-  }
+  var target = clJobTarget_(svc, kind, settings, credentials);
   var answer = clBackendCall_(svc, lang, 'post', '/v1/jobs', {
     body: {
       spreadsheet_id: spreadsheet.getId(),
@@ -94,8 +79,12 @@ function clStartJob_(svc, lang, mode, allowPaid) {
   // The live job the backend answered with may be of another mode (Check list pressed while
   // a load runs): what was remembered of it stands.
   var known = clRememberedJob_(svc, spreadsheet, sheet);
-  var knownMode = existing && known && known.jobId === job.job_id ? known.mode : mode;
-  clRememberJob_(svc, spreadsheet, sheet, { jobId: job.job_id, mode: knownMode });
+  var same = existing && known && known.jobId === job.job_id;
+  clRememberJob_(svc, spreadsheet, sheet, {
+    jobId: job.job_id,
+    mode: same ? known.mode : mode,
+    target: same && known.target ? known.target : kind,
+  });
   return { ok: true, jobId: job.job_id, state: job.state, existing: existing };
 }
 
@@ -113,6 +102,9 @@ function clJobStatus_(svc, lang, jobId) {
   var job = clFetchJob_(svc, lang, jobId);
   var spreadsheet = svc.SpreadsheetApp.getActive();
   var remembered = clRememberedJob_(svc, spreadsheet, spreadsheet.getActiveSheet());
+  var ours = remembered && remembered.jobId === jobId ? remembered : null;
+  // The job's own target names it in the sidebar, even when the settings changed since.
+  var target = ours && ours.target ? ours.target : clReadSettings_(svc).target;
   var progress = job.progress || {};
   var byStatus = progress.by_status || {};
   var counts = {};
@@ -136,15 +128,20 @@ function clJobStatus_(svc, lang, jobId) {
   return {
     ok: true,
     jobId: job.job_id || jobId,
-    mode: job.mode || (remembered && remembered.jobId === jobId ? remembered.mode : null),
+    mode: job.mode || (ours ? ours.mode : null),
+    target: target,
     state: job.state,
     rows: clNumber_(progress.rows, null),
     contactsDone: clNumber_(progress.contacts_done, 0),
     contactsTotal: clNumber_(progress.contacts_total, 0),
     requests: clNumber_(progress.requests, 0),
     etaSeconds: clNumber_(progress.eta_seconds, null),
+    plannedRequests: clNumber_(progress.planned_requests, null),
+    // Known before the first write, at the account's announced rate (Omnidesk allows a few
+    // requests a minute): the sidebar tells a long load's length while it can still be cancelled.
+    plannedSeconds: clNumber_(progress.planned_seconds, null),
     counts: counts,
-    error: job.error || null,
+    error: job.error ? clTargetErrorText_(lang, job.error) : null,
     estimate: estimate,
   };
 }
@@ -240,7 +237,12 @@ function clOpenReport_(svc, lang, jobId) {
 function clIsAddonSheet_(sheet) {
   var langs = Object.keys(CL_TEXTS);
   var name = sheet.getName();
-  if (langs.some(function (lang) { return name === clText_(lang, 'instructionsSheetName'); })) {
+  var instructions = function (lang) {
+    return CL_TARGET_KINDS.some(function (kind) {
+      return name === clText_(lang, clTargetKey_('instructionsSheetName', kind));
+    });
+  };
+  if (langs.some(instructions)) {
     return true;
   }
   var width = clTexts_('en', 'reportHeaders').length;

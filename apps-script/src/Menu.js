@@ -68,9 +68,13 @@ function clMenuNewContactSheet_(svc) {
   return result;
 }
 
-/** Help: the instructions in a dialog, built here (the pages' files belong to the sidebar). */
+/**
+ * Help: the instructions of the settings' target in a dialog, built here (the pages' files
+ * belong to the sidebar).
+ */
 function clShowHelp_(svc) {
   var lang = clLangOfSpreadsheet_(svc.SpreadsheetApp.getActive());
-  var page = svc.HtmlService.createHtmlOutput(clHelpHtml_(lang)).setWidth(560).setHeight(600);
+  var kind = clReadSettings_(svc).target;
+  var page = svc.HtmlService.createHtmlOutput(clHelpHtml_(lang, kind)).setWidth(560).setHeight(600);
   svc.SpreadsheetApp.getUi().showModalDialog(page, clText_(lang, 'helpTitle'));
 }

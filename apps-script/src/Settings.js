@@ -1,35 +1,45 @@
 /**
- * The user's settings: the Chat2Desk API token and the defaults every row gets (channel,
- * messenger, tags, region), and the channel e-mail contacts go to when theirs takes no e-mail.
+ * The user's settings: the target (Chat2Desk or Omnidesk) and each one's credentials — the
+ * Chat2Desk API token; the Omnidesk account's address, staff e-mail and API key — kept side
+ * by side, so switching back and forth loses neither; the defaults every row gets
+ * (Chat2Desk: channel, messenger, tags, e-mail channel; Omnidesk: the data field tags go to;
+ * both: the region).
  *
  * google-sheets.md: per-user secrets live in PropertiesService.getUserProperties(), not in
- * cells — user properties are visible to this user and this script only. The token goes
- * back to the sidebar masked, never whole (CONTRACT.md: getSettings).
+ * cells — user properties are visible to this user and this script only. The token and the
+ * API key go back to the sidebar masked, never whole (CONTRACT.md: getSettings).
  */
 
 var CL_TOKEN_KEY = 'CL_TARGET_TOKEN';
+var CL_API_KEY_KEY = 'CL_OMNIDESK_API_KEY';
 var CL_DEFAULTS_KEY = 'CL_DEFAULTS';
 var CL_DEFAULT_REGION = 'RU';
 
-/** The stored settings, token included: for this file and Jobs.js only, never returned as is. */
+/** The stored settings, secrets included: for the server code only, never returned as is. */
 function clReadSettings_(svc) {
   var store = svc.PropertiesService.getUserProperties();
   var defaults = clParseJson_(store.getProperty(CL_DEFAULTS_KEY) || '{}') || {};
   return {
+    target: clTargetKind_(defaults),
     token: store.getProperty(CL_TOKEN_KEY) || '',
     channel: defaults.channel || null,
     transport: defaults.transport || null,
     emailChannel: defaults.emailChannel || null,
     tags: Array.isArray(defaults.tags) ? defaults.tags : [],
     region: defaults.region || CL_DEFAULT_REGION,
+    omnideskUrl: defaults.omnideskUrl || null,
+    staffEmail: defaults.staffEmail || null,
+    apiKey: store.getProperty(CL_API_KEY_KEY) || '',
+    tagsField: defaults.tagsField || null,
   };
 }
 
-/** What getSettings() answers (CONTRACT.md): everything but the token, which is masked. */
+/** What getSettings() answers (CONTRACT.md): everything but the secrets, which are masked. */
 function clSettingsView_(svc, lang) {
   var settings = clReadSettings_(svc);
   return {
     ok: true,
+    target: settings.target,
     tokenSet: settings.token !== '',
     tokenMasked: clMaskToken_(settings.token),
     channel: settings.channel,
@@ -37,6 +47,11 @@ function clSettingsView_(svc, lang) {
     emailChannel: settings.emailChannel,
     tags: settings.tags,
     region: settings.region,
+    omnideskUrl: settings.omnideskUrl,
+    staffEmail: settings.staffEmail,
+    apiKeySet: settings.apiKey !== '',
+    apiKeyMasked: clMaskToken_(settings.apiKey),
+    tagsField: settings.tagsField,
     lang: lang,
   };
 }
@@ -53,21 +68,32 @@ function clMaskToken_(token) {
 }
 
 /**
- * Stores what `input` gives (CONTRACT.md: saveSettings). An absent or empty token keeps the
- * stored one; an absent field keeps its value; `null` or '' clears channel, messenger and
- * e-mail channel. Channels are kept as the sidebar sends them (an id, as a string: it
- * survives a rename, and the backend takes an id or a name).
+ * Stores what `input` gives (CONTRACT.md: saveSettings). An absent or empty token or API key
+ * keeps the stored one; an absent field keeps its value; `null` or '' clears channel,
+ * messenger, e-mail channel, Omnidesk's address, staff e-mail and tags field. Channels are
+ * kept as the sidebar sends them (an id, as a string: it survives a rename, and the backend
+ * takes an id or a name). Nothing is stored unless all of it is valid.
  */
 function clSaveSettings_(svc, lang, input) {
   input = input || {};
   var current = clReadSettings_(svc);
   var next = {
+    target: current.target,
     channel: current.channel,
     transport: current.transport,
     emailChannel: current.emailChannel,
     tags: current.tags,
     region: current.region,
+    omnideskUrl: current.omnideskUrl,
+    staffEmail: current.staffEmail,
+    tagsField: current.tagsField,
   };
+  if (input.target !== undefined) {
+    if (CL_TARGET_KINDS.indexOf(input.target) < 0) {
+      throw clUserError_(clText_(lang, 'badTarget', { target: input.target }));
+    }
+    next.target = input.target;
+  }
   if (input.channel !== undefined) {
     next.channel = clCleanText_(input.channel);
   }
@@ -88,10 +114,28 @@ function clSaveSettings_(svc, lang, input) {
     }
     next.region = region;
   }
+  if (input.omnideskUrl !== undefined) {
+    var url = clCleanText_(input.omnideskUrl);
+    next.omnideskUrl = url && clOmnideskUrl_(lang, url);
+  }
+  if (input.staffEmail !== undefined) {
+    var email = clCleanText_(input.staffEmail);
+    if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+      throw clUserError_(clText_(lang, 'badStaffEmail', { value: email }));
+    }
+    next.staffEmail = email;
+  }
+  if (input.tagsField !== undefined) {
+    next.tagsField = clCleanText_(input.tagsField);
+  }
   var store = svc.PropertiesService.getUserProperties();
   var token = clCleanText_(input.token);
   if (token) {
     store.setProperty(CL_TOKEN_KEY, token);
+  }
+  var apiKey = clCleanText_(input.apiKey);
+  if (apiKey) {
+    store.setProperty(CL_API_KEY_KEY, apiKey);
   }
   store.setProperty(CL_DEFAULTS_KEY, JSON.stringify(next));
   return clSettingsView_(svc, lang);
@@ -122,34 +166,38 @@ function clCleanTags_(tags) {
 }
 
 /**
- * The account's catalog through the backend: channels, messengers, tags and the requests
- * left this month (serve/api.rs `catalog`). The token goes in `X-Target-Token`, a sandbox's
- * address in `X-Target-Base-Url` only when TARGET_BASE_URL is set.
+ * checkConnection(input?) (CONTRACT.md): the catalog of the target `input.target` (the stored
+ * one when absent) with the credentials typed in the page over the stored ones.
+ * Chat2Desk: `requestsLeft` stays null when the account does not say (chat2desk.md:
+ * `api_info` fields vary), so the sidebar can say "unknown" rather than 0. Omnidesk: its
+ * user data fields (for the tags field), its users and its requests a minute, `null` when
+ * it does not say.
  */
-function clFetchCatalog_(svc, lang, token) {
-  var headers = { 'X-Target-Token': token };
-  var targetBase = clTargetBaseUrl_(svc);
-  if (targetBase) {
-    headers['X-Target-Base-Url'] = targetBase;
-  }
-  var answer = clBackendCall_(svc, lang, 'get', '/v1/targets/chat2desk/catalog', { headers: headers });
-  return answer.json || {};
-}
-
-/**
- * checkConnection(token?) (CONTRACT.md): the given token, or the stored one. `requestsLeft`
- * stays null when the account does not say (chat2desk.md: `api_info` fields vary), so the
- * sidebar can say "unknown" rather than 0.
- */
-function clCheckConnection_(svc, lang, token) {
+function clCheckConnection_(svc, lang, input) {
   clBackendBase_(svc, lang);
-  var useToken = clCleanText_(token) || clReadSettings_(svc).token;
-  if (!useToken) {
-    throw clUserError_(clText_(lang, 'noToken'));
+  input = input || {};
+  var settings = clReadSettings_(svc);
+  var kind = input.target === undefined ? settings.target : input.target;
+  if (CL_TARGET_KINDS.indexOf(kind) < 0) {
+    throw clUserError_(clText_(lang, 'badTarget', { target: kind }));
   }
-  var catalog = clFetchCatalog_(svc, lang, useToken);
+  var credentials = clCredentials_(lang, kind, settings, input);
+  var catalog = clFetchCatalog_(svc, lang, kind, credentials);
+  if (kind === 'omnidesk') {
+    return {
+      ok: true,
+      target: kind,
+      accountUrl: credentials.url,
+      users: clNumber_(catalog.users, null),
+      ratePerMinute: clNumber_(catalog.rate_limit_per_minute, null),
+      fields: (catalog.fields || []).map(function (field) {
+        return { id: field.field_id, title: field.title, type: field.field_type };
+      }),
+    };
+  }
   return {
     ok: true,
+    target: kind,
     companyName: catalog.company_name || null,
     requestsLeft: typeof catalog.requests_left === 'number' ? catalog.requests_left : null,
     channels: (catalog.channels || []).map(function (channel) {

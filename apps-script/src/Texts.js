@@ -19,9 +19,13 @@ var CL_TEXTS = {
     menuNewSheet: 'Новый лист контактов',
     menuHelp: 'Справка',
 
-    headers: ['Контакт', 'Имя', 'Комментарий', 'Теги', 'Канал', 'Мессенджер', 'Статус', 'ID клиента'],
+    headersChat2desk: ['Контакт', 'Имя', 'Комментарий', 'Теги', 'Канал', 'Мессенджер', 'Статус', 'ID клиента'],
+    headersOmnidesk: [
+      'Телефон', 'Эл. почта', 'ID мессенджера', 'Имя', 'Компания', 'Должность', 'Комментарий', 'Теги', 'Статус', 'ID клиента',
+    ],
     contactSheetName: 'Контакты',
-    instructionsSheetName: 'Инструкция',
+    instructionsSheetNameChat2desk: 'Инструкция',
+    instructionsSheetNameOmnidesk: 'Инструкция Omnidesk',
     reportSheetName: 'Отчёт {date}',
     reportHeaders: ['Строка', 'Статус', 'Причина', 'ID клиента'],
     statusWords: {
@@ -49,6 +53,29 @@ var CL_TEXTS = {
       'Дополнение ещё не настроено: администратору нужно указать адрес сервиса ' +
       '(npm run set-backend) и заново развернуть дополнение.',
     noToken: 'Откройте «Настройки» и вставьте API-токен Chat2Desk.',
+    noOmnideskCredentials:
+      'Откройте «Настройки», выберите Omnidesk и укажите адрес аккаунта, e-mail сотрудника и API-ключ.',
+    badTarget: 'Неизвестная система «{target}»: выберите Chat2Desk или Omnidesk.',
+    badOmnideskUrl:
+      '«{value}» — не адрес аккаунта Omnidesk. Укажите адрес, по которому вы открываете Omnidesk, ' +
+      'например https://company.omnidesk.ru.',
+    badStaffEmail: '«{value}» — не адрес почты. Укажите e-mail, с которым вы входите в Omnidesk.',
+    tagsFieldMissing:
+      'В списке есть теги, а у клиентов Omnidesk тегов нет: они записываются в поле данных клиента. ' +
+      'Откройте «Настройки» и выберите «Поле для тегов» (если подходящего нет, создайте его в Omnidesk: ' +
+      'Настройки → Поля данных, уровень «пользователь», тип «текст») или очистите столбец «Теги».',
+    tagsFieldUnknown:
+      'В Omnidesk нет поля данных клиента «{field}» для тегов (есть: {known}). Выберите другое ' +
+      '«Поле для тегов» в «Настройках» или создайте его в Omnidesk (уровень «пользователь», тип «текст»).',
+    tagsFieldNotText:
+      'Поле данных «{field}» в Omnidesk не текстовое, а теги можно записать только в текстовое поле. ' +
+      'Выберите другое «Поле для тегов» в «Настройках».',
+    omnideskAddress:
+      '{url} — не адрес аккаунта Omnidesk (https://АККАУНТ.omnidesk.ru или .omnidesk.pro). ' +
+      'Исправьте адрес в «Настройках».',
+    omnideskRefused:
+      'Omnidesk не принял e-mail сотрудника и API-ключ. Проверьте их в «Настройках» (API-ключ — ' +
+      'в Omnidesk: Настройки → API).',
     signIn:
       'Вход в Google истёк или этой учётной записи не разрешено пользоваться сервисом. ' +
       'Обновите страницу таблицы и попробуйте снова; если не поможет — обратитесь к администратору.',
@@ -83,7 +110,7 @@ var CL_TEXTS = {
     unexpected: 'Что-то пошло не так ({detail}). Попробуйте ещё раз; если повторится — сообщите администратору.',
 
     helpTitle: 'Справка',
-    instructions: [
+    instructionsChat2desk: [
       'Как загрузить контакты в Chat2Desk',
       '',
       '1. Откройте «Расширения → Загрузка контактов → Настройки». Вставьте API-токен Chat2Desk ' +
@@ -111,6 +138,32 @@ var CL_TEXTS = {
         'Если Chat2Desk не сообщает, сколько бесплатных запросов осталось, загрузка больше ' +
         '1 000 запросов тоже сначала спросит вас.',
     ],
+    instructionsOmnidesk: [
+      'Как загрузить контакты в Omnidesk',
+      '',
+      '1. Откройте «Расширения → Загрузка контактов → Настройки» и выберите Omnidesk. Укажите адрес ' +
+        'аккаунта (https://АККАУНТ.omnidesk.ru), e-mail сотрудника и API-ключ (в Omnidesk: Настройки → API) ' +
+        'и нажмите «Проверить подключение».',
+      '2. Выберите «Новый лист контактов» и заполните его: один клиент в строке.',
+      '   • Телефон, Эл. почта, ID мессенджера — как связаться с клиентом; нужно хотя бы одно. ' +
+        'Всё, что указано в строке, станет одним клиентом Omnidesk.',
+      '   • ID мессенджера пишется как мессенджер|id, например telegram|123456789 или whatsapp|79991234567.',
+      '   • Имя, Компания, Должность, Комментарий — попадут в карточку клиента.',
+      '   • Теги — через запятую. В Omnidesk у клиентов нет тегов: они записываются в поле данных, ' +
+        'выбранное в настройках («Поле для тегов»).',
+      '   • Статус и ID клиента заполняет дополнение. В них ничего писать не нужно.',
+      '3. «Проверить список» — покажет в столбце «Статус», что будет с каждой строкой. ' +
+        'В Omnidesk ничего не отправляется.',
+      '4. «Загрузить 20 строк для пробы» — загрузит первые 20 строк, чтобы проверить результат.',
+      '5. «Загрузить список» — загрузит все строки. Повторный запуск не тратит запросов ' +
+        'на строки, которые уже загружены и не менялись.',
+      '',
+      'Цвета статуса: зелёный — готово; серый — объединено с другой строкой или без изменений; ' +
+        'красный — ошибка, прочитайте текст и исправьте строку; жёлтый — ждёт следующего запуска.',
+      'Omnidesk принимает лишь несколько запросов в минуту, поэтому большой список загружается долго ' +
+        '(10 000 строк — несколько часов). Сколько это займёт, вы увидите в начале загрузки; ' +
+        'не закрывайте панель дополнения, пока загрузка идёт.',
+    ],
   },
 
   en: {
@@ -122,9 +175,11 @@ var CL_TEXTS = {
     menuNewSheet: 'New contact sheet',
     menuHelp: 'Help',
 
-    headers: ['Contact', 'Name', 'Comment', 'Tags', 'Channel', 'Messenger', 'Status', 'Client ID'],
+    headersChat2desk: ['Contact', 'Name', 'Comment', 'Tags', 'Channel', 'Messenger', 'Status', 'Client ID'],
+    headersOmnidesk: ['Phone', 'E-mail', 'Messenger ID', 'Name', 'Company', 'Position', 'Comment', 'Tags', 'Status', 'Client ID'],
     contactSheetName: 'Contacts',
-    instructionsSheetName: 'Instructions',
+    instructionsSheetNameChat2desk: 'Instructions',
+    instructionsSheetNameOmnidesk: 'Instructions Omnidesk',
     reportSheetName: 'Report {date}',
     reportHeaders: ['Row', 'Status', 'Reason', 'Client ID'],
     statusWords: {
@@ -152,6 +207,29 @@ var CL_TEXTS = {
       'The add-on is not set up yet: the administrator must set the address of the service ' +
       '(npm run set-backend) and deploy the add-on again.',
     noToken: 'Open Settings and paste your Chat2Desk API token.',
+    noOmnideskCredentials:
+      "Open Settings, choose Omnidesk and enter the account's address, your staff e-mail and the API key.",
+    badTarget: 'Unknown system "{target}": choose Chat2Desk or Omnidesk.',
+    badOmnideskUrl:
+      '"{value}" is not an Omnidesk account\'s address. Enter the address you open Omnidesk at, ' +
+      'such as https://company.omnidesk.ru.',
+    badStaffEmail: '"{value}" is not an e-mail address. Enter the e-mail you sign in to Omnidesk with.',
+    tagsFieldMissing:
+      'The list has tags, and Omnidesk users have no tags: they go into a user data field. Open ' +
+      'Settings and choose the "Tags field" (if there is none to choose, create one in Omnidesk: ' +
+      'Settings → Data fields, level "user", type "text"), or clear the Tags column.',
+    tagsFieldUnknown:
+      'Omnidesk has no user data field "{field}" for the tags (it has: {known}). Choose another ' +
+      '"Tags field" in Settings, or create it in Omnidesk (level "user", type "text").',
+    tagsFieldNotText:
+      'The data field "{field}" is not a text field in Omnidesk, and tags go only into a text field. ' +
+      'Choose another "Tags field" in Settings.',
+    omnideskAddress:
+      "{url} is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro). " +
+      'Correct the address in Settings.',
+    omnideskRefused:
+      'Omnidesk did not accept the staff e-mail and API key. Check them in Settings (the API key is ' +
+      'in Omnidesk: Settings → API).',
     signIn:
       'Your Google sign-in has expired, or this account is not allowed to use the service. ' +
       'Reload the spreadsheet and try again; if it repeats, ask your administrator.',
@@ -186,7 +264,7 @@ var CL_TEXTS = {
     unexpected: 'Something went wrong ({detail}). Try again; if it repeats, tell your administrator.',
 
     helpTitle: 'Help',
-    instructions: [
+    instructionsChat2desk: [
       'How to load contacts into Chat2Desk',
       '',
       '1. Open Extensions → Contact loader → Settings. Paste your Chat2Desk API token ' +
@@ -213,6 +291,31 @@ var CL_TEXTS = {
         'If a load would go past the free allowance, you see the numbers first and decide. ' +
         'If Chat2Desk does not say how many free requests are left, a load of more than ' +
         '1,000 requests asks you first too.',
+    ],
+    instructionsOmnidesk: [
+      'How to load contacts into Omnidesk',
+      '',
+      '1. Open Extensions → Contact loader → Settings and choose Omnidesk. Enter the account\'s address ' +
+        '(https://ACCOUNT.omnidesk.ru), your staff e-mail and the API key (in Omnidesk: Settings → API), ' +
+        'then press "Check connection".',
+      '2. Choose "New contact sheet" and fill it in: one client per row.',
+      '   • Phone, E-mail, Messenger ID — how to reach the client; at least one of them. ' +
+        'Everything a row gives becomes one Omnidesk client.',
+      '   • A messenger id is written messenger|id, such as telegram|123456789 or whatsapp|79991234567.',
+      "   • Name, Company, Position, Comment — go into the client's card.",
+      '   • Tags — separated by commas. Omnidesk clients have no tags: they go into the data field ' +
+        'chosen in Settings ("Tags field").',
+      '   • Status and Client ID are filled in by the add-on. Leave them empty.',
+      '3. "Check list" shows in the Status column what will happen to each row. ' +
+        'Nothing is sent to Omnidesk.',
+      '4. "Process 20 sample rows" loads the first 20 rows, so you can look at the result first.',
+      '5. "Process list" loads every row. Running it again spends no requests on rows ' +
+        'that are already loaded and unchanged.',
+      '',
+      'Status colours: green — done; grey — merged with another row, or unchanged; ' +
+        'red — error: read the text and fix the row; amber — waiting for the next run.',
+      'Omnidesk takes only a few requests a minute, so a big list takes long to load (10,000 rows: ' +
+        'several hours). You see how long when the load starts; keep the add-on\'s panel open while it runs.',
     ],
   },
 };

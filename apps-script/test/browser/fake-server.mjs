@@ -46,6 +46,20 @@ export const REAL_CATALOG = {
   tags: CATALOG.tags,
 };
 
+// An Omnidesk account's checkConnection answer: data fields of several types, few requests a minute.
+export const OMNIDESK_CATALOG = {
+  ok: true,
+  target: 'omnidesk',
+  accountUrl: 'https://flowers.omnidesk.ru',
+  users: 15230,
+  ratePerMinute: 5,
+  fields: [
+    { id: 1, title: 'Tags', type: 'text' },
+    { id: 2, title: 'Plan', type: 'select' },
+    { id: 5, title: 'Notes', type: 'textarea' },
+  ],
+};
+
 export const ESTIMATE = { requests: 125000, freeLeft: 98765, paid: 26235, costRub: 262.35 };
 // The account did not say how many free requests are left, and the load is over 1,000 requests.
 export const UNKNOWN_ESTIMATE = { requests: 4200, freeLeft: null, paid: null, costRub: null };
@@ -61,10 +75,13 @@ const zeroCounts = () => ({
 
 /**
  * The fake backend. Options:
- * - lang: 'en' | 'ru'; token: a saved token (none when absent); saved: other saved settings;
+ * - lang: 'en' | 'ru'; token: a saved token (none when absent); apiKey: a saved Omnidesk API
+ *   key (none when absent); saved: other saved settings (target, omnideskUrl, staffEmail, …);
  * - estimateFirst: startJob(mode, false) gives a job whose status carries an estimate (`estimate`,
  *   ESTIMATE unless given); catalog: what checkConnection answers (CATALOG unless given);
  * - total / perPoll: contacts in a job and how many each jobStatus call advances;
+ * - plannedRequests / plannedSeconds: what a running job says its load needs and takes;
+ * - omnideskCatalog: what checkConnection answers for Omnidesk (OMNIDESK_CATALOG unless given);
  * - liveJob: { mode } — currentJob() returns a running job made at start;
  * - answers: { name: value } — a fixed answer (e.g. {ok: false, error}), 'throw' for a failed call,
  *   or { throw: message } for a call that fails with Google's own message (PERMISSION_DENIED…).
@@ -74,7 +91,11 @@ export function createBackend(options = {}) {
   const perPoll = options.perPoll ?? 20;
   const state = {
     token: options.token ?? null,
-    settings: { channel: null, transport: null, emailChannel: null, tags: [], region: 'RU', ...options.saved },
+    apiKey: options.apiKey ?? null,
+    settings: {
+      target: 'chat2desk', channel: null, transport: null, emailChannel: null, tags: [], region: 'RU',
+      omnideskUrl: null, staffEmail: null, tagsField: null, ...options.saved,
+    },
     lang: options.lang ?? 'en',
     calls: [],
     jobs: new Map(),
@@ -83,16 +104,14 @@ export function createBackend(options = {}) {
   };
   let nextId = 1;
 
-  const masked = () => (state.token ? `••••${state.token.slice(-4)}` : '');
+  const masked = (secret) => (secret ? `••••${secret.slice(-4)}` : '');
   const settings = () => ({
     ok: true,
+    ...structuredClone(state.settings),
     tokenSet: Boolean(state.token),
-    tokenMasked: masked(),
-    channel: state.settings.channel,
-    transport: state.settings.transport,
-    emailChannel: state.settings.emailChannel,
-    tags: [...state.settings.tags],
-    region: state.settings.region,
+    tokenMasked: masked(state.token),
+    apiKeySet: Boolean(state.apiKey),
+    apiKeyMasked: masked(state.apiKey),
     lang: state.lang,
   });
 
@@ -100,6 +119,7 @@ export function createBackend(options = {}) {
     const job = {
       id: `job-${nextId++}`,
       mode,
+      target: state.settings.target,
       allowPaid,
       refused: Boolean(options.estimateFirst) && !allowPaid,
       polls: running ? 2 : 0,
@@ -118,8 +138,8 @@ export function createBackend(options = {}) {
   function status(job) {
     if (job.refused) {
       return {
-        ok: true, jobId: job.id, mode: job.mode, state: 'failed', rows: null, contactsDone: 0,
-        contactsTotal: 0, requests: 0, etaSeconds: null, counts: zeroCounts(),
+        ok: true, jobId: job.id, mode: job.mode, target: job.target, state: 'failed', rows: null, contactsDone: 0,
+        contactsTotal: 0, requests: 0, etaSeconds: null, plannedRequests: null, plannedSeconds: null, counts: zeroCounts(),
         error: 'paid requests were not allowed', estimate: { ...(options.estimate ?? ESTIMATE) },
       };
     }
@@ -141,12 +161,14 @@ export function createBackend(options = {}) {
     }
     const live = job.state === 'queued' || job.state === 'running';
     return {
-      ok: true, jobId: job.id, mode: job.mode, state: job.state,
+      ok: true, jobId: job.id, mode: job.mode, target: job.target, state: job.state,
       rows: job.state === 'queued' ? null : total,
       contactsDone: done,
       contactsTotal: job.state === 'queued' ? 0 : total,
       requests: job.mode === 'check' ? 0 : Math.round(done * 2.4),
       etaSeconds: live && job.state === 'running' ? Math.ceil((total - done) / perPoll) * 2 : null,
+      plannedRequests: job.state === 'queued' ? null : options.plannedRequests ?? Math.round(total * 2.4),
+      plannedSeconds: job.state === 'queued' ? null : options.plannedSeconds ?? null,
       counts,
       error: null,
       estimate: null,
@@ -167,16 +189,23 @@ export function createBackend(options = {}) {
     getSettings: () => settings(),
     saveSettings(input = {}) {
       if (typeof input.token === 'string' && input.token.trim() !== '') state.token = input.token.trim();
-      for (const key of ['channel', 'transport', 'emailChannel', 'tags', 'region']) {
+      if (typeof input.apiKey === 'string' && input.apiKey.trim() !== '') state.apiKey = input.apiKey.trim();
+      for (const key of Object.keys(state.settings)) {
         if (key in input) state.settings[key] = input[key];
       }
       return settings();
     },
-    checkConnection(token) {
-      const used = token || state.token;
+    checkConnection(input = {}) {
+      if ((input.target ?? state.settings.target) === 'omnidesk') {
+        const key = input.apiKey || state.apiKey;
+        if (!key || !(input.omnideskUrl || state.settings.omnideskUrl)) return { ok: false, error: 'No Omnidesk credentials yet.' };
+        if (key === 'wrong') return { ok: false, error: 'Omnidesk did not accept the staff e-mail and API key.' };
+        return structuredClone(options.omnideskCatalog ?? OMNIDESK_CATALOG);
+      }
+      const used = input.token || state.token;
       if (!used) return { ok: false, error: 'No token yet: paste the Chat2Desk API token first.' };
       if (used === 'wrong') return { ok: false, error: 'Chat2Desk did not accept this token.' };
-      return structuredClone(options.catalog ?? CATALOG);
+      return { target: 'chat2desk', ...structuredClone(options.catalog ?? CATALOG) };
     },
     startJob(mode, allowPaid) {
       const job = newJob(mode, allowPaid === true);

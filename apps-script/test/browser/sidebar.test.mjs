@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  createBackend, startServer, installScriptRunStub, FUNCTIONS, REPORT, REAL_CATALOG, UNKNOWN_ESTIMATE,
+  createBackend, startServer, installScriptRunStub, FUNCTIONS, REPORT, REAL_CATALOG, UNKNOWN_ESTIMATE, OMNIDESK_CATALOG,
 } from './fake-server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -85,7 +85,7 @@ test('process list asks before paid requests, then shows the job advancing, the 
   // The estimate, in plain words, before anything is written.
   const estimate = page.locator('#estimate');
   await estimate.waitFor({ state: 'visible' });
-  await page.getByRole('heading', { name: 'Processing the list' }).waitFor();
+  await page.getByRole('heading', { name: 'Sending the list to Chat2Desk' }).waitFor();
   const estimateText = await estimate.innerText();
   assert.match(estimateText, /This list needs paid requests/);
   assert.match(estimateText, /Requests needed\s+125,000/);
@@ -162,7 +162,7 @@ test('a job already running on the sheet is shown instead of a new one, and Canc
   await note.waitFor({ state: 'visible' });
   assert.match(await note.textContent(), /уже идёт обработка/);
   // The running job is a load, so it is shown as one, whatever the menu item was.
-  await page.getByRole('heading', { name: 'Загрузка списка' }).waitFor();
+  await page.getByRole('heading', { name: 'Загрузка списка в Chat2Desk' }).waitFor();
   await page.waitForFunction(() => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > 0);
   assert.match(await page.locator('#bar-count').textContent(), /Контакты: \d+ из 200/);
   assert.equal(backend.callsOf('startJob').length, 0, 'no second job');
@@ -190,7 +190,7 @@ test('errors reach the user in words: the server’s own, or a generic one when 
   // The server is fixed; Try again starts the sample job.
   delete backend.state.answers.startJob;
   await page.getByRole('button', { name: 'Try again' }).click();
-  await page.getByRole('heading', { name: 'Trying 20 sample rows' }).waitFor();
+  await page.getByRole('heading', { name: 'Sending 20 sample rows to Chat2Desk' }).waitFor();
   await page.waitForFunction(() => Number(document.getElementById('bar').getAttribute('aria-valuenow')) > 0);
   assert.equal(await problem.isVisible(), false);
   assert.deepEqual(backend.callsOf('startJob'), [['sample', false], ['sample', false]]);
@@ -268,7 +268,7 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   const connected = await connection.innerText();
   assert.match(connected, /Подключено: Flowers & Co/);
   assert.match(connected, /Осталось запросов в этом месяце: 98\s765/);
-  assert.deepEqual(backend.callsOf('checkConnection'), [['c2d-secret-5678']]);
+  assert.deepEqual(backend.callsOf('checkConnection'), [[{ target: 'chat2desk', token: 'c2d-secret-5678' }]]);
   // One channel takes e-mail: nothing to choose, the hint says where e-mails go.
   assert.equal(await page.locator('#email-row').isVisible(), true);
   assert.equal(await page.locator('#email-channel').isVisible(), false);
@@ -303,11 +303,12 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   await saved.waitFor({ state: 'visible' });
   assert.equal(await saved.textContent(), 'Сохранено.');
   assert.deepEqual(backend.callsOf('saveSettings'), [[{
-    channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ', token: 'c2d-secret-5678',
+    target: 'chat2desk', channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ', token: 'c2d-secret-5678',
   }]]);
   assert.equal(backend.state.token, 'c2d-secret-5678');
   assert.deepEqual(backend.state.settings, {
-    channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ',
+    target: 'chat2desk', channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ',
+    omnideskUrl: null, staffEmail: null, tagsField: null,
   });
   // The token leaves the field; only its masked form is shown.
   assert.equal(await token.inputValue(), '');
@@ -318,7 +319,7 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   // with an empty token field keeps the token.
   await page.reload();
   await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
-  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [], 'checked with the saved token');
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{ target: 'chat2desk' }], 'checked with the saved token');
   assert.equal(await page.locator('#channel').inputValue(), '11');
   assert.equal(await page.locator('#transport').inputValue(), 'telegram');
   assert.equal(await page.locator('#region').inputValue(), 'KZ');
@@ -327,7 +328,7 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   await page.getByRole('button', { name: 'Сохранить' }).click();
   await saved.waitFor({ state: 'visible' });
   assert.deepEqual(backend.callsOf('saveSettings').at(-1), [{
-    channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar'], region: 'KZ',
+    target: 'chat2desk', channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar'], region: 'KZ',
   }]);
   assert.equal(backend.state.token, 'c2d-secret-5678');
   finish();
@@ -363,7 +364,7 @@ test('settings of an account as real ones are: providers’ messenger names read
   const saved = page.locator('#settings-msg');
   await saved.waitFor({ state: 'visible' });
   assert.deepEqual(backend.callsOf('saveSettings'), [[{
-    channel: '11', transport: 'wa_dialog', emailChannel: '13', tags: [], region: 'RU',
+    target: 'chat2desk', channel: '11', transport: 'wa_dialog', emailChannel: '13', tags: [], region: 'RU',
   }]]);
   assert.equal(backend.state.settings.emailChannel, '13', 'kept by id, as the default channel');
 
@@ -436,4 +437,117 @@ test('an account that does not say its free requests: a big load asks first, wit
   assert.equal(await ru.page.locator('#job-note').textContent(), 'Отменено. В Chat2Desk ничего не отправлено.');
   assert.deepEqual(ru.backend.callsOf('startJob'), [['load', false]]);
   ru.finish();
+});
+
+test('settings for Omnidesk: the target switches the fields, Check connection lists the text data fields for tags, Save sends only Omnidesk’s', async (t) => {
+  const { page, backend, finish } = await open(t, { view: 'settings', backend: { lang: 'ru', token: 'c2d-token-1234' } });
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  assert.equal(await page.locator('#target').inputValue(), 'chat2desk');
+  assert.equal(await page.locator('#omnidesk-url').isVisible(), false);
+
+  await page.getByLabel('Куда загружать контакты').selectOption('omnidesk');
+  for (const id of ['token', 'channel', 'transport', 'tags']) assert.equal(await page.locator(`#${id}`).isVisible(), false, `${id} is Chat2Desk's`);
+  assert.equal(await page.locator('#connection').isVisible(), false, "Chat2Desk's connection is not Omnidesk's");
+  assert.equal(await page.locator('#tags-field').isDisabled(), true, 'no fields before the connection is checked');
+  assert.equal(await page.locator('#tags-field-hint').textContent(), 'Проверьте подключение, чтобы увидеть поля данных аккаунта.');
+  assert.equal(backend.callsOf('checkConnection').length, 1, 'nothing saved to check Omnidesk with');
+
+  await page.getByRole('button', { name: 'Проверить подключение' }).click();
+  assert.equal(await page.locator('#connection').textContent(), 'Сначала укажите адрес аккаунта, e-mail сотрудника и API-ключ.');
+  await page.getByLabel('Адрес аккаунта Omnidesk').fill('flowers');
+  await page.getByLabel('E-mail сотрудника').fill('anna@flowers.example');
+  await page.getByLabel('API-ключ').fill('omni-secret-9876');
+  await page.getByRole('button', { name: 'Проверить подключение' }).click();
+  await page.waitForFunction(() => /flowers\.omnidesk\.ru/.test(document.getElementById('connection').textContent));
+  const connected = await page.locator('#connection').innerText();
+  assert.match(connected, /Подключено: flowers\.omnidesk\.ru/);
+  assert.match(connected, /Клиентов в аккаунте: 15\s230/);
+  assert.match(connected, /Запросов в минуту, которые принимает Omnidesk: 5/);
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{
+    target: 'omnidesk', omnideskUrl: 'flowers', staffEmail: 'anna@flowers.example', apiKey: 'omni-secret-9876',
+  }]);
+  // Tags go only into a text field: the select field is not offered.
+  assert.deepEqual(await page.locator('#tags-field option').allTextContents(), ['Не выбран', 'Tags', 'Notes']);
+  assert.match(await page.locator('#tags-field-hint').textContent(), /У клиентов Omnidesk нет тегов/);
+  await page.getByLabel('Поле для тегов').selectOption('Tags');
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-settings-omnidesk.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Сохранить' }).click();
+  await page.locator('#settings-msg').waitFor({ state: 'visible' });
+  assert.deepEqual(backend.callsOf('saveSettings'), [[{
+    target: 'omnidesk', region: 'RU', omnideskUrl: 'flowers', staffEmail: 'anna@flowers.example', tagsField: 'Tags', apiKey: 'omni-secret-9876',
+  }]]);
+  assert.equal(await page.locator('#api-key').inputValue(), '');
+  assert.equal(await page.locator('#api-key').getAttribute('placeholder'), '••••9876 (сохранён)');
+  assert.ok(!(await page.content()).includes('omni-secret-9876'), 'the key is nowhere on the page');
+  assert.equal(backend.state.token, 'c2d-token-1234', "Chat2Desk's token stays");
+
+  // Reopened: Omnidesk is chosen, checked with what is saved, its field selected.
+  await page.reload();
+  await page.waitForFunction(() => /Подключено/.test(document.getElementById('connection').textContent));
+  assert.equal(await page.locator('#target').inputValue(), 'omnidesk');
+  // The address and e-mail show as saved and go as shown; the key stays on the server.
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{ target: 'omnidesk', omnideskUrl: 'flowers', staffEmail: 'anna@flowers.example' }]);
+  assert.equal(await page.locator('#tags-field').inputValue(), 'Tags');
+  assert.equal(await page.locator('#staff-email').inputValue(), 'anna@flowers.example');
+  finish();
+
+  // An account without a text field for users says what to create.
+  const bare = await open(t, {
+    view: 'settings',
+    backend: {
+      lang: 'en', apiKey: 'omni-key-1234',
+      saved: { target: 'omnidesk', omnideskUrl: 'https://flowers.omnidesk.ru', staffEmail: 'anna@flowers.example', tagsField: 'Old tags' },
+      omnideskCatalog: { ...OMNIDESK_CATALOG, users: null, ratePerMinute: null, fields: [{ id: 2, title: 'Plan', type: 'select' }] },
+    },
+  });
+  await bare.page.waitForFunction(() => /Connected/.test(document.getElementById('connection').textContent));
+  assert.match(await bare.page.locator('#connection').innerText(), /Clients in the account: unknown[\s\S]*accepts: unknown/);
+  assert.deepEqual(await bare.page.locator('#tags-field option').allTextContents(), ['Not set', 'Old tags (not in the account)']);
+  assert.match(await bare.page.locator('#tags-field-hint').textContent(), /has no text data field for clients: create one in Omnidesk/);
+  bare.finish();
+});
+
+test('an Omnidesk load that takes hours says how long as soon as it is planned, and polls less often; texts name Omnidesk', async (t) => {
+  const saved = { target: 'omnidesk', omnideskUrl: 'https://flowers.omnidesk.ru', staffEmail: 'anna@flowers.example', tagsField: 'Tags' };
+  const { page, backend, finish } = await open(t, {
+    view: 'progress', mode: 'load',
+    backend: { lang: 'en', apiKey: 'omni-key-1234', saved, total: 10000, perPoll: 10, plannedRequests: 30000, plannedSeconds: 6 * 3600 + 2 * 60 + 10 },
+  });
+  await page.getByRole('heading', { name: 'Sending the list to Omnidesk' }).waitFor();
+  const note = page.locator('#long-load');
+  await note.waitFor({ state: 'visible' });
+  assert.equal(
+    await note.textContent(),
+    'This load will take about 6 h: Omnidesk accepts only a few requests a minute, and the list needs about 30,000. '
+      + 'Keep this panel open until it ends: through it the statuses reach the sheet with your Google sign-in.'
+  );
+  assert.equal(await page.getByRole('button', { name: 'Cancel' }).isVisible(), true, 'it can still be cancelled');
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-long-load.png') });
+  const polls = backend.callsOf('jobStatus').length;
+  await page.waitForTimeout(4500);
+  assert.equal(backend.callsOf('jobStatus').length, polls, 'a long load is polled every 15 s, not every 2 s');
+  finish();
+
+  // In Russian, in minutes; a load of a few minutes says nothing of it.
+  const ru = await open(t, {
+    view: 'progress', mode: 'sample', locale: 'ru-RU',
+    backend: { lang: 'ru', apiKey: 'omni-key-1234', saved, total: 100, perPoll: 20, plannedRequests: 120, plannedSeconds: 1440 },
+  });
+  await ru.page.getByRole('heading', { name: 'Пробная загрузка в Omnidesk: 20 строк' }).waitFor();
+  await ru.page.locator('#long-load').waitFor({ state: 'visible' });
+  assert.match(await ru.page.locator('#long-load').textContent(), /^Загрузка займёт около 24 мин: Omnidesk принимает лишь несколько запросов в минуту, а списку нужно около 120\./);
+  ru.finish();
+
+  const short = await open(t, {
+    view: 'progress', mode: 'check',
+    backend: { lang: 'en', apiKey: 'omni-key-1234', saved, total: 40, perPoll: 20, plannedSeconds: 150 },
+  });
+  await short.page.getByRole('heading', { name: 'Checking the list for Omnidesk' }).waitFor();
+  const summary = short.page.locator('#summary');
+  await summary.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.match(await summary.textContent(), /Nothing was sent to Omnidesk\./);
+  assert.equal(await short.page.locator('#long-load').isVisible(), false);
+  assert.ok(short.backend.callsOf('jobStatus').length >= 3, 'polled every 2 s');
+  short.finish();
 });

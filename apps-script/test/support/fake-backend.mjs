@@ -17,6 +17,30 @@ export const CATALOG = {
   ],
 };
 
+// An Omnidesk account as the backend's catalog shows it (src/targets/omnidesk/target.rs
+// `catalog_view`): user-level active data fields only, the users' count, the rate.
+export const OMNIDESK = {
+  url: 'https://romashka.omnidesk.ru',
+  staffEmail: 'staff@romashka.ru',
+  apiKey: 'omni-key-0123456789abcdef',
+  catalog: {
+    fields: [
+      { field_id: 1, title: 'Теги', field_type: 'text', field_level: 'user', active: true, field_data: '' },
+      { field_id: 2, title: 'Тариф', field_type: 'select', field_level: 'user', active: true, field_data: { 1: 'Базовый', 2: 'Про' } },
+      { field_id: 5, title: 'Заметки', field_type: 'textarea', field_level: 'user', active: true, field_data: '' },
+    ],
+    users: 1200,
+    rate_limit_per_minute: 5,
+  },
+};
+
+// What each kind takes besides kind, base_url, tags and region (src/serve/submit.rs: a
+// setting a kind does not take is refused with 400).
+const KIND_FIELDS = {
+  chat2desk: ['token', 'channel', 'transport', 'email_channel'],
+  omnidesk: ['staff_email', 'api_key', 'tags_field'],
+};
+
 const LIVE = ['queued', 'running'];
 
 export class FakeBackend {
@@ -40,6 +64,12 @@ export class FakeBackend {
     this.freeLeft = 1000;
     this.unknownAllowanceConsent = 1000;
     this.answersMode = true; // false: GET /v1/jobs/{id} without `mode`, as the first slice of serve did
+    this.omnidesk = structuredClone(OMNIDESK);
+    // Whether the sheet has tags: an Omnidesk load of it without tags_field fails, as the
+    // real one does once it has read the sheet (src/targets/omnidesk/rules.rs).
+    this.sheetHasTags = false;
+    // Requests a load plans (null: one per created row), for planned_requests and planned_seconds.
+    this.plannedRequests = null;
     this.down = false; // true: no answer at all (DNS, refused connection)
     this.answerNext = null; // {status, body}: the next request gets this, whatever it was
     this.transport = (request) => this.handle(request);
@@ -69,13 +99,28 @@ export class FakeBackend {
     if (request.method === 'GET' && path === '/v1/targets/chat2desk/catalog') {
       return this.catalogFor(header('X-Target-Token'), header('X-Target-Base-Url'));
     }
+    if (request.method === 'GET' && path === '/v1/targets/omnidesk/catalog') {
+      return this.omnideskCatalog(header('X-Target-Staff-Email'), header('X-Target-Api-Key'), header('X-Target-Base-Url'));
+    }
     return json(404, { error: 'not found' });
   }
 
   submit(body, contentType) {
     if (contentType !== 'application/json') return json(415, { error: 'send JSON' });
-    if (!this.targetTokens.includes(body.target && body.target.token)) {
+    const target = body.target || {};
+    const taken = KIND_FIELDS[target.kind];
+    if (!taken) return json(400, { error: `unknown target kind ${target.kind}` });
+    const other = Object.keys(target).find((key) => !['kind', 'base_url', 'tags', 'region', ...taken].includes(key));
+    if (other) return json(400, { error: `${target.kind} takes no setting ${other}` });
+    if (target.kind === 'chat2desk' && !this.targetTokens.includes(target.token)) {
       return json(422, { error: 'Chat2Desk: the token is not correct' });
+    }
+    if (target.kind === 'omnidesk') {
+      if (!target.base_url) return json(422, { error: 'omnidesk has no default address: send base_url' });
+      if (!/\.omnidesk\.(ru|pro)$/.test(new URL(target.base_url).host)) {
+        return json(422, { error: `\`${target.base_url}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host` });
+      }
+      if (!target.staff_email || !target.api_key) return json(422, { error: 'send the Omnidesk staff_email and api_key' });
     }
     const live = [...this.jobs.values()].find(
       (job) => LIVE.includes(job.state) && job.request.spreadsheet_id === body.spreadsheet_id && job.request.sheet === body.sheet
@@ -93,9 +138,25 @@ export class FakeBackend {
     if (sheetsToken) job.sheetsTokens.push(sheetsToken);
     const total = this.outcome.length;
     const requests = this.outcome.filter((line) => line.status === 'created').length;
+    const target = job.request.target;
+    const omnidesk = target.kind === 'omnidesk';
     if (job.state === 'queued') {
       const unknown = this.freeLeft === null;
-      if (job.request.mode === 'load' && unknown && requests > this.unknownAllowanceConsent && !job.request.allow_paid) {
+      const planned = this.plannedRequests === null ? requests : this.plannedRequests;
+      if (omnidesk && this.sheetHasTags && !target.tags_field) {
+        job.state = 'failed';
+        job.error =
+          'the list has tags, and Omnidesk users have no tags: create a user data field (Settings → Data fields, level “user”, ' +
+          "type text) and name it with --tags-field TITLE (the add-on's “Tags field”), or clear the Tags column";
+      } else if (omnidesk) {
+        // Omnidesk is paid for by the minute, not by the request: no estimate, only the time.
+        job.state = 'running';
+        const rate = this.omnidesk.catalog.rate_limit_per_minute;
+        job.progress = {
+          contacts_done: Math.floor(total / 2), contacts_total: total, requests: 1, requests_per_second: rate / 60, eta_seconds: 4,
+          planned_requests: planned, planned_seconds: rate ? Math.ceil((planned * 60) / rate) : null,
+        };
+      } else if (job.request.mode === 'load' && unknown && requests > this.unknownAllowanceConsent && !job.request.allow_paid) {
         job.state = 'failed';
         job.error = `this load needs about ${requests} requests, and the account does not say how many of this month's are free`;
         job.estimate = { requests, free_left: null, paid: null, cost_rub: null };
@@ -105,13 +166,16 @@ export class FakeBackend {
         job.estimate = { requests, free_left: this.freeLeft, paid: requests - this.freeLeft, cost_rub: (requests - this.freeLeft) * 0.01 };
       } else {
         job.state = 'running';
-        job.progress = { contacts_done: Math.floor(total / 2), contacts_total: total, requests: 1, requests_per_second: 2.5, eta_seconds: 4 };
+        job.progress = {
+          contacts_done: Math.floor(total / 2), contacts_total: total, requests: 1, requests_per_second: 2.5, eta_seconds: 4,
+          planned_requests: planned, planned_seconds: null,
+        };
       }
     } else if (job.state === 'running') {
       job.state = 'done';
       const byStatus = {};
       for (const line of this.outcome) byStatus[line.status] = (byStatus[line.status] || 0) + 1;
-      job.progress = { rows: total, by_status: byStatus, requests };
+      job.progress = { ...job.progress, rows: total, by_status: byStatus, requests, eta_seconds: null };
     }
     const mode = this.answersMode ? { mode: job.request.mode } : {};
     return json(200, { job_id: job.id, ...mode, state: job.state, progress: job.progress, error: job.error, estimate: job.estimate });
@@ -140,6 +204,19 @@ export class FakeBackend {
     if (!this.targetTokens.includes(token)) return json(422, { error: 'Chat2Desk: the token is not correct' });
     this.lastCatalogBaseUrl = baseUrl;
     return json(200, this.catalog);
+  }
+
+  omnideskCatalog(staffEmail, apiKey, baseUrl) {
+    if (!staffEmail || !apiKey) return json(422, { error: 'send the Omnidesk staff_email in x-target-staff-email' });
+    if (!baseUrl) return json(422, { error: 'omnidesk has no default address: send base_url' });
+    this.lastCatalogBaseUrl = baseUrl;
+    if (baseUrl !== this.omnidesk.url) {
+      return json(422, { error: `\`${baseUrl}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host` });
+    }
+    if (staffEmail !== this.omnidesk.staffEmail || apiKey !== this.omnidesk.apiKey) {
+      return json(422, { error: 'Omnidesk: Omnidesk refuses the staff e-mail and API key (401): wrong credentials' });
+    }
+    return json(200, this.omnidesk.catalog);
   }
 }
 

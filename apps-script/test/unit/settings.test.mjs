@@ -21,6 +21,7 @@ test('the token is stored in the user properties and shown masked; other setting
   const { run, world } = addonWithBackend({ locale: 'ru_RU' });
   assert.deepEqual(run('getSettings'), {
     ok: true,
+    target: 'chat2desk',
     tokenSet: false,
     tokenMasked: '',
     channel: null,
@@ -28,6 +29,11 @@ test('the token is stored in the user properties and shown masked; other setting
     emailChannel: null,
     tags: [],
     region: 'RU',
+    omnideskUrl: null,
+    staffEmail: null,
+    apiKeySet: false,
+    apiKeyMasked: '',
+    tagsField: null,
     lang: 'ru',
   });
   const saved = run('saveSettings', {
@@ -35,6 +41,7 @@ test('the token is stored in the user properties and shown masked; other setting
   });
   const expected = {
     ok: true,
+    target: 'chat2desk',
     tokenSet: true,
     tokenMasked: '••••cdef',
     channel: 'Продажи',
@@ -42,6 +49,11 @@ test('the token is stored in the user properties and shown masked; other setting
     emailChannel: '3',
     tags: ['vip', 'вебинар'],
     region: 'KZ',
+    omnideskUrl: null,
+    staffEmail: null,
+    apiKeySet: false,
+    apiKeyMasked: '',
+    tagsField: null,
     lang: 'ru',
   };
   assert.deepEqual(saved, expected);
@@ -85,6 +97,7 @@ test('check connection shows the account name and the requests left this month',
   const answer = run('checkConnection');
   assert.deepEqual(answer, {
     ok: true,
+    target: 'chat2desk',
     companyName: 'ООО Ромашка',
     requestsLeft: 99000,
     channels: [
@@ -121,7 +134,7 @@ test("an account's own transport names and channels that take e-mail come throug
 
 test('check connection with a token typed in the page uses it without storing it', () => {
   const { run } = addonWithBackend({ locale: 'en_US' });
-  assert.equal(run('checkConnection', TOKEN).ok, true);
+  assert.equal(run('checkConnection', { token: TOKEN }).ok, true);
   assert.equal(run('getSettings').tokenSet, false);
 });
 
@@ -133,7 +146,7 @@ test('check connection sends TARGET_BASE_URL when it is set', () => {
 
 test("check connection answers a 422 with the backend's own text", () => {
   const { run } = addonWithBackend({ locale: 'ru_RU' });
-  assert.deepEqual(run('checkConnection', 'c2d-wrong-token-000000'), { ok: false, error: 'Chat2Desk: the token is not correct' });
+  assert.deepEqual(run('checkConnection', { token: 'c2d-wrong-token-000000' }), { ok: false, error: 'Chat2Desk: the token is not correct' });
 });
 
 test('check connection without a token, or with the placeholder backend address, says what to do', () => {
@@ -152,7 +165,7 @@ test('the token never appears in an answer, a log, a cell, a shared store or a p
   answers.push(run('saveSettings', { token: TOKEN }));
   answers.push(run('getSettings'));
   answers.push(run('checkConnection'));
-  answers.push(run('checkConnection', TOKEN));
+  answers.push(run('checkConnection', { token: TOKEN }));
   run('menuNewContactSheet');
   run('menuSettings');
   const started = run('startJob', 'load', false);
