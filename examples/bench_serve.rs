@@ -10,12 +10,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The fake Google Sheets API the tests use (test code, out of the library).
+#[path = "../tests/support/fake_sheets.rs"]
+#[allow(dead_code)] // The benchmark uses a part of what the tests do.
+mod fake_sheets;
+use fake_sheets::FakeSheets;
+
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use contact_loader::serve::config::ApiKey;
 use contact_loader::serve::{Config, Server};
-use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::main]

@@ -13,9 +13,9 @@ use std::process::Command;
 use serde_json::json;
 
 use contact_loader::serve::{Config, Server};
-use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 use contact_loader::targets::omnidesk::sandbox as omnidesk;
+use support::fake_sheets::FakeSheets;
 
 mod support;
 

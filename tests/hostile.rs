@@ -15,8 +15,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use contact_loader::serve::config::{ApiKey, Limits};
 use contact_loader::serve::{Config, Server};
-use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use support::fake_sheets::FakeSheets;
 
 mod support;
 

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 
 use contact_loader::secrets::Sealer;
 use contact_loader::serve::api::{TokenKind, token_purpose};
-use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::store::jobs::new_job_id;
 use contact_loader::store::{NewJob, Store};
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use support::fake_sheets::FakeSheets;
 
 mod support;
 

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use contact_loader::serve::config::ApiKey;
 use contact_loader::serve::{Config, Server};
-use contact_loader::sheets::fake::FakeSheets;
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use support::fake_sheets::FakeSheets;
 
 mod support;
 

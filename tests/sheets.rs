@@ -1,10 +1,12 @@
 //! Google Sheets I/O against the fake Sheets API on loopback: real cell state, real HTTP.
 
+mod support;
+
 /// One module, so `cargo test --test sheets --lib sheets` selects these too.
 mod sheets {
     use std::time::Duration;
 
-    use contact_loader::sheets::fake::{FakeSheets, FakeStats};
+    use crate::support::fake_sheets::{FakeSheets, FakeStats};
     use contact_loader::sheets::{
         READ_BLOCK_CELLS, Sheets, SheetsError, StatusColumns, StatusWriter,
     };

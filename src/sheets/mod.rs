@@ -8,7 +8,6 @@
 //! - `StatusColumns`: where statuses go in the header.
 //! - `StatusWriter`: batches, paces and retries the status writes.
 //! - `ServiceAccount`: access as a service account the spreadsheet is shared with.
-//! - `fake`: a local Sheets API with real cell state, for tests.
 //!
 //! Plain `reqwest` rather than `google-sheets4`: four endpoints, and the error sorting and
 //! pacing are ours either way.
@@ -16,7 +15,6 @@
 pub mod a1;
 mod client;
 mod columns;
-pub mod fake;
 mod service_account;
 mod writer;
 

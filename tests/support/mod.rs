@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // Each test crate uses its own share of them.
 
+pub mod fake_sheets;
 pub mod oidc;
 
 /// Splits CSV text into records as a correct CSV reader does: no header handling, ragged
@@ -20,7 +21,7 @@ pub fn csv_records(text: &str, delimiter: u8) -> Vec<Vec<String>> {
 /// A service account that `sheets` trusts, and its JSON key file in `dir`, as Google's
 /// console gives it: the file a server's `google_service_account_key` names.
 pub fn service_account_key(
-    sheets: &contact_loader::sheets::fake::FakeSheets,
+    sheets: &fake_sheets::FakeSheets,
     email: &str,
     dir: &std::path::Path,
 ) -> std::path::PathBuf {

@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
-use super::a1::Range;
+use contact_loader::sheets::a1::Range;
 
 /// Requests as the fake saw them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
