@@ -10,14 +10,17 @@
 //!   becomes a `Row` or a `Problem` once, at the edge.
 //! - `identity`: rows with the same contact are one profile; contacts on one row are linked.
 //! - `plan`: the operations each profile needs, and the `CostModel` that prices them.
-//! - `targets`: per target system — Chat2Desk's wire format, client, catalog, profile sync,
-//!   cost model and sandbox.
+//! - `targets`: the one list of kinds (`TargetKind`), the `Kind` and `Target` interfaces
+//!   the edges and the engine drive, and a folder per target system — Chat2Desk, Omnidesk —
+//!   with its wire format, client, rules, sync, cost model, sandbox and probe; what they
+//!   share: tolerant readers (`lenient`) and the sandboxes' faults (`sandbox_kit`).
 //! - `pacing`: rate limit, request budget and the one retry decision, for every target.
 //! - `secrets`: target tokens sealed at rest (XChaCha20-Poly1305).
 //! - `store`: the ledger of what each target holds (SQLite), for exactly-once loads.
 //! - `http_client`: how every client of someone else's API is built.
 //! - `check`: the `check` job — every row gets an `Outcome`.
-//! - `load`: the `load` job — check, compare with the ledger, sync, and a status per row.
+//! - `load`: the `load` job, generic over a target — check, compare with the ledger, ask
+//!   consent, sync, and a status per row.
 //! - `report`: the status CSV, the JSON-lines report and the summary.
 //! - `messages`: every text a person reads, in Russian or English.
 //! - `serve`: the backend the Sheets add-on calls — API, durable jobs, workers.
