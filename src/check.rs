@@ -150,7 +150,7 @@ pub fn check_with(
     // reading, parsing and placing all go on at once.
     let (work, to_parse) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
     let to_parse = Mutex::new(to_parse);
-    let (parsed, results) = mpsc::sync_channel::<(usize, Batch, Vec<Parsed>)>(PARSERS * 2);
+    let (parsed, results) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
     let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         let source = &source;
@@ -161,17 +161,19 @@ pub fn check_with(
             })
             .expect("a thread starts");
         for _ in 0..PARSERS {
-            let (to_parse, parsed, header) = (&to_parse, parsed.clone(), &header);
+            let (to_parse, done, header) = (&to_parse, parsed.clone(), &header);
             let parser = std::thread::Builder::new().name("parse".into());
             parser
                 .spawn_scoped(scope, move || {
                     // The lock is held only to take the next batch.
-                    while let Ok((index, batch)) = to_parse.lock().expect("queue lock").recv() {
-                        let rows = batch
-                            .iter()
-                            .map(|(_, record)| parse(header, record, options, rule))
-                            .collect();
-                        if parsed.send((index, batch, rows)).is_err() {
+                    while let Ok((index, mut batch)) = to_parse.lock().expect("queue lock").recv() {
+                        let Batch { records, parsed } = &mut batch;
+                        parsed.extend(
+                            records
+                                .iter()
+                                .map(|(_, record)| parse(header, record, options, rule)),
+                        );
+                        if done.send((index, batch)).is_err() {
                             return;
                         }
                     }
@@ -181,14 +183,14 @@ pub fn check_with(
         drop(parsed);
         let mut waiting = BTreeMap::new();
         let mut next = 0;
-        for (index, batch, parsed) in results {
-            waiting.insert(index, (batch, parsed));
-            while let Some((mut batch, parsed)) = waiting.remove(&next) {
+        for (index, batch) in results {
+            waiting.insert(index, batch);
+            while let Some(mut batch) = waiting.remove(&next) {
                 next += 1;
-                for ((row, _), parsed) in batch.iter().zip(parsed) {
+                let Batch { records, parsed } = &mut batch;
+                for ((row, _), parsed) in records.iter().zip(parsed.drain(..)) {
                     rows.push(place(&mut identity, *row, parsed));
                 }
-                batch.clear();
                 let _ = recycle.send(batch);
             }
         }
@@ -249,11 +251,19 @@ fn place(identity: &mut Identity, row: u32, parsed: Parsed) -> RowResult {
     }
 }
 
-/// Records with their row numbers, a batch at a time.
-type Batch = Vec<(u32, csv::StringRecord)>;
+/// Records with their row numbers, a batch at a time, and what they parse into.
+///
+/// A batch goes round: the reader fills its records, a parser its `parsed`, the placer
+/// empties `parsed` and sends it back to the reader. Its records and buffers are reused, so
+/// that nothing is allocated per record, nor freed by a thread other than the one that
+/// allocated it (glibc's `free` then waits for that thread's arena lock).
+struct Batch {
+    records: Vec<(u32, csv::StringRecord)>,
+    parsed: Vec<Parsed>,
+}
 
 /// Reads the rows under the header into numbered batches until the end, or until nobody
-/// listens. Batches come back through `recycled` so that their records' buffers are reused.
+/// listens. Batches come back through `recycled` to be filled again.
 fn read_batches(
     source: &Source,
     header_row: u32,
@@ -261,22 +271,29 @@ fn read_batches(
     recycled: &mpsc::Receiver<Batch>,
 ) {
     let mut records = source.records();
-    let mut spare: Vec<csv::StringRecord> = Vec::new();
     for index in 0.. {
-        while let Ok(batch) = recycled.try_recv() {
-            spare.extend(batch.into_iter().map(|(_, record)| record));
-        }
-        let mut batch = Vec::with_capacity(BATCH);
-        while batch.len() < BATCH {
-            let mut record = spare.pop().unwrap_or_default();
-            match records.next_into(&mut record) {
+        let mut batch = recycled.try_recv().unwrap_or_else(|_| Batch {
+            records: Vec::with_capacity(BATCH),
+            parsed: Vec::with_capacity(BATCH),
+        });
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == batch.records.len() {
+                batch.records.push(Default::default());
+            }
+            let (number, record) = &mut batch.records[filled];
+            match records.next_into(record) {
                 Some(row) if row <= header_row => {}
-                Some(row) => batch.push((row, record)),
+                Some(row) => {
+                    *number = row;
+                    filled += 1;
+                }
                 None => break,
             }
         }
-        let last = batch.len() < BATCH;
-        if batch.is_empty() || work.send((index, batch)).is_err() || last {
+        batch.records.truncate(filled);
+        let last = filled < BATCH;
+        if filled == 0 || work.send((index, batch)).is_err() || last {
             return;
         }
     }
@@ -316,7 +333,12 @@ fn parse(
         Ok((row, row_warnings))
     }) {
         Ok((row, row_warnings)) => {
-            warnings.extend(row_warnings);
+            // Most rows have no warning of their own before parsing: theirs is the vector.
+            if warnings.is_empty() {
+                warnings = row_warnings;
+            } else {
+                warnings.extend(row_warnings);
+            }
             Parsed::Valid(row, warnings)
         }
         Err(problem) => Parsed::Invalid(Box::new(problem), warnings),
