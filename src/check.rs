@@ -4,7 +4,7 @@
 use crate::domain::{Problem, Region, Row, Warning};
 use crate::identity::{DEFAULT_CLUSTER_LIMIT, Identity, Placement, Profiles};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, mpsc};
+use std::sync::mpsc;
 
 use crate::input::{Header, HeaderError, ReadError, Source};
 use crate::messages::{self, Lang};
@@ -147,9 +147,11 @@ pub fn check_with(
     let mut rows = Vec::new();
     // A pipeline: one thread reads batches of records, `PARSERS` threads parse them, and
     // this one places their rows in order (placing depends on the rows before), so that
-    // reading, parsing and placing all go on at once.
-    let (work, to_parse) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
-    let to_parse = Mutex::new(to_parse);
+    // reading, parsing and placing all go on at once. Each parser has its own queue: a
+    // batch is always parsed by the same thread (see `Batch`).
+    let (queues, to_parse): (Vec<_>, Vec<_>) = (0..PARSERS)
+        .map(|_| mpsc::sync_channel::<(usize, Batch)>(2))
+        .unzip();
     let (parsed, results) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
     let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
@@ -157,17 +159,21 @@ pub fn check_with(
         std::thread::Builder::new()
             .name("read".into())
             .spawn_scoped(scope, move || {
-                read_batches(source, header_row, &work, &recycled)
+                read_batches(source, header_row, &queues, &recycled)
             })
             .expect("a thread starts");
-        for _ in 0..PARSERS {
-            let (to_parse, done, header) = (&to_parse, parsed.clone(), &header);
+        for to_parse in to_parse {
+            let (done, header) = (parsed.clone(), &header);
             let parser = std::thread::Builder::new().name("parse".into());
             parser
                 .spawn_scoped(scope, move || {
-                    // The lock is held only to take the next batch.
-                    while let Ok((index, mut batch)) = to_parse.lock().expect("queue lock").recv() {
-                        let Batch { records, parsed } = &mut batch;
+                    for (index, mut batch) in to_parse {
+                        let Batch {
+                            records, parsed, ..
+                        } = &mut batch;
+                        // What the rows placed last time left (see `Identity::add_from`)
+                        // is freed here, by the thread that allocated it.
+                        parsed.clear();
                         parsed.extend(
                             records
                                 .iter()
@@ -187,8 +193,10 @@ pub fn check_with(
             waiting.insert(index, batch);
             while let Some(mut batch) = waiting.remove(&next) {
                 next += 1;
-                let Batch { records, parsed } = &mut batch;
-                for ((row, _), parsed) in records.iter().zip(parsed.drain(..)) {
+                let Batch {
+                    records, parsed, ..
+                } = &mut batch;
+                for ((row, _), parsed) in records.iter().zip(parsed.iter_mut()) {
                     rows.push(place(&mut identity, *row, parsed));
                 }
                 let _ = recycle.send(batch);
@@ -231,18 +239,23 @@ fn find_header(source: &Source) -> Result<(u32, Header), ReadError> {
     Err(ReadError::Header(HeaderError::Empty))
 }
 
-/// A parsed row's place: a new profile, a merge, or its problem.
-fn place(identity: &mut Identity, row: u32, parsed: Parsed) -> RowResult {
+/// A parsed row's place: a new profile, a merge, or its problem. What the result and the
+/// profiles keep is moved out of `parsed`; the rest is left in it (see `Batch`).
+fn place(identity: &mut Identity, row: u32, parsed: &mut Parsed) -> RowResult {
     let (outcome, warnings) = match parsed {
-        Parsed::Blank(warnings) => (Outcome::Skipped, warnings),
-        Parsed::Invalid(problem, warnings) => (Outcome::Invalid(problem), warnings),
         Parsed::Valid(parsed, warnings) => (
-            match identity.add(row, parsed) {
+            match identity.add_from(row, parsed) {
                 Placement::Created { profile } => Outcome::Ready { profile },
                 Placement::Merged { profile, into_row } => Outcome::Merged { profile, into_row },
             },
-            warnings,
+            std::mem::take(warnings),
         ),
+        // The result keeps all of these: moved out whole.
+        _ => match std::mem::replace(parsed, Parsed::Blank(Vec::new())) {
+            Parsed::Blank(warnings) => (Outcome::Skipped, warnings),
+            Parsed::Invalid(problem, warnings) => (Outcome::Invalid(problem), warnings),
+            Parsed::Valid(..) => unreachable!("placed above"),
+        },
     };
     RowResult {
         row,
@@ -253,11 +266,15 @@ fn place(identity: &mut Identity, row: u32, parsed: Parsed) -> RowResult {
 
 /// Records with their row numbers, a batch at a time, and what they parse into.
 ///
-/// A batch goes round: the reader fills its records, a parser its `parsed`, the placer
-/// empties `parsed` and sends it back to the reader. Its records and buffers are reused, so
-/// that nothing is allocated per record, nor freed by a thread other than the one that
-/// allocated it (glibc's `free` then waits for that thread's arena lock).
+/// A batch goes round: the reader fills its records, its parser its `parsed`, the placer
+/// takes from `parsed` what it keeps and sends the batch back to the reader. Its records
+/// and buffers are reused, so that nothing is allocated per record; and what the placer
+/// leaves of a row is freed by the parser when it fills the batch again. glibc's `free`
+/// is quick on the thread that allocated, and on another one waits for that thread's
+/// arena lock: the placer alone would free millions of strings and vectors that way.
 struct Batch {
+    /// The parser it goes to: always the same one.
+    parser: usize,
     records: Vec<(u32, csv::StringRecord)>,
     parsed: Vec<Parsed>,
 }
@@ -267,12 +284,13 @@ struct Batch {
 fn read_batches(
     source: &Source,
     header_row: u32,
-    work: &mpsc::SyncSender<(usize, Batch)>,
+    queues: &[mpsc::SyncSender<(usize, Batch)>],
     recycled: &mpsc::Receiver<Batch>,
 ) {
     let mut records = source.records();
     for index in 0.. {
         let mut batch = recycled.try_recv().unwrap_or_else(|_| Batch {
+            parser: index % queues.len(),
             records: Vec::with_capacity(BATCH),
             parsed: Vec::with_capacity(BATCH),
         });
@@ -293,7 +311,7 @@ fn read_batches(
         }
         batch.records.truncate(filled);
         let last = filled < BATCH;
-        if filled == 0 || work.send((index, batch)).is_err() || last {
+        if filled == 0 || queues[batch.parser].send((index, batch)).is_err() || last {
             return;
         }
     }
