@@ -318,7 +318,7 @@ fn read_batches(
 }
 
 /// Rows per batch: enough to keep both cores busy, few enough to stay small in memory.
-const BATCH: usize = 2048;
+const BATCH: usize = 1024;
 
 /// A record after parsing, before placing.
 enum Parsed {
