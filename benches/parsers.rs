@@ -96,7 +96,8 @@ fn row_parse(c: &mut Criterion) {
 
 fn check_list(c: &mut Criterion) {
     let mut csv = Vec::new();
-    generate::write_rows(CHECK_ROWS, 42, &mut csv).expect("writing to memory");
+    generate::write_rows(CHECK_ROWS, 42, generate::Shape::USUAL, &mut csv)
+        .expect("writing to memory");
     let mut group = c.benchmark_group("check");
     group
         .sample_size(10)

@@ -1,7 +1,7 @@
 //! Writes a large, realistic contact list for benchmarks (`docs/performance.md`).
 //!
 //! ```text
-//! cargo run --release --example generate -- ROWS OUT.csv [--seed N]
+//! cargo run --release --example generate -- ROWS OUT.csv [--seed N] [--worse]
 //! ```
 //!
 //! The file is UTF-8 with the header `Контакт,Имя,Комментарий,Теги`: the contact is the
@@ -18,6 +18,12 @@
 //!   toll-free and city (`812`, `495`) numbers;
 //! - a Russian name on almost every row, a comment on half, one or two tags on most (cells
 //!   with a comma or a quote are quoted).
+//!
+//! `--worse` writes a list in worse shape, the second file of `docs/performance.md`: 3%
+//! empty rows, 10% invalid contacts, 30% repeats, a tenth of the names 200–300 characters
+//! (a name with its company and post run together; some are over the 255 a name may have,
+//! and cut with a warning), 80% of e-mails in mixed case and 30% with stray spaces, repeats
+//! included. Without it the output is what it always was for the same seed.
 //!
 //! Standard library only; a splitmix64 generator stands in for `rand`.
 
@@ -52,9 +58,10 @@ impl Rng {
         items[self.index(items.len())]
     }
 
-    /// True with probability `per_mille / 1000`.
+    /// True with probability `per_mille / 1000`. Draws nothing for 0, so that a shape
+    /// without a feature leaves every other draw as it was.
     fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
+        per_mille > 0 && self.below(1000) < per_mille
     }
 }
 
@@ -265,8 +272,70 @@ enum Earlier {
 
 const PHONE_FORMATS: u8 = 7;
 
+/// What a list is made of, per mille. A row draws `r` in `0..1000`: below `empty` it is
+/// empty, then invalid up to `invalid`, a repeat up to `repeat`, a new phone up to 800 and
+/// a new e-mail above.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    empty: u64,
+    invalid: u64,
+    repeat: u64,
+    /// New e-mails written in lower case.
+    lower_email: u64,
+    /// E-mails with stray spaces around them, new ones; and repeats, with `spaced_repeat`.
+    spaced_email: u64,
+    spaced_repeat: u64,
+    /// Names of 200–300 characters instead of two or three words.
+    long_names: u64,
+}
+
+impl Shape {
+    /// The project's benchmark list.
+    pub(crate) const USUAL: Shape = Shape {
+        empty: 10,
+        invalid: 60,
+        repeat: 160,
+        lower_email: 600,
+        spaced_email: 20,
+        spaced_repeat: 0,
+        long_names: 0,
+    };
+
+    /// A list in worse shape (`--worse`).
+    pub(crate) const WORSE: Shape = Shape {
+        empty: 30,
+        invalid: 130,
+        repeat: 430,
+        lower_email: 200,
+        spaced_email: 300,
+        spaced_repeat: 300,
+        long_names: 100,
+    };
+}
+
+/// What a long name is made of after the person's own name: the company and post people
+/// type into the name column when the list has no column for them.
+const NAME_TAILS: &[&str] = &[
+    "генеральный директор",
+    "менеджер по закупкам",
+    "главный бухгалтер",
+    "ООО «Северная торговая компания»",
+    "АО «Уральский завод металлоконструкций»",
+    "ИП",
+    "отдел продаж",
+    "филиал в Санкт-Петербурге",
+    "представительство в Нижнем Новгороде",
+    "по вопросам поставок и оплаты",
+    "контактное лицо",
+    "звонить после 14:00",
+    "(с 2019 года)",
+    "региональный представитель, Екатеринбург",
+    "заместитель начальника отдела логистики",
+];
+
 struct Generator {
     rng: Rng,
+    shape: Shape,
     earlier: Vec<Earlier>,
     emails: Vec<Box<str>>,
     counts: Counts,
@@ -356,9 +425,10 @@ fn push_cell(out: &mut String, cell: &str) {
 }
 
 impl Generator {
-    fn new(seed: u64, rows: usize) -> Generator {
+    fn new(seed: u64, rows: usize, shape: Shape) -> Generator {
         Generator {
             rng: Rng(seed),
+            shape,
             earlier: Vec::with_capacity(rows),
             emails: Vec::new(),
             counts: Counts::default(),
@@ -416,13 +486,13 @@ impl Generator {
         }
         address.push('@');
         address.push_str(domain);
-        let lower = self.rng.chance(600);
+        let lower = self.rng.chance(self.shape.lower_email);
         if lower {
             cell.push_str(&address);
         } else {
             push_mixed_case(cell, &address, self.rng.below(3));
         }
-        if self.rng.chance(20) {
+        if self.rng.chance(self.shape.spaced_email) {
             // Stray spaces from copy-paste.
             cell.insert(0, ' ');
             cell.push(' ');
@@ -457,6 +527,10 @@ impl Generator {
                     push_mixed_case(cell, address, style);
                 } else {
                     cell.push_str(address);
+                }
+                if self.rng.chance(self.shape.spaced_repeat) {
+                    cell.insert(0, ' ');
+                    cell.push(' ');
                 }
             }
         }
@@ -530,6 +604,9 @@ impl Generator {
     }
 
     fn name(&mut self, out: &mut String) {
+        if self.rng.chance(self.shape.long_names) {
+            return self.long_name(out);
+        }
         let female = self.rng.chance(500);
         let first = if female {
             self.rng.pick(FEMALE)
@@ -553,6 +630,29 @@ impl Generator {
         }
     }
 
+    /// A full name, then company and post: at least 200 characters, under 300 (the longest
+    /// tail added after 254 ends before 300).
+    fn long_name(&mut self, out: &mut String) {
+        let female = self.rng.chance(500);
+        let (first, patronymic, suffix) = if female {
+            (
+                self.rng.pick(FEMALE),
+                self.rng.pick(PATRONYMICS_FEMALE),
+                "а",
+            )
+        } else {
+            (self.rng.pick(MALE), self.rng.pick(PATRONYMICS_MALE), "")
+        };
+        let last = self.rng.pick(SURNAMES);
+        let start = out.len();
+        write!(out, "{last}{suffix} {first} {patronymic}").unwrap();
+        let at_least = 200 + self.rng.index(55);
+        while out[start..].chars().count() < at_least {
+            out.push_str(if self.rng.chance(300) { ", " } else { " " });
+            out.push_str(self.rng.pick(NAME_TAILS));
+        }
+    }
+
     fn tags(&mut self, out: &mut String) {
         match self.rng.below(10) {
             0 | 1 => {}
@@ -568,18 +668,19 @@ impl Generator {
     /// Appends one data row (with its line end) to `line`.
     fn row(&mut self, line: &mut String, cell: &mut String) {
         let r = self.rng.below(1000);
-        if r < 10 {
+        let shape = self.shape;
+        if r < shape.empty {
             self.counts.empty += 1;
-            if r < 5 {
+            if r < shape.empty / 2 {
                 line.push_str(",,,");
             }
             line.push_str("\r\n");
             return;
         }
         cell.clear();
-        if r < 60 {
+        if r < shape.invalid {
             self.invalid(cell);
-        } else if (160..800).contains(&r) || (r < 160 && !self.repeat(cell)) {
+        } else if (shape.repeat..800).contains(&r) || (r < shape.repeat && !self.repeat(cell)) {
             self.new_phone(cell);
         } else if r >= 800 {
             self.new_email(cell);
@@ -629,7 +730,7 @@ fn push_mixed_case(out: &mut String, address: &str, style: u64) {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: generate ROWS OUT.csv [--seed N]");
+    eprintln!("usage: generate ROWS OUT.csv [--seed N] [--worse]");
     ExitCode::FAILURE
 }
 
@@ -637,9 +738,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut positional = Vec::new();
     let mut seed: u64 = 42;
+    let mut shape = Shape::USUAL;
     let mut i = 0;
     while i < args.len() {
-        if args[i] == "--seed" {
+        if args[i] == "--worse" {
+            shape = Shape::WORSE;
+            i += 1;
+        } else if args[i] == "--seed" {
             let Some(value) = args.get(i + 1).and_then(|s| s.parse().ok()) else {
                 return usage();
             };
@@ -656,7 +761,7 @@ fn main() -> ExitCode {
     let Ok(rows) = rows.replace('_', "").parse::<usize>() else {
         return usage();
     };
-    match generate(rows, out, seed) {
+    match generate(rows, out, seed, shape) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("generate: {out}: {e}");
@@ -665,10 +770,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(rows: usize, path: &str, seed: u64) -> io::Result<()> {
+fn generate(rows: usize, path: &str, seed: u64, shape: Shape) -> io::Result<()> {
     let started = Instant::now();
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let c = write_rows(rows, seed, &mut out)?;
+    let c = write_rows(rows, seed, shape, &mut out)?;
     out.flush()?;
     eprintln!(
         "generate: {rows} rows to {path} in {:.2?} (seed {seed}): {} new phones, {} new \
@@ -685,8 +790,13 @@ fn generate(rows: usize, path: &str, seed: u64) -> io::Result<()> {
 
 /// Writes the header and `rows` data rows. `benches/parsers.rs` includes this file to build
 /// its in-memory list the same way.
-pub(crate) fn write_rows(rows: usize, seed: u64, out: &mut impl Write) -> io::Result<Counts> {
-    let mut generator = Generator::new(seed, rows);
+pub(crate) fn write_rows(
+    rows: usize,
+    seed: u64,
+    shape: Shape,
+    out: &mut impl Write,
+) -> io::Result<Counts> {
+    let mut generator = Generator::new(seed, rows, shape);
     let mut line = String::with_capacity(1 << 16);
     let mut cell = String::with_capacity(256);
     line.push_str("Контакт,Имя,Комментарий,Теги\r\n");

@@ -4,7 +4,7 @@
 use crate::domain::{Problem, Region, Row, Warning};
 use crate::identity::{DEFAULT_CLUSTER_LIMIT, Identity, Placement, Profiles};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, mpsc};
+use std::sync::mpsc;
 
 use crate::input::{Header, HeaderError, ReadError, Source};
 use crate::messages::{self, Lang};
@@ -153,31 +153,39 @@ pub fn check_with(
     let mut rows = Vec::new();
     // A pipeline: one thread reads batches of records, `PARSERS` threads parse them, and
     // this one places their rows in order (placing depends on the rows before), so that
-    // reading, parsing and placing all go on at once.
-    let (work, to_parse) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
-    let to_parse = Mutex::new(to_parse);
-    let (parsed, results) = mpsc::sync_channel::<(usize, Batch, Vec<Parsed>)>(PARSERS * 2);
+    // reading, parsing and placing all go on at once. Each parser has its own queue: a
+    // batch is always parsed by the same thread (see `Batch`).
+    let (queues, to_parse): (Vec<_>, Vec<_>) = (0..PARSERS)
+        .map(|_| mpsc::sync_channel::<(usize, Batch)>(2))
+        .unzip();
+    let (parsed, results) = mpsc::sync_channel::<(usize, Batch)>(PARSERS * 2);
     let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         let source = &source;
         std::thread::Builder::new()
             .name("read".into())
             .spawn_scoped(scope, move || {
-                read_batches(source, header_row, &work, &recycled)
+                read_batches(source, header_row, &queues, &recycled)
             })
             .expect("a thread starts");
-        for _ in 0..PARSERS {
-            let (to_parse, parsed, header) = (&to_parse, parsed.clone(), &header);
+        for to_parse in to_parse {
+            let (done, header) = (parsed.clone(), &header);
             let parser = std::thread::Builder::new().name("parse".into());
             parser
                 .spawn_scoped(scope, move || {
-                    // The lock is held only to take the next batch.
-                    while let Ok((index, batch)) = to_parse.lock().expect("queue lock").recv() {
-                        let rows = batch
-                            .iter()
-                            .map(|(_, record)| parse(header, record, options, rule))
-                            .collect();
-                        if parsed.send((index, batch, rows)).is_err() {
+                    for (index, mut batch) in to_parse {
+                        let Batch {
+                            records, parsed, ..
+                        } = &mut batch;
+                        // What the rows placed last time left (see `Identity::add_from`)
+                        // is freed here, by the thread that allocated it.
+                        parsed.clear();
+                        parsed.extend(
+                            records
+                                .iter()
+                                .map(|(_, record)| parse(header, record, options, rule)),
+                        );
+                        if done.send((index, batch)).is_err() {
                             return;
                         }
                     }
@@ -187,14 +195,16 @@ pub fn check_with(
         drop(parsed);
         let mut waiting = BTreeMap::new();
         let mut next = 0;
-        for (index, batch, parsed) in results {
-            waiting.insert(index, (batch, parsed));
-            while let Some((mut batch, parsed)) = waiting.remove(&next) {
+        for (index, batch) in results {
+            waiting.insert(index, batch);
+            while let Some(mut batch) = waiting.remove(&next) {
                 next += 1;
-                for ((row, _), parsed) in batch.iter().zip(parsed) {
+                let Batch {
+                    records, parsed, ..
+                } = &mut batch;
+                for ((row, _), parsed) in records.iter().zip(parsed.iter_mut()) {
                     rows.push(place(&mut identity, *row, parsed));
                 }
-                batch.clear();
                 let _ = recycle.send(batch);
             }
         }
@@ -237,18 +247,23 @@ pub fn find_header(source: &Source) -> Result<(u32, Header), ReadError> {
     Err(ReadError::Header(HeaderError::Empty))
 }
 
-/// A parsed row's place: a new profile, a merge, or its problem.
-fn place(identity: &mut Identity, row: u32, parsed: Parsed) -> RowResult {
+/// A parsed row's place: a new profile, a merge, or its problem. What the result and the
+/// profiles keep is moved out of `parsed`; the rest is left in it (see `Batch`).
+fn place(identity: &mut Identity, row: u32, parsed: &mut Parsed) -> RowResult {
     let (outcome, warnings) = match parsed {
-        Parsed::Blank(warnings) => (Outcome::Skipped, warnings),
-        Parsed::Invalid(problem, warnings) => (Outcome::Invalid(problem), warnings),
         Parsed::Valid(parsed, warnings) => (
-            match identity.add(row, parsed) {
+            match identity.add_from(row, parsed) {
                 Placement::Created { profile } => Outcome::Ready { profile },
                 Placement::Merged { profile, into_row } => Outcome::Merged { profile, into_row },
             },
-            warnings,
+            std::mem::take(warnings),
         ),
+        // The result keeps all of these: moved out whole.
+        _ => match std::mem::replace(parsed, Parsed::Blank(Vec::new())) {
+            Parsed::Blank(warnings) => (Outcome::Skipped, warnings),
+            Parsed::Invalid(problem, warnings) => (Outcome::Invalid(problem), warnings),
+            Parsed::Valid(..) => unreachable!("placed above"),
+        },
     };
     RowResult {
         row,
@@ -257,41 +272,61 @@ fn place(identity: &mut Identity, row: u32, parsed: Parsed) -> RowResult {
     }
 }
 
-/// Records with their row numbers, a batch at a time.
-type Batch = Vec<(u32, csv::StringRecord)>;
+/// Records with their row numbers, a batch at a time, and what they parse into.
+///
+/// A batch goes round: the reader fills its records, its parser its `parsed`, the placer
+/// takes from `parsed` what it keeps and sends the batch back to the reader. Its records
+/// and buffers are reused, so that nothing is allocated per record; and what the placer
+/// leaves of a row is freed by the parser when it fills the batch again. glibc's `free`
+/// is quick on the thread that allocated, and on another one waits for that thread's
+/// arena lock: the placer alone would free millions of strings and vectors that way.
+struct Batch {
+    /// The parser it goes to: always the same one.
+    parser: usize,
+    records: Vec<(u32, csv::StringRecord)>,
+    parsed: Vec<Parsed>,
+}
 
 /// Reads the rows under the header into numbered batches until the end, or until nobody
-/// listens. Batches come back through `recycled` so that their records' buffers are reused.
+/// listens. Batches come back through `recycled` to be filled again.
 fn read_batches(
     source: &Source,
     header_row: u32,
-    work: &mpsc::SyncSender<(usize, Batch)>,
+    queues: &[mpsc::SyncSender<(usize, Batch)>],
     recycled: &mpsc::Receiver<Batch>,
 ) {
     let mut records = source.records();
-    let mut spare: Vec<csv::StringRecord> = Vec::new();
     for index in 0.. {
-        while let Ok(batch) = recycled.try_recv() {
-            spare.extend(batch.into_iter().map(|(_, record)| record));
-        }
-        let mut batch = Vec::with_capacity(BATCH);
-        while batch.len() < BATCH {
-            let mut record = spare.pop().unwrap_or_default();
-            match records.next_into(&mut record) {
+        let mut batch = recycled.try_recv().unwrap_or_else(|_| Batch {
+            parser: index % queues.len(),
+            records: Vec::with_capacity(BATCH),
+            parsed: Vec::with_capacity(BATCH),
+        });
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == batch.records.len() {
+                batch.records.push(Default::default());
+            }
+            let (number, record) = &mut batch.records[filled];
+            match records.next_into(record) {
                 Some(row) if row <= header_row => {}
-                Some(row) => batch.push((row, record)),
+                Some(row) => {
+                    *number = row;
+                    filled += 1;
+                }
                 None => break,
             }
         }
-        let last = batch.len() < BATCH;
-        if batch.is_empty() || work.send((index, batch)).is_err() || last {
+        batch.records.truncate(filled);
+        let last = filled < BATCH;
+        if filled == 0 || queues[batch.parser].send((index, batch)).is_err() || last {
             return;
         }
     }
 }
 
 /// Rows per batch: enough to keep both cores busy, few enough to stay small in memory.
-const BATCH: usize = 2048;
+const BATCH: usize = 1024;
 
 /// A record after parsing, before placing.
 enum Parsed {
@@ -327,7 +362,12 @@ fn parse(
         Ok((row, row_warnings))
     }) {
         Ok((row, row_warnings)) => {
-            warnings.extend(row_warnings);
+            // Most rows have no warning of their own before parsing: theirs is the vector.
+            if warnings.is_empty() {
+                warnings = row_warnings;
+            } else {
+                warnings.extend(row_warnings);
+            }
             Parsed::Valid(row, warnings)
         }
         Err(problem) => Parsed::Invalid(Box::new(problem), warnings),

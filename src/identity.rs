@@ -8,7 +8,7 @@
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 
-use crate::domain::{ContactKey, Messenger, Row, Tags, Warning};
+use crate::domain::{Contact, ContactKey, Messenger, Row, Tags, Warning};
 
 /// Clusters larger than this get a warning on each of their rows (a shared office phone
 /// links many people into one giant profile).
@@ -74,11 +74,16 @@ impl Profile {
     }
 
     /// Applies a row whose tags are the set `tags`: the last non-empty value wins, tags are
-    /// united. With `take`, the row's values are moved rather than copied (its last use).
+    /// united. With `take`, the row's values are moved rather than copied (its last use),
+    /// and the values they replace go into the row, to be freed with it.
     fn apply(&mut self, row: &mut Row, tags: u32, sets: &mut TagSets, take: bool) {
         fn last_wins<T: Clone>(slot: &mut Option<T>, value: &mut Option<T>, take: bool) {
             if value.is_some() {
-                *slot = if take { value.take() } else { value.clone() };
+                if take {
+                    std::mem::swap(slot, value);
+                } else {
+                    *slot = value.clone();
+                }
             }
         }
         if let (Some(new), Some(old)) = (&row.name, &self.name)
@@ -237,9 +242,47 @@ impl TagSets {
     }
 }
 
-fn hash_key(key: &ContactKey) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(key)
+/// A key as the index hashes and compares it, borrowed from a profile's key or from a
+/// row's contact: a contact is looked up without building its key.
+#[derive(Hash, PartialEq, Eq)]
+enum KeyRef<'a> {
+    Phone(u64),
+    Email(&'a str),
+    Messenger(&'a str),
+}
+
+impl KeyRef<'_> {
+    fn of_key(key: &ContactKey) -> KeyRef<'_> {
+        match key {
+            ContactKey::Phone(digits) => KeyRef::Phone(*digits),
+            ContactKey::Email(address) => KeyRef::Email(address),
+            ContactKey::Messenger(id) => KeyRef::Messenger(id),
+        }
+    }
+
+    /// The same as `of_key(&contact.key())`.
+    fn of_contact(contact: &Contact) -> KeyRef<'_> {
+        match contact {
+            Contact::Phone(phone) => KeyRef::Phone(phone.key()),
+            Contact::Email(email) => KeyRef::Email(email.key()),
+            Contact::Messenger(id) => KeyRef::Messenger(id.as_str()),
+        }
+    }
+
+    fn hash(&self) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(self)
+    }
+}
+
+/// A new profile's key, from the row's contact: an e-mail's is moved out of it.
+fn take_key(contact: &mut Contact) -> ContactKey {
+    match contact {
+        Contact::Phone(phone) => ContactKey::Phone(phone.key()),
+        Contact::Email(email) => ContactKey::Email(email.take_key()),
+        // Few lists have them: copied.
+        Contact::Messenger(id) => ContactKey::Messenger(id.as_str().into()),
+    }
 }
 
 /// Where a valid row went.
@@ -279,32 +322,44 @@ impl Identity {
 
     /// Places a valid row, numbered as the spreadsheet numbers it.
     pub fn add(&mut self, row_number: u32, mut row: Row) -> Placement {
+        self.add_from(row_number, &mut row)
+    }
+
+    /// `add`, taking from the row only what the profiles keep: the rest (its vector of
+    /// contacts, its tags, the values a merge replaces) stays in it, for the caller to free.
+    /// `check` has the thread that parsed the row free it, which is where glibc's `free` is
+    /// quick; here it would wait for that thread's arena lock, a million times.
+    pub(crate) fn add_from(&mut self, row_number: u32, row: &mut Row) -> Placement {
         let tags = self.tag_sets.of(&row.tags);
         let mut first: Option<(u32, bool)> = None;
-        let contacts = std::mem::take(&mut row.contacts);
+        let mut contacts = std::mem::take(&mut row.contacts);
         let count = contacts.len();
-        for (i, contact) in contacts.into_iter().enumerate() {
-            let key = contact.into_key();
-            let hash = hash_key(&key);
+        for (i, contact) in contacts.iter_mut().enumerate() {
+            let wanted = KeyRef::of_contact(contact);
+            let hash = wanted.hash();
             let profiles = &self.profiles;
             let found = self
                 .by_key
-                .find(hash, |&id| profiles[id as usize].key == key)
+                .find(hash, |&id| {
+                    KeyRef::of_key(&profiles[id as usize].key) == wanted
+                })
                 .copied();
             let (id, created) = match found {
                 Some(id) => (id, false),
                 None => {
                     let id = u32::try_from(self.profiles.len()).expect("fewer than 2^32 profiles");
-                    self.profiles.push(Profile::new(key, row_number));
+                    self.profiles
+                        .push(Profile::new(take_key(contact), row_number));
                     self.parent.push(id);
                     let profiles = &self.profiles;
-                    self.by_key
-                        .insert_unique(hash, id, |&id| hash_key(&profiles[id as usize].key));
+                    self.by_key.insert_unique(hash, id, |&id| {
+                        KeyRef::of_key(&profiles[id as usize].key).hash()
+                    });
                     (id, true)
                 }
             };
             let last = i + 1 == count;
-            self.profiles[id as usize].apply(&mut row, tags, &mut self.tag_sets, last);
+            self.profiles[id as usize].apply(row, tags, &mut self.tag_sets, last);
             match first {
                 None => first = Some((id, created)),
                 Some((head, any_created)) => {
@@ -316,6 +371,7 @@ impl Identity {
                 }
             }
         }
+        row.contacts = contacts;
         let (profile, created) = first.expect("a valid row has a contact");
         if created {
             Placement::Created { profile }

@@ -37,29 +37,35 @@ pub trait CostModel {
 
 /// The plan of every profile, in creation order.
 pub fn plan(profiles: &Profiles) -> impl Iterator<Item = ProfilePlan<'_>> {
-    profiles.iter().map(move |(id, profile)| {
-        let mut operations = vec![Operation::Upsert(profile)];
-        if profile.has_tags() {
-            operations.push(Operation::AssignTags(profile));
-        }
-        if let Some(root) = profiles.link_target(id) {
-            operations.push(Operation::Link {
-                profile,
-                with: &profiles.get(root).key,
-            });
-        }
-        ProfilePlan {
-            profile: id,
-            operations,
-        }
+    profiles.iter().map(move |(id, profile)| ProfilePlan {
+        profile: id,
+        operations: operations(profiles, id, profile).collect(),
     })
+}
+
+/// The operations of one profile, in the order they are applied.
+fn operations<'a>(
+    profiles: &'a Profiles,
+    id: u32,
+    profile: &'a Profile,
+) -> impl Iterator<Item = Operation<'a>> {
+    let tags = profile.has_tags().then_some(Operation::AssignTags(profile));
+    let link = profiles.link_target(id).map(|root| Operation::Link {
+        profile,
+        with: &profiles.get(root).key,
+    });
+    [Some(Operation::Upsert(profile)), tags, link]
+        .into_iter()
+        .flatten()
 }
 
 /// Requests the whole plan costs under `model`, assuming no profile exists in the target
 /// yet (an existing one costs the same or less: only the writes that change something).
+/// Counted without building the plan: a million profiles, a million `Vec`s fewer.
 pub fn estimate(profiles: &Profiles, model: &dyn CostModel) -> u64 {
-    plan(profiles)
-        .flat_map(|p| p.operations)
+    profiles
+        .iter()
+        .flat_map(|(id, profile)| operations(profiles, id, profile))
         .map(|op| model.requests(&op))
         .sum()
 }

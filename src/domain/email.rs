@@ -126,6 +126,12 @@ impl Email {
     pub fn into_key(self) -> Box<str> {
         self.key
     }
+
+    /// The merge key, moved out (an empty one left): `identity` keeps the key of a new
+    /// profile without a copy, and leaves the rest to be freed where it was made.
+    pub(crate) fn take_key(&mut self) -> Box<str> {
+        std::mem::take(&mut self.key)
+    }
 }
 
 impl fmt::Display for Email {

@@ -1,6 +1,6 @@
 //! `Tags`: the labels a row asks for, from one comma-separated cell.
 
-use super::text::{TextField, clean};
+use super::text::{TextField, chars_over, cleaned};
 
 /// **Assumed**: Chat2Desk does not publish a limit on a tag's label; longer than this is
 /// surely a cell pasted into the wrong column.
@@ -24,19 +24,16 @@ impl Tags {
     /// Parses `vip, webinar; vip`. `;` is accepted too: Excel users in Russian locales use it
     /// as the list separator.
     pub fn parse(raw: &str) -> Result<Tags, TagTooLong> {
-        let mut joined = String::new();
+        // Never longer than the cell: cleaning only shortens, and a separator becomes one
+        // line break. One allocation, and a label is not copied before it is kept.
+        let mut joined = String::with_capacity(raw.len());
         for part in raw.split([',', ';', '\n']) {
-            let label = match clean(part, TextField::Name) {
-                Ok(Some(label)) => label,
-                Ok(None) => continue,
-                Err(too_long) => {
-                    return Err(TagTooLong {
-                        chars: too_long.chars,
-                    });
-                }
-            };
-            let chars = label.chars().count();
-            if chars > MAX_TAG_CHARS {
+            let label = cleaned(part, TextField::Name);
+            if label.is_empty() {
+                continue;
+            }
+            // Over the tag's limit (and so over a name's, which `clean` would have said).
+            if let Some(chars) = chars_over(&label, MAX_TAG_CHARS) {
                 return Err(TagTooLong { chars });
             }
             if !joined.split('\n').any(|t| same_label(t, &label)) {
@@ -65,6 +62,12 @@ impl Tags {
 
 /// Labels compare case-insensitively.
 pub fn same_label(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
