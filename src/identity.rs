@@ -118,6 +118,10 @@ impl Profile {
 /// Two names of one person: the words of one (ignoring case) all in the other — «Анна»,
 /// «Анна Петрова» and «Анна Петровна Петрова» are one person, «Анна» and «Борис» two.
 fn same_person(a: &str, b: &str) -> bool {
+    // Most merged rows repeat the name as it was: no words to compare.
+    if a == b {
+        return true;
+    }
     let words =
         |name: &str| -> Vec<String> { name.split_whitespace().map(str::to_lowercase).collect() };
     let (a, b) = (words(a), words(b));
