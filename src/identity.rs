@@ -525,10 +525,16 @@ impl Profiles {
         clusters
     }
 
-    /// A warning for rows whose cluster holds a contact rows with different names gave
-    /// (the Omnidesk import's warning: "a shared company phone links many people").
+    /// A warning for rows whose cluster — profiles linked together — holds a contact rows
+    /// with different names gave (the Omnidesk import's warning: "a shared company phone
+    /// links many people").
     pub fn shared_warning(&self, id: u32) -> Option<Warning> {
-        self.cluster(id)
+        // A lone profile links nobody: its rows are one contact, as any repeat is.
+        let cluster = self.cluster(id);
+        if cluster.len() < 2 {
+            return None;
+        }
+        cluster
             .iter()
             .map(|&p| self.get(p))
             .find(|p| p.shared && !matches!(p.key, ContactKey::Messenger(_)))

@@ -369,11 +369,11 @@ pub fn warning_text(lang: Lang, warning: &Warning) -> String {
         Warning::SharedContact { contact } => match lang {
             Lang::Ru => format!(
                 "{contact} встречается в строках с разными именами — возможно, это общий \
-                 телефон или e-mail компании: эти строки станут одним человеком"
+                 телефон или e-mail компании, и он свяжет разных людей в одного"
             ),
             Lang::En => format!(
                 "{contact} is on rows with different names — perhaps a shared company phone or \
-                 e-mail: those rows become one person"
+                 e-mail, which links different people into one"
             ),
         },
         Warning::CellsBeyondHeader => lang.pick(
