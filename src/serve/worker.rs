@@ -594,14 +594,28 @@ async fn on_sheet(
     };
     let load_rows = loaded.as_deref();
 
-    let mut writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
+    let writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
+    finish(shared, taken, pacing, access, &checked, load_rows, writer).await
+}
+
+/// The job's end: every row's status into the sheet (those not written yet), the report,
+/// the counts, and the final progress.
+async fn finish(
+    shared: &Shared,
+    taken: &Taken,
+    pacing: &Pacing,
+    access: &mut Access,
+    checked: &Checked,
+    load_rows: Option<&[LoadedRow]>,
+    mut writer: StatusWriter,
+) -> Result<(), String> {
     let mut report = csv::Writer::from_writer(Vec::new());
     let _ = report.write_record(["row", "status", "reason", "client_id"]);
     let mut counts = BTreeMap::<&str, u64>::new();
     for (i, result) in checked.rows.iter().enumerate() {
-        let status = status_text(&checked, load_rows, i);
+        let status = status_text(checked, load_rows, i);
         // The same status name and reason as `--report` gives.
-        let line = ReportLine::new(&checked, result, load_rows.and_then(|l| l.get(i)));
+        let line = ReportLine::new(checked, result, load_rows.and_then(|l| l.get(i)));
         let client_id = line.load.and_then(|l| l.target_id).map(|id| id.to_string());
         *counts.entry(line.status).or_default() += 1;
         // Rows already written as the job ran with this status cost nothing here.
