@@ -320,6 +320,29 @@ pub fn account_id(kind: TargetKind, parts: &[&[u8]]) -> String {
     format!("{}:{hex}", kind.name())
 }
 
+/// How a point of a target's spec fared in an account, as a `probe` found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// As the spec says.
+    Holds,
+    /// Not as the spec says; `docs/probe.md` says what follows.
+    Differs,
+    /// Not settled by this run (skipped to keep the account's data as it was, say).
+    Unconfirmed,
+}
+
+impl Verdict {
+    /// The word the probe's table shows.
+    pub fn shown(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Differs => "DIFFERS",
+            Verdict::Unconfirmed => "unconfirmed",
+        }
+    }
+}
+
 /// What a paid request costs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Price {

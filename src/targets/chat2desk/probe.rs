@@ -48,17 +48,7 @@ pub struct ProbeOptions {
     pub messenger: Option<String>,
 }
 
-/// How a fact of the spec fared in this account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// As the spec says.
-    Holds,
-    /// Not as the spec says; `docs/probe.md` says what follows.
-    Differs,
-    /// Not settled by this run (skipped to keep the account's data as it was, say).
-    Unconfirmed,
-}
+pub use crate::targets::Verdict;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -607,11 +597,7 @@ impl ProbeReport {
             .max()
             .unwrap_or(0);
         for finding in &self.findings {
-            let verdict = match finding.verdict {
-                Verdict::Holds => "holds",
-                Verdict::Differs => "DIFFERS",
-                Verdict::Unconfirmed => "unconfirmed",
-            };
+            let verdict = finding.verdict.shown();
             let pad = width - finding.fact.chars().count();
             let _ = writeln!(
                 out,

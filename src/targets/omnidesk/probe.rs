@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::api::{self, EMAIL_FIELD, ErrorBody, ErrorKind, PHONE_FIELD, Page, User};
 use super::client::{Omnidesk, RawAnswer};
 use crate::pacing::TargetError;
-pub use crate::targets::chat2desk::probe::Verdict;
+pub use crate::targets::Verdict;
 
 /// The most requests a probe sends (it says so before it starts): ten for every step, and
 /// two for a search repeated after a lag or a request repeated after a throttled answer.
@@ -1044,11 +1044,7 @@ impl ProbeReport {
             .max()
             .unwrap_or(0);
         for finding in &self.findings {
-            let verdict = match finding.verdict {
-                Verdict::Holds => "holds",
-                Verdict::Differs => "DIFFERS",
-                Verdict::Unconfirmed => "unconfirmed",
-            };
+            let verdict = finding.verdict.shown();
             let pad = width - finding.point.chars().count();
             let variant = finding
                 .variant
