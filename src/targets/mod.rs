@@ -11,6 +11,7 @@
 //! faults (`sandbox_kit`).
 
 pub mod chat2desk;
+pub mod intercom;
 pub mod lenient;
 pub mod omnidesk;
 pub mod sandbox_kit;
