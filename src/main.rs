@@ -193,10 +193,24 @@ struct LoadArgs {
     /// Omnidesk: leave a phone or e-mail that rows with different names share unlinked.
     #[arg(long)]
     no_link_shared: bool,
-    /// The API's address (the target's own by default; Omnidesk's is the account's).
+    /// Intercom: the `Intercom-Version` to speak (2.16 by default).
+    #[arg(long, value_name = "VERSION")]
+    intercom_version: Option<String>,
+    /// Intercom: keep the comment in this custom attribute instead of a note.
+    #[arg(long, value_name = "NAME")]
+    comment_attribute: Option<String>,
+    /// Intercom: create the custom attributes the list needs and the workspace lacks.
+    #[arg(long)]
+    create_attributes: bool,
+    /// Intercom: unarchive an archived contact the list names, instead of reporting it.
+    #[arg(long)]
+    unarchive: bool,
+    /// The API's address (the target's own by default; Omnidesk's is the account's;
+    /// Intercom's regional hosts: https://api.eu.intercom.io, https://api.au.intercom.io).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Read Chat2Desk's API token from this file instead of CHAT2DESK_TOKEN.
+    /// Read the API token (Chat2Desk's, Intercom's) from this file instead of
+    /// CHAT2DESK_TOKEN or INTERCOM_TOKEN.
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     /// Read the target's credentials from this file: `NAME=value` lines, NAME the
@@ -236,13 +250,21 @@ impl LoadArgs {
             ("transport", &self.transport),
             ("email_channel", &self.email_channel),
             ("tags_field", &self.tags_field),
+            ("version", &self.intercom_version),
+            ("comment_attribute", &self.comment_attribute),
         ] {
             if let Some(value) = value {
                 settings.insert(name.to_owned(), value.clone().into());
             }
         }
-        if self.no_link_shared {
-            settings.insert("no_link_shared".to_owned(), true.into());
+        for (name, set) in [
+            ("no_link_shared", self.no_link_shared),
+            ("create_attributes", self.create_attributes),
+            ("unarchive", self.unarchive),
+        ] {
+            if set {
+                settings.insert(name.to_owned(), true.into());
+            }
         }
         settings
     }
@@ -748,6 +770,7 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
     match args.target {
         TargetKind::Chat2desk => {}
         TargetKind::Omnidesk => return run_omnidesk_probe(args).await,
+        TargetKind::Intercom => bail!("the Intercom probe is not written yet"),
     }
     let contact = match (&args.phone, &args.email) {
         (Some(_), Some(_)) => bail!("give --phone or --email, not both"),

@@ -33,6 +33,12 @@ pub struct ProfilePlan<'a> {
 /// each target against its spec's cost table.
 pub trait CostModel {
     fn requests(&self, operation: &Operation<'_>) -> u64;
+
+    /// The whole list's price, for a target whose requests are not a sum over profiles
+    /// (Intercom: a row's contacts are one Intercom contact, and one tag call tags many).
+    fn whole(&self, _profiles: &Profiles) -> Option<u64> {
+        None
+    }
 }
 
 /// The plan of every profile, in creation order.
@@ -63,6 +69,9 @@ fn operations<'a>(
 /// yet (an existing one costs the same or less: only the writes that change something).
 /// Counted without building the plan: a million profiles, a million `Vec`s fewer.
 pub fn estimate(profiles: &Profiles, model: &dyn CostModel) -> u64 {
+    if let Some(whole) = model.whole(profiles) {
+        return whole;
+    }
     profiles
         .iter()
         .flat_map(|(id, profile)| operations(profiles, id, profile))

@@ -190,7 +190,12 @@ pub async fn load<T: Target>(
         .iter()
         .map(|w| T::expected(&rules, &w.wanted, &entries))
         .collect();
-    let plan = consent::Plan::new(&checked, &work, &expected, options.sample);
+    let mut plan = consent::Plan::new(&checked, &work, &expected, options.sample);
+    plan.estimate += T::batch_expected(
+        &rules,
+        plan.to_sync.iter().map(|&w| &work[w].wanted),
+        &entries,
+    );
     let spent_on_catalog = pacing.counters.requests.load(Ordering::Relaxed);
     let allowance = T::allowance(&rules, spent_on_catalog);
     consent::check(allowance, plan.estimate, spent_on_catalog, options)?;
@@ -224,6 +229,8 @@ pub async fn load<T: Target>(
         pacing,
     };
     let queue = Mutex::new(plan.to_sync.iter().copied());
+    // Pieces synced whose batched writes are still to send: their rows wait for them.
+    let deferred = Mutex::new(Vec::new());
     progress.start(plan.to_sync.len() as u64);
     let worker = || async {
         while !pacing.is_stopping() {
@@ -231,11 +238,21 @@ pub async fn load<T: Target>(
                 return;
             };
             let results = run.piece(&work[w], expected[w]).await;
-            board.settle(&work[w].profiles, results);
+            match synced(&results) {
+                Some(done) if target.defers(&rules, &work[w].wanted) => {
+                    deferred
+                        .lock()
+                        .expect("deferred lock")
+                        .push((w, done, results));
+                }
+                _ => board.settle(&work[w].profiles, results),
+            }
         }
     };
     let workers: Vec<_> = (0..options.concurrency.max(1)).map(|_| worker()).collect();
     futures_util::future::join_all(workers).await;
+    run.batched(&work, deferred.into_inner().expect("deferred lock"), &board)
+        .await;
     progress.finish();
 
     let stopped = pacing.stop_reason();
@@ -318,6 +335,17 @@ fn first_states<T: Target>(
     states
 }
 
+/// The results of a piece that `sync` brought in whole, or nothing.
+fn synced(states: &[ProfileState]) -> Option<Vec<crate::targets::Done>> {
+    states
+        .iter()
+        .map(|state| match state {
+            ProfileState::Done { done, .. } => Some(done.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What every piece of work of one run shares.
 struct Run<'a, T: Target> {
     target: &'a T,
@@ -328,6 +356,58 @@ struct Run<'a, T: Target> {
 }
 
 impl<T: Target> Run<'_, T> {
+    /// Sends the writes the deferred pieces share, and settles their rows.
+    async fn batched(
+        &self,
+        work: &[Work<T::Wanted>],
+        deferred: Vec<(usize, Vec<crate::targets::Done>, Vec<ProfileState>)>,
+        board: &Board<'_>,
+    ) {
+        if deferred.is_empty() {
+            return;
+        }
+        let pieces = deferred
+            .iter()
+            .map(|(w, done, _)| (&work[*w].wanted, done.clone()))
+            .collect();
+        let results = self
+            .target
+            .batched(self.rules, pieces, self.ledger, self.pacing)
+            .await;
+        for ((w, _, states), result) in deferred.into_iter().zip(results) {
+            let settled = match result {
+                Ok(done) => states
+                    .into_iter()
+                    .zip(done)
+                    .map(|(state, done)| match state {
+                        ProfileState::Done { requests, .. } => {
+                            ProfileState::Done { done, requests }
+                        }
+                        other => other,
+                    })
+                    .collect(),
+                Err(error) => self.failed(error, work[w].profiles.len()),
+            };
+            board.settle(&work[w].profiles, settled);
+        }
+    }
+
+    /// What a piece's profiles become when its sync ended with `error`.
+    fn failed(&self, error: SyncError, profiles: usize) -> Vec<ProfileState> {
+        let state = match error {
+            SyncError::Halt(Halt::Failed(error)) => {
+                tracing::warn!(%error, "a contact was not loaded");
+                ProfileState::Failed(error.to_string())
+            }
+            SyncError::Halt(Halt::Stopped(reason)) => ProfileState::Pending(Some(reason)),
+            SyncError::Store(error) => {
+                self.pacing.stop(format!("the state file failed: {error}"));
+                ProfileState::Pending(Some(error.to_string()))
+            }
+        };
+        vec![state; profiles]
+    }
+
     /// Syncs one piece of work within the budget: one state per profile of it.
     async fn piece(&self, piece: &Work<T::Wanted>, expected: u64) -> Vec<ProfileState> {
         let pacing = self.pacing;
@@ -362,17 +442,7 @@ impl<T: Target> Run<'_, T> {
                     requests: if i == 0 { ticket.spent } else { 0 },
                 })
                 .collect(),
-            Err(SyncError::Halt(Halt::Failed(error))) => {
-                tracing::warn!(%error, "a contact was not loaded");
-                every(ProfileState::Failed(error.to_string()))
-            }
-            Err(SyncError::Halt(Halt::Stopped(reason))) => {
-                every(ProfileState::Pending(Some(reason)))
-            }
-            Err(SyncError::Store(error)) => {
-                pacing.stop(format!("the state file failed: {error}"));
-                every(ProfileState::Pending(Some(error.to_string())))
-            }
+            Err(error) => self.failed(error, piece.profiles.len()),
         }
     }
 }

@@ -42,16 +42,22 @@ pub enum TargetKind {
     #[default]
     Chat2desk,
     Omnidesk,
+    Intercom,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 2] = [TargetKind::Chat2desk, TargetKind::Omnidesk];
+    pub const ALL: [TargetKind; 3] = [
+        TargetKind::Chat2desk,
+        TargetKind::Omnidesk,
+        TargetKind::Intercom,
+    ];
 
     /// What the kind is and how it connects.
     pub fn kind(self) -> &'static dyn Kind {
         match self {
             TargetKind::Chat2desk => &chat2desk::KIND,
             TargetKind::Omnidesk => &omnidesk::KIND,
+            TargetKind::Intercom => &intercom::KIND,
         }
     }
 
@@ -512,6 +518,38 @@ pub trait Target: Send + Sync {
         entries: &Entries,
         ledger: &AccountLedger<'_>,
     ) -> Vec<Done>;
+
+    /// Requests the batched writes of `pieces` are expected to need, beyond each piece's
+    /// own (`expected`): Intercom tags many contacts in one call.
+    fn batch_expected<'w>(
+        _rules: &Self::Rules,
+        _pieces: impl Iterator<Item = &'w Self::Wanted>,
+        _entries: &Entries,
+    ) -> u64
+    where
+        Self::Wanted: 'w,
+    {
+        0
+    }
+
+    /// Whether a piece that `sync` brought in still has a write the target sends for many
+    /// pieces at once (`batched`); its rows wait for it.
+    fn defers(&self, _rules: &Self::Rules, _wanted: &Self::Wanted) -> bool {
+        false
+    }
+
+    /// Sends the writes the deferred pieces share, once every piece is synced, and gives
+    /// each piece its final results, in order (`synced` is what `sync` gave it).
+    fn batched(
+        &self,
+        _rules: &Self::Rules,
+        pieces: Vec<(&Self::Wanted, Vec<Done>)>,
+        _ledger: &AccountLedger<'_>,
+        _pacing: &Pacing,
+    ) -> impl Future<Output = Vec<Result<Vec<Done>, SyncError>>> + Send {
+        let results = pieces.into_iter().map(|(_, done)| Ok(done)).collect();
+        std::future::ready(results)
+    }
 
     /// Brings the work into the account with the fewest requests, recording every step in
     /// the ledger before the next, so that a crash anywhere leaves an entry a re-run goes on

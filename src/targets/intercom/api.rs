@@ -339,7 +339,7 @@ pub enum ErrorKind {
         id: Option<String>,
         archived: bool,
     },
-    /// 410 `contact_merged` (or a 404 for an id we know: "accept both").
+    /// 410 `contact_merged` (or a 404 `not_found` for an id we know: "accept both").
     Gone,
     BadCredentials,
     /// 5xx.
@@ -365,7 +365,10 @@ pub fn classify(status: u16, body: &ErrorList) -> ErrorKind {
                 archived: message.to_ascii_lowercase().contains("archived"),
             }
         }
-        410 | 404 => ErrorKind::Gone,
+        // A 404 is the contact's only as `not_found`: `company_not_found` and
+        // `tag_not_found` are refusals of the request.
+        410 => ErrorKind::Gone,
+        404 if body.has(codes::NOT_FOUND) => ErrorKind::Gone,
         500..=599 => ErrorKind::Transient,
         _ => ErrorKind::Refused,
     }
