@@ -4,3 +4,4 @@
 //! assumption about it in one place (`api`, "Assumptions").
 
 pub mod api;
+pub mod sandbox;
