@@ -2,13 +2,15 @@
 //! contact — a `user` when it has an e-mail, else a `lead` — and nothing but our ledger and
 //! Intercom's 409 keeps a load from duplicating people. Its wire format, with every
 //! assumption about it in one place (`api`, "Assumptions"); the client; what a workspace
-//! takes (`rules`); the cost model; the sync of one contact; and `target`, which puts them
+//! takes (`rules`); the cost model; the sync of one contact; a sandbox that plays the contract strictly and each
+//! assumption's variants; and `target`, which puts them
 //! behind the engine's `Target`.
 
 pub mod api;
 pub mod client;
 pub mod cost;
 pub mod rules;
+pub mod sandbox;
 pub mod sync;
 pub mod target;
 
