@@ -11,10 +11,13 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Faults a test asked for, each served to the next `times` requests whose method matches
-/// and whose path starts with the rule's path. The oldest matching rule goes first.
+/// and whose path starts with the rule's path — or, for a queue made `exact`, is the rule's
+/// path, a `{id}` segment standing for any one segment (`/contacts/{id}/notes`: ids are
+/// not known before the run makes them). The oldest matching rule goes first.
 #[derive(Debug, Clone)]
 pub struct FaultQueue<F> {
     rules: VecDeque<FaultRule<F>>,
+    exact: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -29,11 +32,33 @@ impl<F> Default for FaultQueue<F> {
     fn default() -> Self {
         FaultQueue {
             rules: VecDeque::new(),
+            exact: false,
+        }
+    }
+}
+
+/// Whether `path` is `pattern`, segment by segment, `{id}` matching any one.
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some("{id}"), Some(segment)) if !segment.is_empty() => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
         }
     }
 }
 
 impl<F: Clone> FaultQueue<F> {
+    /// A queue whose rules match whole paths (`{id}` for any segment).
+    pub fn exact() -> FaultQueue<F> {
+        FaultQueue {
+            rules: VecDeque::new(),
+            exact: true,
+        }
+    }
+
     /// Serves `fault` to the next `times` requests of `method` whose path starts with `path`.
     pub fn push(&mut self, method: Method, path: &str, fault: F, times: u32) {
         if times > 0 {
@@ -48,10 +73,14 @@ impl<F: Clone> FaultQueue<F> {
 
     /// The fault for this request, if one is waiting for it; it is used up.
     pub fn take(&mut self, method: &Method, path: &str) -> Option<F> {
-        let index = self
-            .rules
-            .iter()
-            .position(|r| r.method == *method && path.starts_with(&r.path))?;
+        let index = self.rules.iter().position(|r| {
+            r.method == *method
+                && if self.exact {
+                    matches_pattern(&r.path, path)
+                } else {
+                    path.starts_with(&r.path)
+                }
+        })?;
         let rule = &mut self.rules[index];
         let fault = rule.fault.clone();
         rule.times -= 1;

@@ -379,7 +379,7 @@ impl Sandbox {
                 used: 0,
             },
             stats: Stats::default(),
-            faults: FaultQueue::default(),
+            faults: FaultQueue::exact(),
         };
         for attribute in &config.attributes {
             account.insert_attribute(attribute);
@@ -479,7 +479,8 @@ impl Sandbox {
             .map_err(|r| r.message)
     }
 
-    /// Serves `fault` to the next `times` requests of `method` whose path starts with `path`.
+    /// Serves `fault` to the next `times` requests of `method` to `path`, a `{id}` segment
+    /// standing for any id (`/contacts/{id}/notes`).
     pub fn inject(&self, method: Method, path: &str, fault: Fault, times: u32) {
         self.lock().faults.push(method, path, fault, times);
     }

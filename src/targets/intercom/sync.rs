@@ -105,6 +105,9 @@ pub struct Known {
     pub company: Option<String>,
     #[serde(default)]
     pub tags: BTreeSet<String>,
+    /// Found archived and left so (no `--unarchive`): reported until revived.
+    #[serde(default)]
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +347,9 @@ impl Sync<'_> {
         if self.ledger.created_by_this_run(entry) {
             synced = Synced::Created;
         }
+        if known.archived && self.unarchive {
+            self.revive(wanted, &id, &mut known, ticket).await?;
+        }
         if let Some(update) = edit(&wanted.fields, &known.fields) {
             id = self
                 .update(wanted, id, update, &mut known, &mut notes, ticket)
@@ -416,7 +422,11 @@ impl Sync<'_> {
         let sent_before = entry.is_some_and(|e| e.create_sent);
         if wanted.role == Role::Lead || sent_before {
             match self.search(wanted, ticket).await? {
-                Some(found) => return self.adopt(wanted, found, known, notes, ticket).await,
+                Some(found) => {
+                    return self
+                        .adopt(wanted, found, sent_before, known, notes, ticket)
+                        .await;
+                }
                 None if sent_before && wanted.role == Role::Lead => {
                     // A create went out and its answer was lost: it may be in the workspace
                     // and not in the search yet.
@@ -470,10 +480,10 @@ impl Sync<'_> {
                 } else {
                     self.ledger.not_created(&wanted.key).await?;
                 }
-                self.record(wanted, &id, known).await?;
                 if archived {
-                    self.revive(wanted, &id, ticket).await?;
+                    self.revive(wanted, &id, known, ticket).await?;
                 }
+                self.record(wanted, &id, known).await?;
                 Ok((
                     id,
                     if ours {
@@ -551,6 +561,7 @@ impl Sync<'_> {
         &self,
         wanted: &Wanted,
         found: (Contact, Vec<Contact>),
+        ours: bool,
         known: &mut Known,
         notes: &mut Vec<Warning>,
         ticket: &mut Ticket,
@@ -571,21 +582,33 @@ impl Sync<'_> {
             })));
         }
         known.fields = Known::of(&contact, &wanted.fields);
-        self.record(wanted, &contact.id, known).await?;
         if contact.archived {
-            self.revive(wanted, &contact.id, ticket).await?;
+            self.revive(wanted, &contact.id, known, ticket).await?;
         }
-        Ok((contact.id, Synced::Updated))
+        self.record(wanted, &contact.id, known).await?;
+        // Our own create whose answer was lost, found once the search showed it; else
+        // updated only if a write follows.
+        let synced = if ours {
+            Synced::Created
+        } else {
+            Synced::Unchanged
+        };
+        Ok((contact.id, synced))
     }
 
-    /// An archived contact: "revive (unarchive) or report, never create around them".
+    /// An archived contact: "revive (unarchive) or report, never create around them". One
+    /// left archived is recorded so: the next run reports it again without a create, or
+    /// revives it when asked.
     async fn revive(
         &self,
         wanted: &Wanted,
         id: &str,
+        known: &mut Known,
         ticket: &mut Ticket,
     ) -> Result<(), SyncError> {
         if !self.unarchive {
+            known.archived = true;
+            self.record(wanted, id, known).await?;
             return Err(refused(format!(
                 "{} is archived in Intercom (contact {id}): unarchive it there, or run again \
                  with --unarchive",
@@ -593,7 +616,9 @@ impl Sync<'_> {
             )));
         }
         self.send(ticket, || self.client.unarchive(self.pacing, id))
-            .await
+            .await?;
+        known.archived = false;
+        self.record(wanted, id, known).await
     }
 
     /// The contact by its lookup: the user over a lead, then the oldest.
@@ -644,6 +669,8 @@ impl Sync<'_> {
             match answer {
                 Ok(Reached::Done(_)) => {
                     known.fields = applied(&known.fields, &update);
+                    // Written to: not archived (unarchived in Intercom since, say).
+                    known.archived = false;
                     self.record(wanted, &id, known).await?;
                     return Ok(id);
                 }
@@ -666,6 +693,11 @@ impl Sync<'_> {
                     known.tags.clear();
                     update = edit(&wanted.fields, &known.fields).unwrap_or_default();
                     self.record(wanted, &id, known).await?;
+                }
+                // Archived since we recorded it (by a teammate, say): revived or reported,
+                // as a create's 409 would have it.
+                Err(SyncError::Halt(Halt::Failed(error))) if archived_refusal(&error) => {
+                    self.revive(wanted, &id, known, ticket).await?;
                 }
                 Err(SyncError::Halt(Halt::Failed(error)))
                     if update.phone.is_some() && phone_refused(&error) =>
@@ -751,6 +783,13 @@ impl Sync<'_> {
 fn phone_refused(error: &impl std::fmt::Display) -> bool {
     let text = error.to_string().to_lowercase();
     text.contains("parameter_invalid") && text.contains("phone")
+}
+
+/// Whether Intercom refused a write to a contact because it is archived (not in the spec;
+/// the sandbox answers 400 "unarchive it first").
+fn archived_refusal(error: &TargetError) -> bool {
+    matches!(error, TargetError::Rejected { status: 400, message }
+        if message.to_lowercase().contains("archived"))
 }
 
 fn phone_dropped(phone: &str) -> Warning {
