@@ -25,7 +25,6 @@ use contact_loader::targets::chat2desk::api::DEFAULT_BASE_URL;
 use contact_loader::targets::chat2desk::client::Chat2Desk;
 use contact_loader::targets::chat2desk::sandbox::{Quirks, Sandbox, SandboxConfig};
 use contact_loader::targets::chat2desk::{Chat2DeskTarget, Settings};
-use contact_loader::targets::omnidesk::api::Assumptions;
 use contact_loader::targets::{Connected, Connection, Credentials, TargetKind};
 use contact_loader::telemetry::{self, LogFormat};
 
@@ -205,6 +204,10 @@ struct LoadArgs {
     /// Intercom: unarchive an archived contact the list names, instead of reporting it.
     #[arg(long)]
     unarchive: bool,
+    /// Intercom: how long its search may take to show a contact just created (600 by
+    /// default): a lead whose create went unanswered is not created again sooner.
+    #[arg(long, value_name = "SECONDS")]
+    search_lag: Option<u64>,
     /// The API's address (the target's own by default; Omnidesk's is the account's;
     /// Intercom's regional hosts: https://api.eu.intercom.io, https://api.au.intercom.io).
     #[arg(long, value_name = "URL")]
@@ -256,6 +259,9 @@ impl LoadArgs {
             if let Some(value) = value {
                 settings.insert(name.to_owned(), value.clone().into());
             }
+        }
+        if let Some(seconds) = self.search_lag {
+            settings.insert("search_lag_secs".to_owned(), seconds.into());
         }
         for (name, set) in [
             ("no_link_shared", self.no_link_shared),
@@ -310,10 +316,24 @@ struct SandboxArgs {
     /// Omnidesk: requests a minute before it throttles.
     #[arg(long, default_value_t = 300)]
     per_minute: u32,
-    /// Omnidesk: how it reads the spec's assumed points, comma-separated (throttle-403,
-    /// duplicate-with-id, create-links-identifiers, … — see docs/omnidesk.md).
-    #[arg(long, value_name = "LIST", value_parser = Assumptions::parse, default_value = "")]
-    assumptions: Assumptions,
+    /// Omnidesk, Intercom: how it reads the spec's assumed points, comma-separated
+    /// (Omnidesk: throttle-403, duplicate-with-id, … — docs/omnidesk.md; Intercom:
+    /// conflict-without-id, bulk-tag-50, merged-404, … — docs/intercom.md).
+    #[arg(long, value_name = "LIST", default_value = "")]
+    assumptions: String,
+    /// Intercom: requests per 10-second window before it answers 429.
+    #[arg(long, default_value_t = 1_666)]
+    per_window: u32,
+    /// Intercom: seconds before a contact written shows in search ("a few minutes").
+    #[arg(long, default_value_t = 0)]
+    search_lag_secs: u64,
+    /// Intercom: custom contact attributes the workspace has (comma-separated names).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "job_title,telegram_id,whatsapp_id"
+    )]
+    attributes: String,
 }
 
 fn main() -> ExitCode {
@@ -626,8 +646,10 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
 }
 
 async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
-    if args.target == TargetKind::Omnidesk {
-        return run_omnidesk_sandbox(args).await;
+    match args.target {
+        TargetKind::Chat2desk => {}
+        TargetKind::Omnidesk => return run_omnidesk_sandbox(args).await,
+        TargetKind::Intercom => return run_intercom_sandbox(args).await,
     }
     let config = SandboxConfig {
         token: args.token,
@@ -652,6 +674,50 @@ async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn run_intercom_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
+    use contact_loader::targets::intercom::api::{Assumptions, DataAttribute};
+    use contact_loader::targets::intercom::sandbox::{Sandbox, SandboxConfig};
+    let attributes = args
+        .attributes
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| DataAttribute {
+            id: None,
+            name: name.to_owned(),
+            label: None,
+            data_type: "string".to_owned(),
+            custom: true,
+            api_writable: true,
+            archived: false,
+            model: Some("contact".to_owned()),
+        })
+        .collect();
+    let config = SandboxConfig {
+        token: args.token,
+        limit_per_window: args.per_window,
+        search_lag: Duration::from_secs(args.search_lag_secs),
+        latency: Duration::from_millis(args.latency_ms),
+        fail_rate: args.fail_rate.clamp(0.0, 1.0),
+        attributes,
+        assumptions: Assumptions::parse(&args.assumptions)
+            .map_err(|e| anyhow::anyhow!("--assumptions: {e}"))?,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(SocketAddr::new(args.host, args.port), config)
+        .await
+        .context("cannot start the sandbox")?;
+    println!("{}", sandbox.url());
+    eprintln!(
+        "Intercom sandbox at {url} (token: {}); contacts at {url}/sandbox/contacts, request \
+         counts at {url}/sandbox/stats. Ctrl-C stops it.",
+        sandbox.token(),
+        url = sandbox.url(),
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
 async fn run_omnidesk_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
     use contact_loader::targets::omnidesk::sandbox::{Sandbox, SandboxConfig};
     let config = SandboxConfig {
@@ -660,7 +726,8 @@ async fn run_omnidesk_sandbox(args: SandboxArgs) -> anyhow::Result<()> {
         rate_limit_per_minute: args.per_minute,
         latency: Duration::from_millis(args.latency_ms),
         fail_rate: args.fail_rate.clamp(0.0, 1.0),
-        assumptions: args.assumptions,
+        assumptions: contact_loader::targets::omnidesk::api::Assumptions::parse(&args.assumptions)
+            .map_err(|e| anyhow::anyhow!("--assumptions: {e}"))?,
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(SocketAddr::new(args.host, args.port), config)

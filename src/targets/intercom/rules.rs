@@ -29,6 +29,10 @@ pub struct Settings {
     /// Revive an archived contact the list names ("unarchived with `--unarchive`"),
     /// instead of reporting it.
     pub unarchive: bool,
+    /// Seconds Intercom's search may take to show a contact just created ("this delay can
+    /// take a few minutes" [oas]), when not the default: how long a lead whose create
+    /// answer was lost waits before it is created again.
+    pub search_lag_secs: Option<u64>,
 }
 
 impl Settings {

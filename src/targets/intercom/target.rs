@@ -108,7 +108,7 @@ fn account_of(base: &reqwest::Url, token: &SecretString) -> String {
 pub struct IntercomTarget {
     pub client: Intercom,
     pub settings: Settings,
-    /// How long the search may lag (`SEARCH_LAG` unless a test says).
+    /// How long the search may lag (`SEARCH_LAG` unless the settings say).
     pub search_lag: std::time::Duration,
     companies: Companies,
     /// Attributes this run created (`--create-attributes`), each once.
@@ -121,8 +121,10 @@ impl IntercomTarget {
     pub fn new(client: Intercom, settings: Settings) -> IntercomTarget {
         IntercomTarget {
             client,
+            search_lag: settings
+                .search_lag_secs
+                .map_or(SEARCH_LAG, std::time::Duration::from_secs),
             settings,
-            search_lag: SEARCH_LAG,
             companies: Companies::default(),
             created: Mutex::default(),
             untagged: Mutex::default(),
