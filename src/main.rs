@@ -599,6 +599,9 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
         .kind()
         .connect(&connection)
         .map_err(anyhow::Error::msg)?;
+    if let Some(said) = kind.kind().before_live_run() {
+        eprintln!("Note: {}", said.en);
+    }
     let state = args.state.clone().unwrap_or_else(default_state_path);
     let ledger = Store::open(&state).await?;
     let options = LoadOptions {

@@ -25,7 +25,7 @@ use futures_util::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Problem, Row, Warning};
+use crate::domain::{Problem, Row, Said, Warning};
 use crate::identity::Profiles;
 use crate::input::{Header, Source};
 use crate::load::{LoadError, LoadOptions, Loaded, Progress};
@@ -123,6 +123,12 @@ pub trait Kind: Sync {
         Vec::new()
     }
     fn credentials(&self) -> &'static [CredentialSpec];
+
+    /// What a person should know before a live run writes into the account (Intercom:
+    /// live campaigns message fresh contacts at once), in both languages.
+    fn before_live_run(&self) -> Option<Said> {
+        None
+    }
     /// The API's address when none is given (`None`: one address per account, given).
     fn default_base_url(&self) -> Option<&'static str>;
     /// Whether a server that takes base URLs from its users may send requests to `url`:

@@ -55,6 +55,21 @@ impl Kind for IntercomKind {
         CREDENTIALS
     }
 
+    /// "contacts that match a live message's rules receive it right away" [help 177];
+    /// "campaigns should be paused, and contact notifications switched off" [seeds FR/DE].
+    fn before_live_run(&self) -> Option<crate::domain::Said> {
+        Some(said(|lang| match lang {
+            Lang::Ru => "контакты, подходящие под правила активных кампаний Intercom, сразу \
+                         получат их сообщения: приостановите кампании и уведомления на время \
+                         загрузки, а сначала попробуйте --sample 20"
+                .to_owned(),
+            Lang::En => "contacts that match a live Intercom campaign's rules get its messages \
+                         right away: pause campaigns and notifications during the load, and \
+                         try --sample 20 first"
+                .to_owned(),
+        }))
+    }
+
     fn default_base_url(&self) -> Option<&'static str> {
         Some(api::BASE_URL)
     }
