@@ -162,7 +162,7 @@ var CL_TEXTS = {
         'красный — ошибка, прочитайте текст и исправьте строку; жёлтый — ждёт следующего запуска.',
       'Omnidesk принимает лишь несколько запросов в минуту, поэтому большой список загружается долго ' +
         '(10 000 строк — несколько часов). Сколько это займёт, вы увидите в начале загрузки; ' +
-        'не закрывайте панель дополнения, пока загрузка идёт.',
+        'панель дополнения можно закрыть: раз в час дополнение само передаёт загрузке свежий вход в Google.',
     ],
   },
 
@@ -315,7 +315,8 @@ var CL_TEXTS = {
       'Status colours: green — done; grey — merged with another row, or unchanged; ' +
         'red — error: read the text and fix the row; amber — waiting for the next run.',
       'Omnidesk takes only a few requests a minute, so a big list takes long to load (10,000 rows: ' +
-        'several hours). You see how long when the load starts; keep the add-on\'s panel open while it runs.',
+        'several hours). You see how long when the load starts; the add-on\'s panel may be closed meanwhile: ' +
+        'once an hour the add-on brings the load a fresh Google sign-in itself.',
     ],
   },
 };

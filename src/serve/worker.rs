@@ -258,7 +258,13 @@ async fn run(
             }
         })
     };
-    let outcome = run_job(shared, &taken, &pacing, &left).await;
+    let running = Running {
+        shared,
+        taken: &taken,
+        pacing: &pacing,
+        left: &left,
+    };
+    let outcome = run_job(&running).await;
     renewal.abort();
     let stopping = *stop.borrow() || left.load(Ordering::SeqCst);
     let outcome = match outcome {
@@ -430,15 +436,20 @@ fn target_of(
     stored.kind.kind().connect(&connection)
 }
 
+/// One job as it runs: the server's state, the job as taken, its pacing, and whether it is
+/// being left (the server stops, the lease is lost).
+struct Running<'a> {
+    shared: &'a Shared,
+    taken: &'a Taken,
+    pacing: &'a Pacing,
+    left: &'a AtomicBool,
+}
+
 /// One job, from the sheet to the sheet. Errors are texts for the job's owner. When `left`
 /// is set (the server stops, the lease is lost) the job ends without its final pass: the
 /// sheet keeps only final statuses, and the worker that resumes it writes the rest.
-async fn run_job(
-    shared: &Shared,
-    taken: &Taken,
-    pacing: &Pacing,
-    left: &AtomicBool,
-) -> Result<(), String> {
+async fn run_job(running: &Running<'_>) -> Result<(), String> {
+    let Running { shared, taken, .. } = *running;
     let stored: Stored =
         serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
     let (mut access, sheets_token) = Access::open(shared, taken, &stored).await?;
@@ -448,16 +459,7 @@ async fn run_job(
         super::REQUEST_TIMEOUT,
     )
     .map_err(|e| e.to_string())?;
-    let worked = on_sheet(
-        shared,
-        taken,
-        pacing,
-        left,
-        &stored,
-        &mut access,
-        sheets.clone(),
-    )
-    .await;
+    let worked = on_sheet(running, &stored, &mut access, sheets.clone()).await;
     // Every Sheets request of the job, however it ended (clones share the count).
     shared
         .metrics
@@ -468,14 +470,17 @@ async fn run_job(
 
 /// The job once its sheet can be reached: read it, check or load it, write it back.
 async fn on_sheet(
-    shared: &Shared,
-    taken: &Taken,
-    pacing: &Pacing,
-    left: &AtomicBool,
+    running: &Running<'_>,
     stored: &Stored,
     access: &mut Access,
     sheets: Sheets,
 ) -> Result<(), String> {
+    let Running {
+        shared,
+        taken,
+        pacing,
+        left,
+    } = *running;
     let values = read_rows(&sheets, stored).await.map_err(|e| {
         access
             .explain(&e)
@@ -595,20 +600,24 @@ async fn on_sheet(
     let load_rows = loaded.as_deref();
 
     let writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
-    finish(shared, taken, pacing, access, &checked, load_rows, writer).await
+    finish(running, access, &checked, load_rows, writer).await
 }
 
 /// The job's end: every row's status into the sheet (those not written yet), the report,
 /// the counts, and the final progress.
 async fn finish(
-    shared: &Shared,
-    taken: &Taken,
-    pacing: &Pacing,
+    running: &Running<'_>,
     access: &mut Access,
     checked: &Checked,
     load_rows: Option<&[LoadedRow]>,
     mut writer: StatusWriter,
 ) -> Result<(), String> {
+    let Running {
+        shared,
+        taken,
+        pacing,
+        ..
+    } = *running;
     let mut report = csv::Writer::from_writer(Vec::new());
     let _ = report.write_record(["row", "status", "reason", "client_id"]);
     let mut counts = BTreeMap::<&str, u64>::new();
@@ -628,7 +637,7 @@ async fn finish(
             neutralised(&client_id.unwrap_or_default()).into_owned(),
         ]);
     }
-    let written = write_statuses(shared, taken, &mut writer, access).await;
+    let written = write_statuses(running, &mut writer, access).await;
     written.map_err(|e| {
         access
             .explain(&e)
@@ -729,16 +738,31 @@ async fn google_token(shared: &Shared, taken: &Taken) -> Option<(String, SecretS
 }
 
 /// How long a job's statuses wait for a fresh Google token once the one it has expired.
-const TOKEN_WAIT: Duration = Duration::from_secs(30 * 60);
+///
+/// Only the add-on's polls bring one: the sidebar's while it is open, and with it closed the
+/// add-on's hourly trigger (apps-script/src/Background.js). Apps Script runs an add-on's
+/// time-driven trigger at most once an hour, at a slightly randomised moment (its
+/// schedules drift by up to ±15 min: `nearMinute`), and the token a run hands over may be
+/// one issued earlier, so it can expire soon after it came. The longest wait is therefore
+/// from just after one run to the next: an hour and the jitter. 90 minutes covers that with
+/// a quarter-hour to spare for a late run; longer would only hold the job for a user who
+/// has gone (no trigger, no panel), whose rows then end pending for the next run.
+const TOKEN_WAIT: Duration = Duration::from_secs(90 * 60);
 
 /// Writes the statuses; when Google says the user's token expired, keeps them and waits
-/// for the add-on to send a fresh one with its next poll.
+/// for the add-on to send a fresh one with its next poll — unless the job is `left` (the
+/// server stops, the lease is lost): then the next worker writes them.
 async fn write_statuses(
-    shared: &Shared,
-    taken: &Taken,
+    running: &Running<'_>,
     writer: &mut StatusWriter,
     access: &mut Access,
 ) -> Result<(), SheetsError> {
+    let Running {
+        shared,
+        taken,
+        left,
+        ..
+    } = *running;
     loop {
         match writer.flush().await {
             Err(SheetsError::Unauthorized(message)) => {
@@ -748,7 +772,10 @@ async fn write_statuses(
                         writer.set_token(token);
                         break;
                     }
-                    if matches!(access, Access::Service { .. }) || waited.elapsed() > TOKEN_WAIT {
+                    if matches!(access, Access::Service { .. })
+                        || waited.elapsed() > TOKEN_WAIT
+                        || left.load(Ordering::SeqCst)
+                    {
                         return Err(SheetsError::Unauthorized(message));
                     }
                     tokio::time::sleep(Duration::from_millis(500)).await;
