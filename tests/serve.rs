@@ -767,6 +767,7 @@ async fn a_paid_load_waits_for_consent_with_its_estimate() {
             .unwrap()
             .contains("Nothing was loaded")
     );
+    assert_eq!(job["error_code"], "consent_needed", "{job}");
     assert!(sandbox.clients().is_empty(), "nothing written");
     assert_documented(&job);
     assert_eq!(sheets.cells(SPREADSHEET, SHEET).unwrap()[1].len(), 4);
@@ -778,6 +779,7 @@ async fn a_paid_load_waits_for_consent_with_its_estimate() {
     let job = wait_for_end(&api, &job_id, Duration::from_secs(60)).await;
     assert_eq!(job["state"], "done", "{job}");
     assert_eq!(job["estimate"], Value::Null);
+    assert_eq!(job["error_code"], Value::Null);
     let created = job["progress"]["by_status"]["created"].as_u64().unwrap();
     // A client whose create went through just before the stop, and whose next step did
     // not, waits too (the ledger knows it: the next run does not create it again).

@@ -81,6 +81,7 @@ function clStartJob_(svc, lang, mode, allowPaid) {
       target: target,
       sheets_token: svc.ScriptApp.getOAuthToken(),
     },
+    sent: clSent_(kind, settings, credentials),
   });
   var job = answer.json || {};
   var existing = answer.status === 200;
@@ -114,7 +115,8 @@ function clJobStatus_(svc, lang, jobId) {
   var remembered = clRememberedJob_(svc, spreadsheet, spreadsheet.getActiveSheet());
   var ours = remembered && remembered.jobId === jobId ? remembered : null;
   // The job's own target names it in the sidebar, even when the settings changed since.
-  var target = ours && ours.target ? ours.target : clReadSettings_(svc).target;
+  var settings = clReadSettings_(svc);
+  var target = ours && ours.target ? ours.target : settings.target;
   var progress = job.progress || {};
   var byStatus = progress.by_status || {};
   var counts = {};
@@ -151,7 +153,7 @@ function clJobStatus_(svc, lang, jobId) {
     // requests a minute): the sidebar tells a long load's length while it can still be cancelled.
     plannedSeconds: clNumber_(progress.planned_seconds, null),
     counts: counts,
-    error: job.error ? clTargetErrorText_(lang, job.error) : null,
+    error: job.error ? clTargetErrorText_(lang, job.error, job.error_code || null, clSent_(target, settings, null)) : null,
     estimate: estimate,
     // The hourly trigger brings the job fresh tokens: the panel may be closed (Background.js).
     backgroundPolls: clBackgroundPolls_(svc),

@@ -585,13 +585,23 @@ async fn on_sheet(
                 Ok(loaded) => loaded,
                 // The add-on shows the estimate and asks before it sends the job again with
                 // `allow_paid`.
+                // A refusal's code goes where the progress would be, as the estimate does:
+                // the job's answer gives it as `error_code` beside `error`.
                 Err(error) => match consent_needed(&error) {
                     Some((estimate, message)) => {
-                        let progress = json!({ "estimate": estimate }).to_string();
+                        let progress =
+                            json!({ "estimate": estimate, "error_code": CONSENT_NEEDED })
+                                .to_string();
                         let _ = shared.store.set_progress(&taken.job.id, &progress).await;
                         return Err(message);
                     }
-                    None => return Err(error.to_string()),
+                    None => {
+                        if let LoadError::Settings(refusal) = &error {
+                            let progress = json!({ "error_code": refusal.code }).to_string();
+                            let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+                        }
+                        return Err(error.to_string());
+                    }
                 },
             };
             (loaded.checked, Some(loaded.rows))
@@ -671,6 +681,9 @@ async fn finish(
         .map_err(store_error)?;
     Ok(())
 }
+
+/// The code of a job refused for want of consent to paid (or uncounted) requests.
+const CONSENT_NEEDED: &str = "consent_needed";
 
 /// For a load refused before any write for want of consent: the estimate the add-on shows,
 /// and the job's error. An unknown allowance has no free, paid or cost figures.

@@ -13,6 +13,7 @@
 pub mod chat2desk;
 pub mod lenient;
 pub mod omnidesk;
+pub mod refusal;
 pub mod sandbox_kit;
 
 use std::collections::{BTreeMap, HashMap};
@@ -470,7 +471,7 @@ pub trait Target: Send + Sync {
         catalog: Self::Catalog,
         tags: &[String],
         header: &Header,
-    ) -> Result<Self::Rules, String>;
+    ) -> Result<Self::Rules, refusal::Refusal>;
 
     /// The account's name, for reports.
     fn account_name(catalog: &Self::Catalog) -> Option<String>;
@@ -492,7 +493,7 @@ pub trait Target: Send + Sync {
 
     /// Whether the run may start with the list as checked; the error says what to fix
     /// (Omnidesk: tags, and no field named for them).
-    fn ready(_rules: &Self::Rules, _profiles: &Profiles) -> Result<(), String> {
+    fn ready(_rules: &Self::Rules, _profiles: &Profiles) -> Result<(), refusal::Refusal> {
         Ok(())
     }
 
