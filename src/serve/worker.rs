@@ -62,6 +62,14 @@ struct Live {
     rows: Mutex<LiveRows>,
 }
 
+/// The requests a load planned before its first write, and the seconds they take at the
+/// account's announced rate (`None`: none announced).
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    requests: u64,
+    seconds: Option<u64>,
+}
+
 /// A row's status for the sheet: (sheet row, status, client id).
 type Decided = (u32, String, Option<String>);
 
@@ -100,6 +108,7 @@ impl Live {
         let per_second = done as f64 / seconds;
         let eta =
             (per_second > 0.0).then(|| ((total.saturating_sub(done)) as f64 / per_second).ceil());
+        let plan = self.plan();
         let live = self.lock();
         let counts: BTreeMap<&str, u64> = live
             .counts
@@ -114,14 +123,22 @@ impl Live {
             "requests": requests,
             "requests_per_second": (requests as f64 / seconds * 10.0).round() / 10.0,
             "eta_seconds": eta,
-            "planned_requests": self.planned_requests.load(Ordering::Relaxed),
-            "planned_seconds": match self.planned_seconds.load(Ordering::Relaxed) {
-                0 => None,
-                seconds => Some(seconds),
-            },
+            "planned_requests": plan.requests,
+            "planned_seconds": plan.seconds,
             "by_status": counts,
         })
         .to_string()
+    }
+
+    /// What the load planned, as the progress gives it.
+    fn plan(&self) -> Plan {
+        Plan {
+            requests: self.planned_requests.load(Ordering::Relaxed),
+            seconds: match self.planned_seconds.load(Ordering::Relaxed) {
+                0 => None,
+                seconds => Some(seconds),
+            },
+        }
     }
 }
 
@@ -510,9 +527,11 @@ async fn on_sheet(
         ..CheckOptions::default()
     };
     let mut writer = None;
-    let (checked, loaded): (Checked, Option<Vec<LoadedRow>>) = match stored.mode {
+    let (checked, loaded, plan): (Checked, Option<Vec<LoadedRow>>, Option<Plan>) = match stored.mode
+    {
         Mode::Check => (
             check(source, check_options).map_err(|e| e.to_string())?,
+            None,
             None,
         ),
         Mode::Load | Mode::Sample => {
@@ -604,13 +623,13 @@ async fn on_sheet(
                     }
                 },
             };
-            (loaded.checked, Some(loaded.rows))
+            (loaded.checked, Some(loaded.rows), Some(live.plan()))
         }
     };
     let load_rows = loaded.as_deref();
 
     let writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
-    finish(running, access, &checked, load_rows, writer).await
+    finish(running, access, &checked, load_rows, plan, writer).await
 }
 
 /// The job's end: every row's status into the sheet (those not written yet), the report,
@@ -620,6 +639,7 @@ async fn finish(
     access: &mut Access,
     checked: &Checked,
     load_rows: Option<&[LoadedRow]>,
+    plan: Option<Plan>,
     mut writer: StatusWriter,
 ) -> Result<(), String> {
     let Running {
@@ -658,7 +678,7 @@ async fn finish(
     }
     let report = String::from_utf8(report.into_inner().unwrap_or_default()).unwrap_or_default();
     let contacts = checked.profiles.len();
-    let progress = json!({
+    let mut progress = json!({
         "rows": checked.rows.len(),
         "contacts_done": contacts,
         "contacts_total": contacts,
@@ -666,8 +686,13 @@ async fn finish(
         "requests": pacing.counters.requests.load(Ordering::Relaxed),
         // Why rows were left pending (the account's quota, a request cap), if they were.
         "stopped": pacing.stop_reason(),
-    })
-    .to_string();
+    });
+    // What the load planned stays: the add-on shows it beside what it spent.
+    if let Some(plan) = plan {
+        progress["planned_requests"] = json!(plan.requests);
+        progress["planned_seconds"] = json!(plan.seconds);
+    }
+    let progress = progress.to_string();
     let store_error = |e: crate::store::StoreError| e.to_string();
     shared
         .store
