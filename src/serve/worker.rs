@@ -15,7 +15,7 @@ use super::Shared;
 use super::api::{Mode, Stored, TokenKind, token_purpose};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
-use crate::load::{LoadError, LoadOptions, LoadedRow, Progress};
+use crate::load::{LoadError, LoadOptions, Loaded, LoadedRow, Progress};
 use crate::pacing::{Backoff, Pacing};
 use crate::report::{ReportLine, loaded_status_text, neutralised, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
@@ -410,18 +410,19 @@ struct SheetJob<'a> {
     shared: &'a Shared,
     stored: &'a Stored,
     values: &'a [Vec<String>],
+    sheets: Sheets,
 }
 
 impl SheetJob<'_> {
     /// A writer for the `Status` and `Client ID` columns of the header on `header_row`.
-    fn writer(&self, sheets: Sheets, header_row: u32) -> StatusWriter {
+    fn writer(&self, header_row: u32) -> StatusWriter {
         let header = self
             .values
             .get(header_row as usize - 1)
             .cloned()
             .unwrap_or_default();
         StatusWriter::new(
-            sheets,
+            self.sheets.clone(),
             &self.stored.spreadsheet_id,
             &self.stored.sheet,
             StatusColumns::find(&header).at_row(header_row),
@@ -492,12 +493,7 @@ async fn on_sheet(
     access: &mut Access,
     sheets: Sheets,
 ) -> Result<(), String> {
-    let Running {
-        shared,
-        taken,
-        pacing,
-        left,
-    } = *running;
+    let shared = running.shared;
     let values = read_rows(&sheets, stored).await.map_err(|e| {
         access
             .explain(&e)
@@ -516,6 +512,7 @@ async fn on_sheet(
         shared,
         stored,
         values: &values,
+        sheets,
     };
     let source = Source::from_rows(&values);
     let region = match &stored.region {
@@ -526,110 +523,151 @@ async fn on_sheet(
         region,
         ..CheckOptions::default()
     };
-    let mut writer = None;
-    let (checked, loaded, plan): (Checked, Option<Vec<LoadedRow>>, Option<Plan>) = match stored.mode
-    {
+    let (checked, loaded, plan, writer) = match stored.mode {
         Mode::Check => (
             check(source, check_options).map_err(|e| e.to_string())?,
             None,
             None,
+            None,
         ),
         Mode::Load | Mode::Sample => {
-            let target = target_of(shared, taken, stored)?;
-            let options = LoadOptions {
-                check: check_options,
-                tags: stored.tags.clone(),
-                sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
-                rate: shared.config.rate,
-                concurrency: shared.config.concurrency,
-                allow_paid: stored.allow_paid,
-                run: Some(taken.job.id.clone()),
-                ..LoadOptions::default()
-            };
-            let live = Live::default();
-            let started = Instant::now();
-            let finished = Notify::new();
-            let loading = async {
-                let loaded = target
-                    .load(source, &shared.store, &options, pacing, &live)
-                    .await;
-                finished.notify_one();
-                loaded
-            };
-            // Meanwhile: the progress every second, and the statuses decided so far into
-            // the sheet, as often as the sheet's write pace allows.
-            let going = async {
-                loop {
-                    let last = tokio::select! {
-                        _ = finished.notified() => true,
-                        _ = tokio::time::sleep(PROGRESS_EVERY) => false,
-                    };
-                    if last {
-                        return;
-                    }
-                    // Progress is for show: a failed write is not the job's failure.
-                    let progress = live.progress(pacing, started);
-                    let _ = shared.store.set_progress(&taken.job.id, &progress).await;
-                    let (Some(header_row), decided) = live.take() else {
-                        continue;
-                    };
-                    let writer =
-                        writer.get_or_insert_with(|| job.writer(sheets.clone(), header_row));
-                    for (row, status, client_id) in decided {
-                        writer.push(row, &status, client_id.as_deref());
-                    }
-                    // Whatever fails here stays pending for the job's final write.
-                    if let Err(SheetsError::Unauthorized(_)) = writer.flush_if_due().await
-                        && let Some(token) = access.fresh(shared, taken).await
-                    {
-                        writer.set_token(token);
-                    }
-                }
-            };
-            let (loaded, ()) = tokio::join!(loading, going);
-            // Requests count against the account's month whether the load ends well or not.
-            let label = loaded.as_ref().ok().and_then(|l| l.account_name.clone());
-            let requests = pacing.counters.requests.load(Ordering::Relaxed);
-            if let Err(error) = shared
-                .store
-                .add_usage(&taken.job.account, label.as_deref(), requests)
-                .await
-            {
-                tracing::error!(%error, requests, "the account's usage cannot be recorded");
-            }
-            if left.load(Ordering::SeqCst) {
+            let Some(load) = load(running, stored, &job, source, check_options, access).await?
+            else {
                 return Ok(());
-            }
-            let loaded = match loaded {
-                Ok(loaded) => loaded,
-                // The add-on shows the estimate and asks before it sends the job again with
-                // `allow_paid`.
-                // A refusal's code goes where the progress would be, as the estimate does:
-                // the job's answer gives it as `error_code` beside `error`.
-                Err(error) => match consent_needed(&error) {
-                    Some((estimate, message)) => {
-                        let progress =
-                            json!({ "estimate": estimate, "error_code": CONSENT_NEEDED })
-                                .to_string();
-                        let _ = shared.store.set_progress(&taken.job.id, &progress).await;
-                        return Err(message);
-                    }
-                    None => {
-                        if let LoadError::Settings(refusal) = &error {
-                            let progress = json!({ "error_code": refusal.code }).to_string();
-                            let _ = shared.store.set_progress(&taken.job.id, &progress).await;
-                        }
-                        return Err(error.to_string());
-                    }
-                },
             };
-            (loaded.checked, Some(loaded.rows), Some(live.plan()))
+            (
+                load.loaded.checked,
+                Some(load.loaded.rows),
+                Some(load.plan),
+                load.writer,
+            )
         }
     };
-    let load_rows = loaded.as_deref();
+    let writer = writer.unwrap_or_else(|| job.writer(checked.header_row));
+    finish(running, access, &checked, loaded.as_deref(), plan, writer).await
+}
 
-    let writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
-    finish(running, access, &checked, load_rows, plan, writer).await
+/// A load as it ended: what it did, what it had planned, and the writer of the statuses
+/// written while it ran (if any were).
+struct Load {
+    loaded: Loaded,
+    plan: Plan,
+    writer: Option<StatusWriter>,
+}
+
+/// Loads the sheet's rows into the job's target, its progress and the statuses decided so
+/// far going out meanwhile. `None` when the job is `left`: the next worker ends it.
+async fn load(
+    running: &Running<'_>,
+    stored: &Stored,
+    job: &SheetJob<'_>,
+    source: Source,
+    check_options: CheckOptions,
+    access: &mut Access,
+) -> Result<Option<Load>, String> {
+    let Running {
+        shared,
+        taken,
+        pacing,
+        left,
+    } = *running;
+    let target = target_of(shared, taken, stored)?;
+    let options = LoadOptions {
+        check: check_options,
+        tags: stored.tags.clone(),
+        sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
+        rate: shared.config.rate,
+        concurrency: shared.config.concurrency,
+        allow_paid: stored.allow_paid,
+        run: Some(taken.job.id.clone()),
+        ..LoadOptions::default()
+    };
+    let live = Live::default();
+    let started = Instant::now();
+    let finished = Notify::new();
+    let mut writer = None;
+    let loading = async {
+        let loaded = target
+            .load(source, &shared.store, &options, pacing, &live)
+            .await;
+        finished.notify_one();
+        loaded
+    };
+    // Meanwhile: the progress every second, and the statuses decided so far into the
+    // sheet, as often as the sheet's write pace allows.
+    let going = async {
+        loop {
+            let last = tokio::select! {
+                _ = finished.notified() => true,
+                _ = tokio::time::sleep(PROGRESS_EVERY) => false,
+            };
+            if last {
+                return;
+            }
+            // Progress is for show: a failed write is not the job's failure.
+            let progress = live.progress(pacing, started);
+            let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+            let (Some(header_row), decided) = live.take() else {
+                continue;
+            };
+            let writer = writer.get_or_insert_with(|| job.writer(header_row));
+            for (row, status, client_id) in decided {
+                writer.push(row, &status, client_id.as_deref());
+            }
+            // Whatever fails here stays pending for the job's final write.
+            if let Err(SheetsError::Unauthorized(_)) = writer.flush_if_due().await
+                && let Some(token) = access.fresh(shared, taken).await
+            {
+                writer.set_token(token);
+            }
+        }
+    };
+    let (loaded, ()) = tokio::join!(loading, going);
+    // Requests count against the account's month whether the load ends well or not.
+    let label = loaded.as_ref().ok().and_then(|l| l.account_name.clone());
+    let requests = pacing.counters.requests.load(Ordering::Relaxed);
+    if let Err(error) = shared
+        .store
+        .add_usage(&taken.job.account, label.as_deref(), requests)
+        .await
+    {
+        tracing::error!(%error, requests, "the account's usage cannot be recorded");
+    }
+    if left.load(Ordering::SeqCst) {
+        return Ok(None);
+    }
+    match loaded {
+        Ok(loaded) => Ok(Some(Load {
+            loaded,
+            plan: live.plan(),
+            writer,
+        })),
+        Err(error) => Err(refused(shared, taken, &error).await),
+    }
+}
+
+/// The job's error for a load that failed; one refused before any write also leaves, where
+/// its progress would be, what the add-on needs: the estimate it shows before it asks to
+/// send the job again with `allow_paid`, or the refusal's code (the job's `error_code`).
+async fn refused(shared: &Shared, taken: &Taken, error: &LoadError) -> String {
+    let (progress, message) = match (consent_needed(error), error) {
+        (Some((estimate, message)), _) => (
+            Some(json!({ "estimate": estimate, "error_code": CONSENT_NEEDED })),
+            message,
+        ),
+        (None, LoadError::Settings(refusal)) => (
+            Some(json!({ "error_code": refusal.code })),
+            error.to_string(),
+        ),
+        (None, _) => (None, error.to_string()),
+    };
+    if let Some(progress) = progress {
+        let _ = shared
+            .store
+            .set_progress(&taken.job.id, &progress.to_string())
+            .await;
+    }
+    message
 }
 
 /// The job's end: every row's status into the sheet (those not written yet), the report,
