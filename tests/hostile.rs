@@ -134,6 +134,18 @@ async fn no_one_loads_or_claims_a_sheet_they_cannot_open() {
     let (status, _, answer) = submit("mallory", None).await;
     assert_eq!(status, 422, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("sheets_token"));
+    assert_eq!(answer["code"], "invalid_request");
+    // Nor a target of her choosing: the server calls only the hosts it lists.
+    let elsewhere = job(VICTIM, SHEET, "http://127.0.0.1:1", Some(MALLORY_TOKEN));
+    let (status, _, answer) = post(&api, &id_token("mallory"), &elsewhere).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("base_url_not_allowed")
+        ),
+        "{answer}"
+    );
     // …and her own token does not open it.
     let (status, _, answer) = submit("mallory", Some(MALLORY_TOKEN)).await;
     assert_eq!(status, 403, "{answer}");
@@ -141,6 +153,7 @@ async fn no_one_loads_or_claims_a_sheet_they_cannot_open() {
         answer["error"].as_str().unwrap().contains("cannot open"),
         "{answer}"
     );
+    assert_eq!(answer["code"], "forbidden");
     // A key that lists no spreadsheet cannot send the service account either.
     let (status, _, answer) = post(&api, KEY, &job(VICTIM, SHEET, &target, None)).await;
     assert_eq!(status, 403, "{answer}");
@@ -152,6 +165,7 @@ async fn no_one_loads_or_claims_a_sheet_they_cannot_open() {
     // Bob can open the sheet too: he is told it is taken, not by which job.
     let (status, _, answer) = submit("bob", Some(BOB_TOKEN)).await;
     assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["code"], "sheet_busy");
     assert!(
         answer.get("job_id").is_none() && !answer.to_string().contains(&ann_job),
         "{answer}"

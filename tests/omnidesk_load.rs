@@ -235,8 +235,14 @@ async fn users_already_in_the_account_are_found_and_only_what_differs_is_sent() 
 #[tokio::test]
 async fn tags_without_a_field_refuse_the_run_before_any_write() {
     let rig = rig(SandboxConfig::default()).await;
+    // Refused with a code the add-on answers in its own words (apps-script/CONTRACT.md).
+    let code = |error: &LoadError| match error {
+        LoadError::Settings(refusal) => refusal.code,
+        other => panic!("not a refusal of the settings: {other}"),
+    };
     let error = rig.load(MIXED, Settings::default()).await.unwrap_err();
     assert!(error.to_string().contains("--tags-field"), "{error}");
+    assert_eq!(code(&error), "tags_field_missing");
     let unknown = rig
         .load(
             MIXED,
@@ -248,6 +254,7 @@ async fn tags_without_a_field_refuse_the_run_before_any_write() {
         .await
         .unwrap_err();
     assert!(unknown.to_string().contains("Метки"), "{unknown}");
+    assert_eq!(code(&unknown), "tags_field_unknown");
     assert_eq!(rig.sandbox.stats().total, 2 * CATALOG, "only the catalog");
     rig.assert_users(0);
     // Without tags, no field is needed.

@@ -146,7 +146,8 @@ function clTargetBaseUrl_(svc) {
 
 /**
  * One call to the backend. `options`: `body` (sent as JSON), `headers` (extra ones),
- * `notFound` (the text for a 404, which means different things per resource).
+ * `notFound` (the text for a 404, which means different things per resource), `sent` (what
+ * was sent that the words of a refusal may name: Targets.js clSent_).
  * Returns `{status, text, json}` for a 2xx answer; throws a user error otherwise.
  */
 function clBackendCall_(svc, lang, method, path, options) {
@@ -193,7 +194,7 @@ function clBackendCall_(svc, lang, method, path, options) {
     return { status: status, text: text, json: clParseJson_(text) };
   }
   console.warn('contact-loader: ' + method.toUpperCase() + ' ' + path + ' answered ' + status);
-  var error = clUserError_(clBackendErrorText_(lang, status, text, options.notFound));
+  var error = clUserError_(clBackendErrorText_(lang, status, text, options));
   error.status = status;
   throw error;
 }
@@ -206,14 +207,16 @@ function clBackendCall_(svc, lang, method, path, options) {
  * too much at once, 500 when it failed itself. A proxy in front of it may answer 403 or
  * 502/503/504 with HTML.
  */
-function clBackendErrorText_(lang, status, text, notFound) {
+function clBackendErrorText_(lang, status, text, options) {
   var body = clParseJson_(text);
   var said = body && typeof body.error === 'string' && body.error.trim() !== '' ? body.error.trim() : null;
+  // Beside the text, a stable code (src/serve/openapi.json `Error`); an older backend has none.
+  var code = body && typeof body.code === 'string' ? body.code : null;
   if (status === 401 || (status === 403 && !said)) {
     return clText_(lang, 'signIn');
   }
   if (status === 404) {
-    return notFound || clText_(lang, 'jobNotFound');
+    return options.notFound || clText_(lang, 'jobNotFound');
   }
   if (status === 409) {
     return clText_(lang, 'sheetBusy');
@@ -224,7 +227,7 @@ function clBackendErrorText_(lang, status, text, notFound) {
   if (status >= 500) {
     return clText_(lang, 'unreachable');
   }
-  return said ? clTargetErrorText_(lang, said) : clText_(lang, 'refused', { code: status });
+  return said ? clTargetErrorText_(lang, said, code, options.sent) : clText_(lang, 'refused', { code: status });
 }
 
 /** JSON or `null`: an error page from a proxy is not JSON. */

@@ -1,8 +1,9 @@
 /**
- * The add-on's public entry points: the menu, its handlers, and the functions the sidebar
- * calls with google.script.run (CONTRACT.md). Each one only hands the real services to a
- * plain function in another file — Menu.js, Settings.js, Targets.js, Jobs.js, ContactSheet.js —
- * which Node tests call with stateful fakes instead (test/support/).
+ * The add-on's public entry points: the menu, its handlers, the functions the sidebar
+ * calls with google.script.run (CONTRACT.md), and the hourly trigger's handler. Each one
+ * only hands the real services to a plain function in another file — Menu.js, Settings.js,
+ * Targets.js, Jobs.js, ContactSheet.js, Background.js — which Node tests call with
+ * stateful fakes instead (test/support/).
  *
  * Helpers end with `_`: google.script.run cannot call those, and Apps Script's single
  * global scope is shared by every file.
@@ -114,4 +115,14 @@ function openReport(jobId) {
 
 function currentJob() {
   return clAnswer_(clServices_(), clCurrentJob_);
+}
+
+// ---- Called by the hourly trigger (Background.js) ----------------------------------------
+
+/**
+ * Not through clAnswer_: a trigger's run has no open spreadsheet to take a language from,
+ * and no one to answer. What fails is logged (the manifest's exceptionLogging).
+ */
+function pollJobsInBackground() {
+  clPollJobsInBackground_(clServices_());
 }

@@ -5,7 +5,8 @@
  * google-sheets.md: a script execution runs at most 6 minutes, so the work runs in the
  * backend and the sidebar polls jobStatus(). The backend reads and writes the sheet itself
  * with the user's OAuth token (`sheets_token`), refreshed with each poll (`X-Sheets-Token`)
- * because it lives an hour (docs/deploy.md).
+ * because it lives an hour (docs/deploy.md): the sidebar's, and with the panel closed the
+ * hourly trigger's (Background.js).
  */
 
 var CL_MODES = ['load', 'check', 'sample'];
@@ -17,8 +18,15 @@ var CL_COUNT_KEYS = ['created', 'updated', 'unchanged', 'merged', 'invalid', 'sk
  * spreadsheet and sheet. Not the document's: a job is visible only to the Google account
  * that submitted it (docs/deploy.md), so another editor's job would answer them 404.
  */
+var CL_JOB_KEY_PREFIX = 'CL_JOB:';
+
 function clJobKey_(spreadsheet, sheet) {
-  return 'CL_JOB:' + spreadsheet.getId() + ':' + sheet.getSheetId();
+  return CL_JOB_KEY_PREFIX + spreadsheet.getId() + ':' + sheet.getSheetId();
+}
+
+/** Whether a user property is a remembered job (of any spreadsheet: Background.js polls them all). */
+function clIsJobKey_(key) {
+  return key.indexOf(CL_JOB_KEY_PREFIX) === 0;
 }
 
 function clRememberJob_(svc, spreadsheet, sheet, job) {
@@ -73,6 +81,7 @@ function clStartJob_(svc, lang, mode, allowPaid) {
       target: target,
       sheets_token: svc.ScriptApp.getOAuthToken(),
     },
+    sent: clSent_(kind, settings, credentials),
   });
   var job = answer.json || {};
   var existing = answer.status === 200;
@@ -85,6 +94,8 @@ function clStartJob_(svc, lang, mode, allowPaid) {
     mode: same ? known.mode : mode,
     target: same && known.target ? known.target : kind,
   });
+  // Its statuses need a fresh Google token each hour, panel open or not.
+  clEnsureBackgroundPolls_(svc, spreadsheet);
   return { ok: true, jobId: job.job_id, state: job.state, existing: existing };
 }
 
@@ -104,7 +115,8 @@ function clJobStatus_(svc, lang, jobId) {
   var remembered = clRememberedJob_(svc, spreadsheet, spreadsheet.getActiveSheet());
   var ours = remembered && remembered.jobId === jobId ? remembered : null;
   // The job's own target names it in the sidebar, even when the settings changed since.
-  var target = ours && ours.target ? ours.target : clReadSettings_(svc).target;
+  var settings = clReadSettings_(svc);
+  var target = ours && ours.target ? ours.target : settings.target;
   var progress = job.progress || {};
   var byStatus = progress.by_status || {};
   var counts = {};
@@ -141,8 +153,10 @@ function clJobStatus_(svc, lang, jobId) {
     // requests a minute): the sidebar tells a long load's length while it can still be cancelled.
     plannedSeconds: clNumber_(progress.planned_seconds, null),
     counts: counts,
-    error: job.error ? clTargetErrorText_(lang, job.error) : null,
+    error: job.error ? clTargetErrorText_(lang, job.error, job.error_code || null, clSent_(target, settings, null)) : null,
     estimate: estimate,
+    // The hourly trigger brings the job fresh tokens: the panel may be closed (Background.js).
+    backgroundPolls: clBackgroundPolls_(svc),
   };
 }
 
@@ -174,6 +188,8 @@ function clCurrentJob_(svc, lang) {
     svc.PropertiesService.getUserProperties().deleteProperty(clJobKey_(spreadsheet, sheet));
     return { ok: true, jobId: null, mode: null };
   }
+  // A job started before the add-on had its trigger (or whose trigger was deleted) gets one.
+  clEnsureBackgroundPolls_(svc, spreadsheet);
   return { ok: true, jobId: job.jobId, mode: job.mode || null };
 }
 

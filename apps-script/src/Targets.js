@@ -106,7 +106,10 @@ function clFetchCatalog_(svc, lang, kind, credentials) {
       headers['X-Target-Base-Url'] = targetBase;
     }
   }
-  var answer = clBackendCall_(svc, lang, 'get', '/v1/targets/' + kind + '/catalog', { headers: headers });
+  var answer = clBackendCall_(svc, lang, 'get', '/v1/targets/' + kind + '/catalog', {
+    headers: headers,
+    sent: clSent_(kind, {}, credentials),
+  });
   return answer.json || {};
 }
 
@@ -134,29 +137,54 @@ function clOmnideskUrl_(lang, value) {
 /**
  * The backend's words about a target (in English, written for its command line too), in the
  * user's words where the add-on knows what they mean and what to do in its own settings;
- * any other text as it is. The patterns are the texts of src/targets/omnidesk/ (rules.rs,
- * target.rs, client.rs).
+ * any other text as it is. Known by the answer's stable `code` (src/serve/openapi.json:
+ * `code` of an error, a job's `error_code`), with the details filled from what the add-on
+ * sent (`sent`: the kind, the tags field, the address); `kind` limits a code to one target.
+ * A backend older than the codes is known by its texts (`pattern`, the texts of
+ * src/targets/omnidesk/ rules.rs, target.rs, client.rs), their details taken from the text.
+ * Omnidesk refusing the credentials has no code yet (the backend's pacing stops on it with
+ * its text only), so it is known by its text alone.
  */
 var CL_TARGET_ERRORS = [
   // rules.rs tags_without_field: names the command line's --tags-field and the add-on's field.
-  { pattern: /--tags-field/, key: 'tagsFieldMissing' },
-  { pattern: /has no user data field “([^”]*)” for the tags; it has: ([^.]*)\./, key: 'tagsFieldUnknown', params: ['field', 'known'] },
-  { pattern: /the data field “([^”]*)” is not a text field/, key: 'tagsFieldNotText', params: ['field'] },
-  { pattern: /`([^`]*)` is not an Omnidesk account's address/, key: 'omnideskAddress', params: ['url'] },
+  { code: 'tags_field_missing', pattern: /--tags-field/, key: 'tagsFieldMissing' },
+  { code: 'tags_field_unknown', pattern: /has no user data field “([^”]*)” for the tags/, key: 'tagsFieldUnknown', params: ['field'] },
+  { code: 'tags_field_not_text', pattern: /the data field “([^”]*)” is not a text field/, key: 'tagsFieldNotText', params: ['field'] },
+  { code: 'base_url_not_allowed', kind: 'omnidesk', pattern: /`([^`]*)` is not an Omnidesk account's address/, key: 'omnideskAddress', params: ['url'] },
   { pattern: /Omnidesk refuses the staff e-mail and API key/, key: 'omnideskRefused' },
 ];
 
-function clTargetErrorText_(lang, text) {
+/** What the add-on sent that an error's words may name: `{kind, field, url}`. */
+function clSent_(kind, settings, credentials) {
+  return {
+    kind: kind,
+    field: settings.tagsField || '',
+    url: (credentials && credentials.url) || settings.omnideskUrl || '',
+  };
+}
+
+function clTargetErrorText_(lang, text, code, sent) {
+  sent = sent || {};
   for (var i = 0; i < CL_TARGET_ERRORS.length; i++) {
     var known = CL_TARGET_ERRORS[i];
+    var params = {};
+    if (code) {
+      if (known.code !== code || (known.kind && known.kind !== sent.kind)) {
+        continue;
+      }
+      (known.params || []).forEach(function (name) {
+        params[name] = sent[name];
+      });
+      return clText_(lang, known.key, params);
+    }
     var match = known.pattern.exec(text);
     if (match) {
-      var params = {};
       (known.params || []).forEach(function (name, j) {
         params[name] = match[j + 1];
       });
       return clText_(lang, known.key, params);
     }
   }
+  // A code the add-on has no words of its own for: the backend's text, which says what to fix.
   return text;
 }

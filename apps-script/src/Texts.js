@@ -65,8 +65,9 @@ var CL_TEXTS = {
       'Откройте «Настройки» и выберите «Поле для тегов» (если подходящего нет, создайте его в Omnidesk: ' +
       'Настройки → Поля данных, уровень «пользователь», тип «текст») или очистите столбец «Теги».',
     tagsFieldUnknown:
-      'В Omnidesk нет поля данных клиента «{field}» для тегов (есть: {known}). Выберите другое ' +
-      '«Поле для тегов» в «Настройках» или создайте его в Omnidesk (уровень «пользователь», тип «текст»).',
+      'В Omnidesk нет поля данных клиента «{field}» для тегов. Выберите другое «Поле для тегов» в ' +
+      '«Настройках» (в списке — текстовые поля аккаунта) или создайте его в Omnidesk (уровень ' +
+      '«пользователь», тип «текст»).',
     tagsFieldNotText:
       'Поле данных «{field}» в Omnidesk не текстовое, а теги можно записать только в текстовое поле. ' +
       'Выберите другое «Поле для тегов» в «Настройках».',
@@ -162,7 +163,7 @@ var CL_TEXTS = {
         'красный — ошибка, прочитайте текст и исправьте строку; жёлтый — ждёт следующего запуска.',
       'Omnidesk принимает лишь несколько запросов в минуту, поэтому большой список загружается долго ' +
         '(10 000 строк — несколько часов). Сколько это займёт, вы увидите в начале загрузки; ' +
-        'не закрывайте панель дополнения, пока загрузка идёт.',
+        'панель дополнения можно закрыть: раз в час дополнение само передаёт загрузке свежий вход в Google.',
     ],
   },
 
@@ -219,8 +220,9 @@ var CL_TEXTS = {
       'Settings and choose the "Tags field" (if there is none to choose, create one in Omnidesk: ' +
       'Settings → Data fields, level "user", type "text"), or clear the Tags column.',
     tagsFieldUnknown:
-      'Omnidesk has no user data field "{field}" for the tags (it has: {known}). Choose another ' +
-      '"Tags field" in Settings, or create it in Omnidesk (level "user", type "text").',
+      'Omnidesk has no user data field "{field}" for the tags. Choose another "Tags field" in ' +
+      'Settings (the list shows the account\'s text fields), or create it in Omnidesk (level ' +
+      '"user", type "text").',
     tagsFieldNotText:
       'The data field "{field}" is not a text field in Omnidesk, and tags go only into a text field. ' +
       'Choose another "Tags field" in Settings.',
@@ -315,7 +317,8 @@ var CL_TEXTS = {
       'Status colours: green — done; grey — merged with another row, or unchanged; ' +
         'red — error: read the text and fix the row; amber — waiting for the next run.',
       'Omnidesk takes only a few requests a minute, so a big list takes long to load (10,000 rows: ' +
-        'several hours). You see how long when the load starts; keep the add-on\'s panel open while it runs.',
+        'several hours). You see how long when the load starts; the add-on\'s panel may be closed meanwhile: ' +
+        'once an hour the add-on brings the load a fresh Google sign-in itself.',
     ],
   },
 };

@@ -81,7 +81,7 @@ pub enum LoadError {
     Interrupted(String),
     /// The run's settings do not fit the account (a channel it lacks, …).
     #[error("{0}")]
-    Settings(String),
+    Settings(crate::targets::refusal::Refusal),
     #[error(
         "this load needs about {needed} requests and {left} free ones are left: \
          {paid} would be paid ({cost:.2} {currency} at {each} each). \

@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use super::Shared;
 use crate::store::{JobState, StoreError};
+use crate::targets::refusal::Refusal;
 use crate::targets::{Connection, Credentials, TargetKind};
 
 /// The API's errors: 4xx carry a text for the user; internal ones are logged by cause and
@@ -38,6 +39,9 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// A request refused for a reason a caller tells apart by its code (422).
+    #[error("{0}")]
+    Refused(Refusal),
     /// The caller may not do this (open this sheet, use the service account for it).
     #[error("{0}")]
     Forbidden(String),
@@ -59,7 +63,9 @@ impl IntoResponse for ApiError {
         let (status, retry_after) = match &self {
             ApiError::Unauthorized | ApiError::NotConfigured => (StatusCode::UNAUTHORIZED, None),
             ApiError::NotFound => (StatusCode::NOT_FOUND, None),
-            ApiError::BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
+            ApiError::BadRequest(_) | ApiError::Refused(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, None)
+            }
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, None),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, None),
             ApiError::TooMany { retry_after, .. } => {
@@ -73,7 +79,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         };
-        let body = Json(json!({ "error": self.to_string() }));
+        let body = Json(json!({ "error": self.to_string(), "code": self.code() }));
         match retry_after {
             Some(seconds) => (
                 status,
@@ -85,6 +91,28 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+impl ApiError {
+    /// The answer's stable `code` beside its text (`openapi.json`, `ErrorBody`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthenticated",
+            ApiError::NotConfigured => "not_configured",
+            ApiError::NotFound => "not_found",
+            ApiError::BadRequest(_) => "invalid_request",
+            ApiError::Refused(refusal) => refusal.code,
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "sheet_busy",
+            ApiError::TooMany { .. } => "too_many",
+            ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// A target base URL this server will not call (`target_url_allowed`): not the kind's own
+/// host, nor one its administrator listed.
+pub const BASE_URL_NOT_ALLOWED: &str = "base_url_not_allowed";
 
 /// The caller: a Google account (`google:<sub>`) by its ID token, or a named API key. A
 /// handler that takes a `User` needs one.
@@ -312,11 +340,15 @@ async fn job(
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or(serde_json::Value::Null);
-    // A load refused as paid leaves its estimate where its progress would be.
-    let estimate = progress
-        .as_object_mut()
-        .and_then(|p| p.remove("estimate"))
-        .unwrap_or(serde_json::Value::Null);
+    // A load refused as paid leaves its estimate where its progress would be, and a job
+    // refused before any write its refusal's code.
+    let mut take_out = |key: &str| {
+        progress
+            .as_object_mut()
+            .and_then(|p| p.remove(key))
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let (estimate, error_code) = (take_out("estimate"), take_out("error_code"));
     if progress.as_object().is_some_and(|p| p.is_empty()) {
         progress = serde_json::Value::Null;
     }
@@ -329,6 +361,7 @@ async fn job(
         "state": job.state.as_str(),
         "progress": progress,
         "error": job.error,
+        "error_code": error_code,
         "estimate": estimate,
     })))
 }
@@ -463,7 +496,7 @@ pub fn target_url_allowed(
     }
     kind.kind()
         .allowed_base_url(url, config.allow_other_hosts)
-        .map_err(ApiError::BadRequest)
+        .map_err(|text| ApiError::Refused(Refusal::new(BASE_URL_NOT_ALLOWED, text)))
 }
 
 /// The API described (OpenAPI 3.1), written by hand next to this file; `tests/serve.rs`

@@ -15,7 +15,7 @@ use super::Shared;
 use super::api::{Mode, Stored, TokenKind, token_purpose};
 use crate::check::{CheckOptions, Checked, check};
 use crate::input::Source;
-use crate::load::{LoadError, LoadOptions, LoadedRow, Progress};
+use crate::load::{LoadError, LoadOptions, Loaded, LoadedRow, Progress};
 use crate::pacing::{Backoff, Pacing};
 use crate::report::{ReportLine, loaded_status_text, neutralised, status_text};
 use crate::sheets::{ServiceAccount, Sheets, SheetsError, StatusColumns, StatusWriter};
@@ -62,6 +62,14 @@ struct Live {
     rows: Mutex<LiveRows>,
 }
 
+/// The requests a load planned before its first write, and the seconds they take at the
+/// account's announced rate (`None`: none announced).
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    requests: u64,
+    seconds: Option<u64>,
+}
+
 /// A row's status for the sheet: (sheet row, status, client id).
 type Decided = (u32, String, Option<String>);
 
@@ -100,6 +108,7 @@ impl Live {
         let per_second = done as f64 / seconds;
         let eta =
             (per_second > 0.0).then(|| ((total.saturating_sub(done)) as f64 / per_second).ceil());
+        let plan = self.plan();
         let live = self.lock();
         let counts: BTreeMap<&str, u64> = live
             .counts
@@ -114,14 +123,22 @@ impl Live {
             "requests": requests,
             "requests_per_second": (requests as f64 / seconds * 10.0).round() / 10.0,
             "eta_seconds": eta,
-            "planned_requests": self.planned_requests.load(Ordering::Relaxed),
-            "planned_seconds": match self.planned_seconds.load(Ordering::Relaxed) {
-                0 => None,
-                seconds => Some(seconds),
-            },
+            "planned_requests": plan.requests,
+            "planned_seconds": plan.seconds,
             "by_status": counts,
         })
         .to_string()
+    }
+
+    /// What the load planned, as the progress gives it.
+    fn plan(&self) -> Plan {
+        Plan {
+            requests: self.planned_requests.load(Ordering::Relaxed),
+            seconds: match self.planned_seconds.load(Ordering::Relaxed) {
+                0 => None,
+                seconds => Some(seconds),
+            },
+        }
     }
 }
 
@@ -258,7 +275,13 @@ async fn run(
             }
         })
     };
-    let outcome = run_job(shared, &taken, &pacing, &left).await;
+    let running = Running {
+        shared,
+        taken: &taken,
+        pacing: &pacing,
+        left: &left,
+    };
+    let outcome = run_job(&running).await;
     renewal.abort();
     let stopping = *stop.borrow() || left.load(Ordering::SeqCst);
     let outcome = match outcome {
@@ -387,18 +410,19 @@ struct SheetJob<'a> {
     shared: &'a Shared,
     stored: &'a Stored,
     values: &'a [Vec<String>],
+    sheets: Sheets,
 }
 
 impl SheetJob<'_> {
     /// A writer for the `Status` and `Client ID` columns of the header on `header_row`.
-    fn writer(&self, sheets: Sheets, header_row: u32) -> StatusWriter {
+    fn writer(&self, header_row: u32) -> StatusWriter {
         let header = self
             .values
             .get(header_row as usize - 1)
             .cloned()
             .unwrap_or_default();
         StatusWriter::new(
-            sheets,
+            self.sheets.clone(),
             &self.stored.spreadsheet_id,
             &self.stored.sheet,
             StatusColumns::find(&header).at_row(header_row),
@@ -430,15 +454,20 @@ fn target_of(
     stored.kind.kind().connect(&connection)
 }
 
+/// One job as it runs: the server's state, the job as taken, its pacing, and whether it is
+/// being left (the server stops, the lease is lost).
+struct Running<'a> {
+    shared: &'a Shared,
+    taken: &'a Taken,
+    pacing: &'a Pacing,
+    left: &'a AtomicBool,
+}
+
 /// One job, from the sheet to the sheet. Errors are texts for the job's owner. When `left`
 /// is set (the server stops, the lease is lost) the job ends without its final pass: the
 /// sheet keeps only final statuses, and the worker that resumes it writes the rest.
-async fn run_job(
-    shared: &Shared,
-    taken: &Taken,
-    pacing: &Pacing,
-    left: &AtomicBool,
-) -> Result<(), String> {
+async fn run_job(running: &Running<'_>) -> Result<(), String> {
+    let Running { shared, taken, .. } = *running;
     let stored: Stored =
         serde_json::from_str(&taken.job.request).map_err(|e| format!("unreadable job: {e}"))?;
     let (mut access, sheets_token) = Access::open(shared, taken, &stored).await?;
@@ -448,16 +477,7 @@ async fn run_job(
         super::REQUEST_TIMEOUT,
     )
     .map_err(|e| e.to_string())?;
-    let worked = on_sheet(
-        shared,
-        taken,
-        pacing,
-        left,
-        &stored,
-        &mut access,
-        sheets.clone(),
-    )
-    .await;
+    let worked = on_sheet(running, &stored, &mut access, sheets.clone()).await;
     // Every Sheets request of the job, however it ended (clones share the count).
     shared
         .metrics
@@ -468,14 +488,12 @@ async fn run_job(
 
 /// The job once its sheet can be reached: read it, check or load it, write it back.
 async fn on_sheet(
-    shared: &Shared,
-    taken: &Taken,
-    pacing: &Pacing,
-    left: &AtomicBool,
+    running: &Running<'_>,
     stored: &Stored,
     access: &mut Access,
     sheets: Sheets,
 ) -> Result<(), String> {
+    let shared = running.shared;
     let values = read_rows(&sheets, stored).await.map_err(|e| {
         access
             .explain(&e)
@@ -494,6 +512,7 @@ async fn on_sheet(
         shared,
         stored,
         values: &values,
+        sheets,
     };
     let source = Source::from_rows(&values);
     let region = match &stored.region {
@@ -504,111 +523,169 @@ async fn on_sheet(
         region,
         ..CheckOptions::default()
     };
-    let mut writer = None;
-    let (checked, loaded): (Checked, Option<Vec<LoadedRow>>) = match stored.mode {
+    let (checked, loaded, plan, writer) = match stored.mode {
         Mode::Check => (
             check(source, check_options).map_err(|e| e.to_string())?,
             None,
+            None,
+            None,
         ),
         Mode::Load | Mode::Sample => {
-            let target = target_of(shared, taken, stored)?;
-            let options = LoadOptions {
-                check: check_options,
-                tags: stored.tags.clone(),
-                sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
-                rate: shared.config.rate,
-                concurrency: shared.config.concurrency,
-                allow_paid: stored.allow_paid,
-                run: Some(taken.job.id.clone()),
-                ..LoadOptions::default()
-            };
-            let live = Live::default();
-            let started = Instant::now();
-            let finished = Notify::new();
-            let loading = async {
-                let loaded = target
-                    .load(source, &shared.store, &options, pacing, &live)
-                    .await;
-                finished.notify_one();
-                loaded
-            };
-            // Meanwhile: the progress every second, and the statuses decided so far into
-            // the sheet, as often as the sheet's write pace allows.
-            let going = async {
-                loop {
-                    let last = tokio::select! {
-                        _ = finished.notified() => true,
-                        _ = tokio::time::sleep(PROGRESS_EVERY) => false,
-                    };
-                    if last {
-                        return;
-                    }
-                    // Progress is for show: a failed write is not the job's failure.
-                    let progress = live.progress(pacing, started);
-                    let _ = shared.store.set_progress(&taken.job.id, &progress).await;
-                    let (Some(header_row), decided) = live.take() else {
-                        continue;
-                    };
-                    let writer =
-                        writer.get_or_insert_with(|| job.writer(sheets.clone(), header_row));
-                    for (row, status, client_id) in decided {
-                        writer.push(row, &status, client_id.as_deref());
-                    }
-                    // Whatever fails here stays pending for the job's final write.
-                    if let Err(SheetsError::Unauthorized(_)) = writer.flush_if_due().await
-                        && let Some(token) = access.fresh(shared, taken).await
-                    {
-                        writer.set_token(token);
-                    }
-                }
-            };
-            let (loaded, ()) = tokio::join!(loading, going);
-            // Requests count against the account's month whether the load ends well or not.
-            let label = loaded.as_ref().ok().and_then(|l| l.account_name.clone());
-            let requests = pacing.counters.requests.load(Ordering::Relaxed);
-            if let Err(error) = shared
-                .store
-                .add_usage(&taken.job.account, label.as_deref(), requests)
-                .await
-            {
-                tracing::error!(%error, requests, "the account's usage cannot be recorded");
-            }
-            if left.load(Ordering::SeqCst) {
+            let Some(load) = load(running, stored, &job, source, check_options, access).await?
+            else {
                 return Ok(());
-            }
-            let loaded = match loaded {
-                Ok(loaded) => loaded,
-                // The add-on shows the estimate and asks before it sends the job again with
-                // `allow_paid`.
-                Err(error) => match consent_needed(&error) {
-                    Some((estimate, message)) => {
-                        let progress = json!({ "estimate": estimate }).to_string();
-                        let _ = shared.store.set_progress(&taken.job.id, &progress).await;
-                        return Err(message);
-                    }
-                    None => return Err(error.to_string()),
-                },
             };
-            (loaded.checked, Some(loaded.rows))
+            (
+                load.loaded.checked,
+                Some(load.loaded.rows),
+                Some(load.plan),
+                load.writer,
+            )
         }
     };
-    let load_rows = loaded.as_deref();
+    let writer = writer.unwrap_or_else(|| job.writer(checked.header_row));
+    finish(running, access, &checked, loaded.as_deref(), plan, writer).await
+}
 
-    let writer = writer.unwrap_or_else(|| job.writer(sheets, checked.header_row));
-    finish(shared, taken, pacing, access, &checked, load_rows, writer).await
+/// A load as it ended: what it did, what it had planned, and the writer of the statuses
+/// written while it ran (if any were).
+struct Load {
+    loaded: Loaded,
+    plan: Plan,
+    writer: Option<StatusWriter>,
+}
+
+/// Loads the sheet's rows into the job's target, its progress and the statuses decided so
+/// far going out meanwhile. `None` when the job is `left`: the next worker ends it.
+async fn load(
+    running: &Running<'_>,
+    stored: &Stored,
+    job: &SheetJob<'_>,
+    source: Source,
+    check_options: CheckOptions,
+    access: &mut Access,
+) -> Result<Option<Load>, String> {
+    let Running {
+        shared,
+        taken,
+        pacing,
+        left,
+    } = *running;
+    let target = target_of(shared, taken, stored)?;
+    let options = LoadOptions {
+        check: check_options,
+        tags: stored.tags.clone(),
+        sample: (stored.mode == Mode::Sample).then_some(SAMPLE_ROWS),
+        rate: shared.config.rate,
+        concurrency: shared.config.concurrency,
+        allow_paid: stored.allow_paid,
+        run: Some(taken.job.id.clone()),
+        ..LoadOptions::default()
+    };
+    let live = Live::default();
+    let started = Instant::now();
+    let finished = Notify::new();
+    let mut writer = None;
+    let loading = async {
+        let loaded = target
+            .load(source, &shared.store, &options, pacing, &live)
+            .await;
+        finished.notify_one();
+        loaded
+    };
+    // Meanwhile: the progress every second, and the statuses decided so far into the
+    // sheet, as often as the sheet's write pace allows.
+    let going = async {
+        loop {
+            let last = tokio::select! {
+                _ = finished.notified() => true,
+                _ = tokio::time::sleep(PROGRESS_EVERY) => false,
+            };
+            if last {
+                return;
+            }
+            // Progress is for show: a failed write is not the job's failure.
+            let progress = live.progress(pacing, started);
+            let _ = shared.store.set_progress(&taken.job.id, &progress).await;
+            let (Some(header_row), decided) = live.take() else {
+                continue;
+            };
+            let writer = writer.get_or_insert_with(|| job.writer(header_row));
+            for (row, status, client_id) in decided {
+                writer.push(row, &status, client_id.as_deref());
+            }
+            // Whatever fails here stays pending for the job's final write.
+            if let Err(SheetsError::Unauthorized(_)) = writer.flush_if_due().await
+                && let Some(token) = access.fresh(shared, taken).await
+            {
+                writer.set_token(token);
+            }
+        }
+    };
+    let (loaded, ()) = tokio::join!(loading, going);
+    // Requests count against the account's month whether the load ends well or not.
+    let label = loaded.as_ref().ok().and_then(|l| l.account_name.clone());
+    let requests = pacing.counters.requests.load(Ordering::Relaxed);
+    if let Err(error) = shared
+        .store
+        .add_usage(&taken.job.account, label.as_deref(), requests)
+        .await
+    {
+        tracing::error!(%error, requests, "the account's usage cannot be recorded");
+    }
+    if left.load(Ordering::SeqCst) {
+        return Ok(None);
+    }
+    match loaded {
+        Ok(loaded) => Ok(Some(Load {
+            loaded,
+            plan: live.plan(),
+            writer,
+        })),
+        Err(error) => Err(refused(shared, taken, &error).await),
+    }
+}
+
+/// The job's error for a load that failed; one refused before any write also leaves, where
+/// its progress would be, what the add-on needs: the estimate it shows before it asks to
+/// send the job again with `allow_paid`, or the refusal's code (the job's `error_code`).
+async fn refused(shared: &Shared, taken: &Taken, error: &LoadError) -> String {
+    let (progress, message) = match (consent_needed(error), error) {
+        (Some((estimate, message)), _) => (
+            Some(json!({ "estimate": estimate, "error_code": CONSENT_NEEDED })),
+            message,
+        ),
+        (None, LoadError::Settings(refusal)) => (
+            Some(json!({ "error_code": refusal.code })),
+            error.to_string(),
+        ),
+        (None, _) => (None, error.to_string()),
+    };
+    if let Some(progress) = progress {
+        let _ = shared
+            .store
+            .set_progress(&taken.job.id, &progress.to_string())
+            .await;
+    }
+    message
 }
 
 /// The job's end: every row's status into the sheet (those not written yet), the report,
 /// the counts, and the final progress.
 async fn finish(
-    shared: &Shared,
-    taken: &Taken,
-    pacing: &Pacing,
+    running: &Running<'_>,
     access: &mut Access,
     checked: &Checked,
     load_rows: Option<&[LoadedRow]>,
+    plan: Option<Plan>,
     mut writer: StatusWriter,
 ) -> Result<(), String> {
+    let Running {
+        shared,
+        taken,
+        pacing,
+        ..
+    } = *running;
     let mut report = csv::Writer::from_writer(Vec::new());
     let _ = report.write_record(["row", "status", "reason", "client_id"]);
     let mut counts = BTreeMap::<&str, u64>::new();
@@ -628,7 +705,7 @@ async fn finish(
             neutralised(&client_id.unwrap_or_default()).into_owned(),
         ]);
     }
-    let written = write_statuses(shared, taken, &mut writer, access).await;
+    let written = write_statuses(running, &mut writer, access).await;
     written.map_err(|e| {
         access
             .explain(&e)
@@ -639,7 +716,7 @@ async fn finish(
     }
     let report = String::from_utf8(report.into_inner().unwrap_or_default()).unwrap_or_default();
     let contacts = checked.profiles.len();
-    let progress = json!({
+    let mut progress = json!({
         "rows": checked.rows.len(),
         "contacts_done": contacts,
         "contacts_total": contacts,
@@ -647,8 +724,13 @@ async fn finish(
         "requests": pacing.counters.requests.load(Ordering::Relaxed),
         // Why rows were left pending (the account's quota, a request cap), if they were.
         "stopped": pacing.stop_reason(),
-    })
-    .to_string();
+    });
+    // What the load planned stays: the add-on shows it beside what it spent.
+    if let Some(plan) = plan {
+        progress["planned_requests"] = json!(plan.requests);
+        progress["planned_seconds"] = json!(plan.seconds);
+    }
+    let progress = progress.to_string();
     let store_error = |e: crate::store::StoreError| e.to_string();
     shared
         .store
@@ -662,6 +744,9 @@ async fn finish(
         .map_err(store_error)?;
     Ok(())
 }
+
+/// The code of a job refused for want of consent to paid (or uncounted) requests.
+const CONSENT_NEEDED: &str = "consent_needed";
 
 /// For a load refused before any write for want of consent: the estimate the add-on shows,
 /// and the job's error. An unknown allowance has no free, paid or cost figures.
@@ -729,16 +814,31 @@ async fn google_token(shared: &Shared, taken: &Taken) -> Option<(String, SecretS
 }
 
 /// How long a job's statuses wait for a fresh Google token once the one it has expired.
-const TOKEN_WAIT: Duration = Duration::from_secs(30 * 60);
+///
+/// Only the add-on's polls bring one: the sidebar's while it is open, and with it closed the
+/// add-on's hourly trigger (apps-script/src/Background.js). Apps Script runs an add-on's
+/// time-driven trigger at most once an hour, at a slightly randomised moment (its
+/// schedules drift by up to ±15 min: `nearMinute`), and the token a run hands over may be
+/// one issued earlier, so it can expire soon after it came. The longest wait is therefore
+/// from just after one run to the next: an hour and the jitter. 90 minutes covers that with
+/// a quarter-hour to spare for a late run; longer would only hold the job for a user who
+/// has gone (no trigger, no panel), whose rows then end pending for the next run.
+const TOKEN_WAIT: Duration = Duration::from_secs(90 * 60);
 
 /// Writes the statuses; when Google says the user's token expired, keeps them and waits
-/// for the add-on to send a fresh one with its next poll.
+/// for the add-on to send a fresh one with its next poll — unless the job is `left` (the
+/// server stops, the lease is lost): then the next worker writes them.
 async fn write_statuses(
-    shared: &Shared,
-    taken: &Taken,
+    running: &Running<'_>,
     writer: &mut StatusWriter,
     access: &mut Access,
 ) -> Result<(), SheetsError> {
+    let Running {
+        shared,
+        taken,
+        left,
+        ..
+    } = *running;
     loop {
         match writer.flush().await {
             Err(SheetsError::Unauthorized(message)) => {
@@ -748,7 +848,10 @@ async fn write_statuses(
                         writer.set_token(token);
                         break;
                     }
-                    if matches!(access, Access::Service { .. }) || waited.elapsed() > TOKEN_WAIT {
+                    if matches!(access, Access::Service { .. })
+                        || waited.elapsed() > TOKEN_WAIT
+                        || left.load(Ordering::SeqCst)
+                    {
                         return Err(SheetsError::Unauthorized(message));
                     }
                     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -14,6 +14,7 @@ pub mod chat2desk;
 pub mod intercom;
 pub mod lenient;
 pub mod omnidesk;
+pub mod refusal;
 pub mod sandbox_kit;
 
 use std::collections::{BTreeMap, HashMap};
@@ -483,7 +484,7 @@ pub trait Target: Send + Sync {
         catalog: Self::Catalog,
         tags: &[String],
         header: &Header,
-    ) -> Result<Self::Rules, String>;
+    ) -> Result<Self::Rules, refusal::Refusal>;
 
     /// The account's name, for reports.
     fn account_name(catalog: &Self::Catalog) -> Option<String>;
@@ -505,7 +506,7 @@ pub trait Target: Send + Sync {
 
     /// Whether the run may start with the list as checked; the error says what to fix
     /// (Omnidesk: tags, and no field named for them).
-    fn ready(_rules: &Self::Rules, _profiles: &Profiles) -> Result<(), String> {
+    fn ready(_rules: &Self::Rules, _profiles: &Profiles) -> Result<(), refusal::Refusal> {
         Ok(())
     }
 

@@ -81,6 +81,7 @@ const zeroCounts = () => ({
  *   ESTIMATE unless given); catalog: what checkConnection answers (CATALOG unless given);
  * - total / perPoll: contacts in a job and how many each jobStatus call advances;
  * - plannedRequests / plannedSeconds: what a running job says its load needs and takes;
+ * - backgroundPolls: whether the hourly trigger polls the job (true unless false);
  * - omnideskCatalog: what checkConnection answers for Omnidesk (OMNIDESK_CATALOG unless given);
  * - liveJob: { mode } — currentJob() returns a running job made at start;
  * - answers: { name: value } — a fixed answer (e.g. {ok: false, error}), 'throw' for a failed call,
@@ -172,6 +173,7 @@ export function createBackend(options = {}) {
       counts,
       error: null,
       estimate: null,
+      backgroundPolls: options.backgroundPolls ?? true,
     };
   }
 

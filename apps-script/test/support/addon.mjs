@@ -16,7 +16,8 @@ const SERVICES = ['SpreadsheetApp', 'PropertiesService', 'UrlFetchApp', 'ScriptA
  * A world (fakes.mjs `createWorld(options)`) with the add-on loaded into it.
  * `addon.run(name, ...args)` calls a global function as google.script.run does: arguments
  * and answer go through JSON, so the answer is a plain object of this realm (and anything
- * not JSON-able would show). `addon.context` holds every global, helpers included.
+ * not JSON-able would show). `addon.context` holds every global, helpers included;
+ * `addon.fireClockTriggers()` runs the time-driven triggers the add-on made.
  *
  * `backendUrl`: the add-on as `npm run set-backend -- <backendUrl>` would leave it — its
  * src/Deployment.js and its manifest's urlFetchWhitelist written by the command's own
@@ -52,5 +53,22 @@ export function loadAddon(options = {}) {
     const answer = context[name](...args.map((a) => (a === undefined ? undefined : JSON.parse(JSON.stringify(a)))));
     return answer === undefined ? undefined : JSON.parse(JSON.stringify(answer));
   };
-  return { world, context, run, manifest };
+  /**
+   * Runs every clock trigger's handler once, as the hour's firing would: as its user, with
+   * no active document, with the time-driven event object. A handler must be a global
+   * function whose name does not end in `_` (those are the script's private ones).
+   */
+  const fireClockTriggers = () => {
+    for (const trigger of world.triggers.filter((t) => t.getEventType() === 'CLOCK')) {
+      const name = trigger.getHandlerFunction();
+      if (name.endsWith('_') || typeof context[name] !== 'function') throw new Error(`a trigger names ${name}, which it cannot run`);
+      world.inTrigger = true;
+      try {
+        context[name]({ authMode: 'FULL', triggerUid: trigger.getUniqueId() });
+      } finally {
+        world.inTrigger = false;
+      }
+    }
+  };
+  return { world, context, run, manifest, fireClockTriggers };
 }

@@ -71,6 +71,7 @@ export class FakeBackend {
     // Requests a load plans (null: one per created row), for planned_requests and planned_seconds.
     this.plannedRequests = null;
     this.down = false; // true: no answer at all (DNS, refused connection)
+    this.codes = true; // false: errors without their `code` / `error_code`, as a backend before them
     this.answerNext = null; // {status, body}: the next request gets this, whatever it was
     this.transport = (request) => this.handle(request);
   }
@@ -88,7 +89,7 @@ export class FakeBackend {
     };
     if (!request.url.startsWith(this.baseUrl + '/')) return { status: 404, body: 'not here' };
     if (header('Authorization') !== `Bearer ${this.identityToken}`) {
-      return json(401, { error: 'authentication required: send `Authorization: Bearer <ID token or API key>`' });
+      return this.refuse(401, 'authentication required: send `Authorization: Bearer <ID token or API key>`', 'unauthenticated');
     }
     const path = request.url.slice(this.baseUrl.length);
     let m;
@@ -102,7 +103,12 @@ export class FakeBackend {
     if (request.method === 'GET' && path === '/v1/targets/omnidesk/catalog') {
       return this.omnideskCatalog(header('X-Target-Staff-Email'), header('X-Target-Api-Key'), header('X-Target-Base-Url'));
     }
-    return json(404, { error: 'not found' });
+    return json(404, { error: 'not found', code: 'not_found' });
+  }
+
+  /** An error answer as src/serve/api.rs writes it: the text and its stable code. */
+  refuse(status, error, code) {
+    return json(status, this.codes ? { error, code } : { error });
   }
 
   submit(body, contentType) {
@@ -118,7 +124,7 @@ export class FakeBackend {
     if (target.kind === 'omnidesk') {
       if (!target.base_url) return json(422, { error: 'omnidesk has no default address: send base_url' });
       if (!/\.omnidesk\.(ru|pro)$/.test(new URL(target.base_url).host)) {
-        return json(422, { error: `\`${target.base_url}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host` });
+        return this.refuse(422, `\`${target.base_url}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host`, 'base_url_not_allowed');
       }
       if (!target.staff_email || !target.api_key) return json(422, { error: 'send the Omnidesk staff_email and api_key' });
     }
@@ -148,6 +154,11 @@ export class FakeBackend {
         job.error =
           'the list has tags, and Omnidesk users have no tags: create a user data field (Settings → Data fields, level “user”, ' +
           "type text) and name it with --tags-field TITLE (the add-on's “Tags field”), or clear the Tags column";
+        job.errorCode = 'tags_field_missing';
+      } else if (omnidesk && target.tags_field && !this.omnidesk.catalog.fields.some((f) => f.title === target.tags_field)) {
+        job.state = 'failed';
+        job.error = `Omnidesk has no user data field “${target.tags_field}” for the tags; it has: ${this.omnidesk.catalog.fields.map((f) => f.title).join(', ')}. Create one (Settings → Data fields, level “user”, type text), then run again`;
+        job.errorCode = 'tags_field_unknown';
       } else if (omnidesk) {
         // Omnidesk is paid for by the minute, not by the request: no estimate, only the time.
         job.state = 'running';
@@ -178,7 +189,8 @@ export class FakeBackend {
       job.progress = { ...job.progress, rows: total, by_status: byStatus, requests, eta_seconds: null };
     }
     const mode = this.answersMode ? { mode: job.request.mode } : {};
-    return json(200, { job_id: job.id, ...mode, state: job.state, progress: job.progress, error: job.error, estimate: job.estimate });
+    const code = this.codes ? { error_code: job.errorCode || null } : {};
+    return json(200, { job_id: job.id, ...mode, state: job.state, progress: job.progress, error: job.error, ...code, estimate: job.estimate });
   }
 
   cancel(id) {
@@ -211,7 +223,7 @@ export class FakeBackend {
     if (!baseUrl) return json(422, { error: 'omnidesk has no default address: send base_url' });
     this.lastCatalogBaseUrl = baseUrl;
     if (baseUrl !== this.omnidesk.url) {
-      return json(422, { error: `\`${baseUrl}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host` });
+      return this.refuse(422, `\`${baseUrl}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host`, 'base_url_not_allowed');
     }
     if (staffEmail !== this.omnidesk.staffEmail || apiKey !== this.omnidesk.apiKey) {
       return json(422, { error: 'Omnidesk: Omnidesk refuses the staff e-mail and API key (401): wrong credentials' });

@@ -6,8 +6,10 @@
 // The manifest counts as it does at Google (google-sheets.md): a method throws when
 // `oauthScopes` lacks its scope or the user has not granted it; UrlFetchApp refuses URLs
 // outside `urlFetchWhitelist` and stops when the day's quota is spent, even with
-// muteHttpExceptions; getIdentityToken() is null without `openid`. Exceptions carry Apps
-// Script's own words, as far as they are known.
+// muteHttpExceptions; getIdentityToken() is null without `openid`. ScriptApp's triggers keep
+// an add-on's limits: a time-driven trigger at most once an hour, one per user and document,
+// 20 per user; a trigger's run has no active document. Exceptions carry Apps Script's own
+// words, as far as they are known.
 // Only the API surface the add-on (and its tests) use is here.
 
 import { readFileSync, existsSync } from 'node:fs';
@@ -22,6 +24,7 @@ export const SCOPES = {
   containerUi: 'https://www.googleapis.com/auth/script.container.ui',
   externalRequest: 'https://www.googleapis.com/auth/script.external_request',
   openid: 'openid',
+  scriptApp: 'https://www.googleapis.com/auth/script.scriptapp',
 };
 
 /** UrlFetch calls a day for a consumer account (100,000 for Workspace; google-sheets.md). */
@@ -95,6 +98,10 @@ export function createWorld({
     urlFetchWhitelist: urlFetchWhitelist !== undefined ? [...urlFetchWhitelist] : shipped.urlFetchWhitelist && [...shipped.urlFetchWhitelist],
     authorized,
     urlFetchCallsLeft: urlFetchQuota,
+    // The user's installable triggers of the add-on (FakeScriptApp), and whether the code
+    // runs for one of them (no active document then).
+    triggers: [],
+    inTrigger: false,
   };
   world.needsAuth = (what) => {
     world.touched[what] += 1;
@@ -134,10 +141,14 @@ class FakeSpreadsheetApp {
     this.DataValidationCriteria = { VALUE_IN_LIST: 'VALUE_IN_LIST' };
     this.BooleanCriteria = { TEXT_STARTS_WITH: 'TEXT_STARTS_WITH' };
   }
+  /**
+   * `null` in a time-driven trigger's run: an add-on's clock trigger belongs to the script,
+   * not to a document (as far as is known; code that needs no document works either way).
+   */
   getActive() {
     this.world.needsAuth('document');
     this.world.requireScope('SpreadsheetApp.getActive', [SCOPES.currentOnly, SCOPES.spreadsheets]);
-    return this.world.spreadsheet;
+    return this.world.inTrigger ? null : this.world.spreadsheet;
   }
   getActiveSpreadsheet() {
     return this.getActive();
@@ -715,10 +726,25 @@ class FakeHttpResponse {
   }
 }
 
+/**
+ * An editor add-on's limits on installable triggers ("Installable triggers",
+ * developers.google.com/apps-script/guides/triggers/installable, and "Triggers for Editor
+ * add-ons"): a time-driven trigger runs at most once an hour; one trigger of each type per
+ * user and document; 20 triggers per user and script (Apps Script quotas). Google's words
+ * for the first are not known: these are the fake's own, and the add-on must not match them.
+ */
+export const TRIGGERS_PER_USER = 20;
+export const TOO_OFTEN = 'Add-ons may not create time-based triggers that run more often than once an hour.';
+export const ONE_PER_DOCUMENT = 'This add-on has created too many time-based triggers in this document for this Google user account.';
+export const TOO_MANY_TRIGGERS = 'This script has too many triggers. Triggers must be deleted from the script before more can be added.';
+
+let nextTriggerId = 1;
+
 class FakeScriptApp {
   constructor(world) {
     this.world = world;
     this.AuthMode = { NONE: 'NONE', CUSTOM_FUNCTION: 'CUSTOM_FUNCTION', LIMITED: 'LIMITED', FULL: 'FULL' };
+    this.EventType = { CLOCK: 'CLOCK', ON_OPEN: 'ON_OPEN', ON_EDIT: 'ON_EDIT' };
   }
   /** google-sheets.md: an OIDC token only with the `openid` scope; `null` without it. */
   getIdentityToken() {
@@ -726,6 +752,76 @@ class FakeScriptApp {
   }
   getOAuthToken() {
     return this.world.oauthToken;
+  }
+  newTrigger(functionName) {
+    this.world.requireScope('ScriptApp.newTrigger', [SCOPES.scriptApp]);
+    if (typeof functionName !== 'string' || functionName === '') {
+      throw appsScriptException(`Invalid argument: ${functionName}`);
+    }
+    return { timeBased: () => new FakeClockTriggerBuilder(this.world, functionName) };
+  }
+  /** The user's triggers of this script, of every document. */
+  getProjectTriggers() {
+    this.world.requireScope('ScriptApp.getProjectTriggers', [SCOPES.scriptApp]);
+    return this.world.triggers.slice();
+  }
+  /** The user's triggers of this script for `document` (a Spreadsheet). */
+  getUserTriggers(document) {
+    this.world.requireScope('ScriptApp.getUserTriggers', [SCOPES.scriptApp]);
+    return this.world.triggers.filter((trigger) => trigger.document === document.getId());
+  }
+  deleteTrigger(trigger) {
+    this.world.requireScope('ScriptApp.deleteTrigger', [SCOPES.scriptApp]);
+    this.world.triggers = this.world.triggers.filter((t) => t.getUniqueId() !== trigger.getUniqueId());
+  }
+}
+
+/** ClockTriggerBuilder: the recurring schedules; create() refuses what an add-on may not have. */
+class FakeClockTriggerBuilder {
+  constructor(world, handler) {
+    this.world = world;
+    this.handler = handler;
+    this.minutes = null;
+  }
+  /** Google takes 1, 5, 10, 15 or 30. */
+  everyMinutes(n) {
+    if (![1, 5, 10, 15, 30].includes(n)) throw appsScriptException(`Invalid argument: ${n}`);
+    this.minutes = n;
+    return this;
+  }
+  everyHours(n) {
+    if (!Number.isInteger(n) || n < 1) throw appsScriptException(`Invalid argument: ${n}`);
+    this.minutes = n * 60;
+    return this;
+  }
+  create() {
+    const world = this.world;
+    if (this.minutes === null) throw appsScriptException('The trigger has no schedule: call everyMinutes or everyHours first.');
+    if (this.minutes < 60) throw appsScriptException(TOO_OFTEN);
+    // An add-on's trigger is made in the document it is used in.
+    const document = world.inTrigger ? null : world.spreadsheet.getId();
+    if (world.triggers.some((t) => t.document === document && t.getEventType() === 'CLOCK')) {
+      throw appsScriptException(ONE_PER_DOCUMENT);
+    }
+    if (world.triggers.length >= TRIGGERS_PER_USER) throw appsScriptException(TOO_MANY_TRIGGERS);
+    const trigger = new FakeTrigger(String(nextTriggerId++), this.handler, document, this.minutes);
+    world.triggers.push(trigger);
+    return trigger;
+  }
+}
+
+class FakeTrigger {
+  constructor(id, handler, document, minutes) {
+    Object.assign(this, { id, handler, document, minutes });
+  }
+  getUniqueId() {
+    return this.id;
+  }
+  getHandlerFunction() {
+    return this.handler;
+  }
+  getEventType() {
+    return 'CLOCK';
   }
 }
 

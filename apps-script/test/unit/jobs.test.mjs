@@ -105,6 +105,7 @@ test('jobStatus maps progress while running and counts when done, with a fresh G
     counts: { created: 0, updated: 0, unchanged: 0, merged: 0, invalid: 0, skipped: 0, failed: 0, pending: 0, ready: 0 },
     error: null,
     estimate: null,
+    backgroundPolls: true,
   });
   world.oauthToken = 'oauth-token-refreshed';
   const done = run('jobStatus', job.jobId);

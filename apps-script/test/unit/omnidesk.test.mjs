@@ -150,13 +150,15 @@ test('an Omnidesk job tells the target, the requests it plans and how long they 
   assert.equal(run('jobStatus', job.jobId).target, 'omnidesk');
 });
 
-test("a list with tags and no tags field: the job's error says, in words, to choose the Tags field in Settings", () => {
-  for (const [lang, locale, words] of [
-    ['en', 'en_US', /^The list has tags, and Omnidesk users have no tags: they go into a user data field\. Open Settings and choose the "Tags field"/],
-    ['ru', 'ru_RU', /^В списке есть теги, а у клиентов Omnidesk тегов нет: они записываются в поле данных клиента\. Откройте «Настройки» и выберите «Поле для тегов»/],
+test("a list with tags and no tags field: the job's error says, in words, to choose the Tags field in Settings (by its code, or an older backend's text)", () => {
+  for (const [lang, locale, words, codes] of [
+    ['en', 'en_US', /^The list has tags, and Omnidesk users have no tags: they go into a user data field\. Open Settings and choose the "Tags field"/, true],
+    ['ru', 'ru_RU', /^В списке есть теги, а у клиентов Omnidesk тегов нет: они записываются в поле данных клиента\. Откройте «Настройки» и выберите «Поле для тегов»/, true],
+    ['en', 'en_US', /^The list has tags, and Omnidesk users have no tags/, false],
   ]) {
     const { run, backend } = omnidesk({ locale });
     backend.sheetHasTags = true;
+    backend.codes = codes;
     const job = run('startJob', 'load', false);
     const status = run('jobStatus', job.jobId);
     assert.equal(status.state, 'failed', lang);
@@ -165,11 +167,30 @@ test("a list with tags and no tags field: the job's error says, in words, to cho
   }
 });
 
-test('the other Omnidesk tags-field errors come in words; a text the add-on does not know comes as the backend wrote it', () => {
+test('a tags field the account lacks: the job says so in words, with the field the add-on sent, whatever the text', () => {
+  const { run, backend } = omnidesk({ locale: 'ru_RU' }, { tagsField: 'Метки' });
+  const job = run('startJob', 'load', false);
+  assert.equal(
+    run('jobStatus', job.jobId).error,
+    'В Omnidesk нет поля данных клиента «Метки» для тегов. Выберите другое «Поле для тегов» в «Настройках» (в списке — текстовые поля аккаунта) или создайте его в Omnidesk (уровень «пользователь», тип «текст»).'
+  );
+  // By the code alone: the backend may reword its text.
+  backend.jobs.get(job.jobId).error = 'reworded';
+  assert.match(run('jobStatus', job.jobId).error, /^В Omnidesk нет поля данных клиента «Метки» для тегов\./);
+});
+
+test('a code limited to a target, or one the add-on has no words for, comes as the backend wrote it', () => {
+  const { context } = addonWithBackend({ locale: 'en_US' }).addon;
+  const refused = "`https://x.example` is not a Chat2Desk address";
+  assert.equal(context.clTargetErrorText_('en', refused, 'base_url_not_allowed', { kind: 'chat2desk' }), refused);
+  assert.equal(context.clTargetErrorText_('en', 'the sheet has no header row', 'settings', { kind: 'omnidesk' }), 'the sheet has no header row');
+});
+
+test('the other Omnidesk tags-field errors of an older backend (no code) come in words; a text the add-on does not know comes as the backend wrote it', () => {
   const { context } = addonWithBackend({ locale: 'en_US' }).addon;
   assert.equal(
     context.clTargetErrorText_('ru', 'Omnidesk has no user data field “Метки” for the tags; it has: Теги, Тариф. Create one (Settings → Data fields, level “user”, type text), then run again'),
-    'В Omnidesk нет поля данных клиента «Метки» для тегов (есть: Теги, Тариф). Выберите другое «Поле для тегов» в «Настройках» или создайте его в Omnidesk (уровень «пользователь», тип «текст»).'
+    'В Omnidesk нет поля данных клиента «Метки» для тегов. Выберите другое «Поле для тегов» в «Настройках» (в списке — текстовые поля аккаунта) или создайте его в Omnidesk (уровень «пользователь», тип «текст»).'
   );
   assert.equal(
     context.clTargetErrorText_('en', 'the data field “Тариф” is not a text field: tags need a text or textarea field'),

@@ -53,7 +53,7 @@ test('every page a function opens or includes is in the project', () => {
   assert.equal(typeof context.include_, 'function', 'include_() is defined for the partials');
 });
 
-test('the public functions are the menu, its handlers and the contract: include_ and every helper are private', () => {
+test('the public functions are the menu, its handlers, the contract and the trigger\'s handler: include_ and every helper are private', () => {
   const { context } = loadAddon();
   // Apps Script lets google.script.run call every top-level function whose name does not
   // end in `_`: a public include(name) would hand the page any of the project's files.
@@ -64,7 +64,7 @@ test('the public functions are the menu, its handlers and the contract: include_
   assert.deepEqual(publicFunctions, [
     'cancelJob', 'checkConnection', 'currentJob', 'getSettings', 'jobStatus',
     'menuCheckList', 'menuHelp', 'menuNewContactSheet', 'menuProcessList', 'menuProcessSample', 'menuSettings',
-    'onInstall', 'onOpen', 'openReport', 'saveSettings', 'startJob',
+    'onInstall', 'onOpen', 'openReport', 'pollJobsInBackground', 'saveSettings', 'startJob',
   ]);
   assert.equal(context.include, undefined, 'include is not public');
   for (const page of pages) {
@@ -76,10 +76,12 @@ test('the manifest is V8 with explicit, minimal scopes the Sheets API accepts, a
   const manifest = JSON.parse(read('appsscript.json'));
   assert.equal(manifest.runtimeVersion, 'V8');
   // google-sheets.md: the backend calls the Sheets REST API with this token, which refuses
-  // spreadsheets.currentonly; nothing reads the e-mail claim, so no userinfo.email.
+  // spreadsheets.currentonly; nothing reads the e-mail claim, so no userinfo.email;
+  // script.scriptapp for the hourly trigger (Background.js).
   assert.deepEqual([...manifest.oauthScopes].sort(), [
     'https://www.googleapis.com/auth/script.container.ui',
     'https://www.googleapis.com/auth/script.external_request',
+    'https://www.googleapis.com/auth/script.scriptapp',
     'https://www.googleapis.com/auth/spreadsheets',
     'openid',
   ]);

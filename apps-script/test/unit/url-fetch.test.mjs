@@ -9,7 +9,7 @@ import { createWorld, SCOPES, URL_FETCH_QUOTA, validWhitelistEntry, whitelistAll
 import { addonWithBackend, BACKEND_URL, TOKEN } from '../support/unit.mjs';
 
 const MUTED = { muteHttpExceptions: true };
-const ALL_SCOPES = [SCOPES.spreadsheets, SCOPES.containerUi, SCOPES.externalRequest, SCOPES.openid];
+const ALL_SCOPES = [SCOPES.spreadsheets, SCOPES.containerUi, SCOPES.externalRequest, SCOPES.scriptApp, SCOPES.openid];
 const answering = (status, body, headers = {}) => () => ({ status, headers, body });
 
 const WHITELISTED = (url) => `Request to ${url} failed because the URL has not been whitelisted in the script manifest.`;

@@ -134,7 +134,12 @@ impl Target for Chat2DeskTarget {
         Catalog::read(&self.client, pacing).await
     }
 
-    fn rules(&self, catalog: Catalog, tags: &[String], _: &Header) -> Result<Rules, String> {
+    fn rules(
+        &self,
+        catalog: Catalog,
+        tags: &[String],
+        _: &Header,
+    ) -> Result<Rules, crate::targets::refusal::Refusal> {
         let defaults = Defaults::resolve(
             &catalog,
             &Given {

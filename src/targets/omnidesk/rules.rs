@@ -9,6 +9,7 @@ use super::api::{self, CustomField, FieldType, SelectValue};
 use crate::domain::{ContactKey, Problem, Row, Said};
 use crate::input::Header;
 use crate::messages::{Lang, said};
+use crate::targets::refusal::Refusal;
 
 /// The run's settings (flags, a job's fields).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -33,8 +34,8 @@ pub struct Catalog {
     pub per_minute: Option<u64>,
 }
 
-/// Why a run cannot start with what it was given.
-pub fn tags_field(catalog: &Catalog, title: &str) -> Result<CustomField, String> {
+/// The field tags go to, or why a run cannot start with the one named.
+pub fn tags_field(catalog: &Catalog, title: &str) -> Result<CustomField, Refusal> {
     let wanted = title.trim().to_lowercase();
     let field = catalog
         .fields
@@ -42,7 +43,7 @@ pub fn tags_field(catalog: &Catalog, title: &str) -> Result<CustomField, String>
         .find(|f| f.title.trim().to_lowercase() == wanted)
         .ok_or_else(|| {
             let known: Vec<&str> = catalog.fields.iter().map(|f| f.title.as_str()).collect();
-            format!(
+            let text = format!(
                 "Omnidesk has no user data field “{title}” for the tags; it has: {}. Create \
                  one (Settings → Data fields, level “user”, type text), then run again",
                 if known.is_empty() {
@@ -50,23 +51,34 @@ pub fn tags_field(catalog: &Catalog, title: &str) -> Result<CustomField, String>
                 } else {
                     known.join(", ")
                 }
-            )
+            );
+            Refusal::new(TAGS_FIELD_UNKNOWN, text)
         })?;
     if !matches!(field.field_type, FieldType::Text | FieldType::Textarea) {
-        return Err(format!(
-            "the data field “{title}” is not a text field: tags need a text or textarea field"
+        return Err(Refusal::new(
+            TAGS_FIELD_NOT_TEXT,
+            format!(
+                "the data field “{title}” is not a text field: tags need a text or textarea field"
+            ),
         ));
     }
     Ok(field.clone())
 }
 
 /// The run cannot start: the list has tags, and no field was named for them.
-pub fn tags_without_field() -> String {
-    "the list has tags, and Omnidesk users have no tags: create a user data field (Settings → \
-     Data fields, level “user”, type text) and name it with --tags-field TITLE (the add-on's \
-     “Tags field”), or clear the Tags column"
-        .to_owned()
+pub fn tags_without_field() -> Refusal {
+    Refusal::new(
+        TAGS_FIELD_MISSING,
+        "the list has tags, and Omnidesk users have no tags: create a user data field \
+         (Settings → Data fields, level “user”, type text) and name it with --tags-field TITLE \
+         (the add-on's “Tags field”), or clear the Tags column",
+    )
 }
+
+/// The codes of the refusals above (`Refusal::code`; `apps-script/CONTRACT.md`).
+pub const TAGS_FIELD_MISSING: &str = "tags_field_missing";
+pub const TAGS_FIELD_UNKNOWN: &str = "tags_field_unknown";
+pub const TAGS_FIELD_NOT_TEXT: &str = "tags_field_not_text";
 
 /// The identifier a contact is in Omnidesk: its request field and value. `None` for a
 /// messenger channel the API has no field for.

@@ -13,6 +13,7 @@ use crate::identity::Profiles;
 use crate::input::Header;
 use crate::pacing::{Halt, Pacing, Ticket};
 use crate::plan::CostModel;
+use crate::targets::refusal::Refusal;
 use crate::targets::{
     AccountLedger, Allowance, Connected, Connection, CredentialSpec, Done, Entries, Kind,
     SyncError, Target, TargetKind, Work, account_id,
@@ -178,7 +179,7 @@ impl Target for OmnideskTarget {
         })
     }
 
-    fn rules(&self, catalog: Catalog, tags: &[String], header: &Header) -> Result<Rules, String> {
+    fn rules(&self, catalog: Catalog, tags: &[String], header: &Header) -> Result<Rules, Refusal> {
         let tags_field = match &self.settings.tags_field {
             Some(title) => Some(rules::tags_field(&catalog, title)?),
             None if !tags.is_empty() => return Err(rules::tags_without_field()),
@@ -224,7 +225,7 @@ impl Target for OmnideskTarget {
         rules::check_row(row)
     }
 
-    fn ready(rules: &Rules, profiles: &Profiles) -> Result<(), String> {
+    fn ready(rules: &Rules, profiles: &Profiles) -> Result<(), Refusal> {
         if rules.tags_field.is_none() && profiles.iter().any(|(_, p)| p.has_tags()) {
             return Err(rules::tags_without_field());
         }
@@ -241,7 +242,7 @@ impl Target for OmnideskTarget {
                 .iter()
                 .map(|&c| rules.column_titles[c].as_str())
                 .collect();
-            return Err(rules::unknown_columns(&titles, &rules.catalog));
+            return Err(rules::unknown_columns(&titles, &rules.catalog).into());
         }
         Ok(())
     }
