@@ -19,10 +19,16 @@ use crate::input::Header;
 use crate::messages::{Lang, said};
 use crate::pacing::{Halt, Pacing, TargetError, Ticket};
 use crate::plan::CostModel;
+use crate::targets::refusal::Refusal;
 use crate::targets::{
     AccountLedger, Allowance, Connected, Connection, CredentialSpec, Done, Entries, Kind,
     SyncError, Target, TargetId, TargetKind, Work, account_id,
 };
+
+/// The codes of the refusals before a run (`Refusal::code`; `apps-script/CONTRACT.md`):
+/// attributes the list fills that the workspace lacks, and more than it may hold.
+pub const ATTRIBUTES_MISSING: &str = "attributes_missing";
+pub const ATTRIBUTES_FULL: &str = "attributes_full";
 
 /// Intercom as a kind of target.
 pub struct IntercomKind;
@@ -312,7 +318,7 @@ impl Target for IntercomTarget {
         })
     }
 
-    fn rules(&self, catalog: Catalog, tags: &[String], header: &Header) -> Result<Rules, String> {
+    fn rules(&self, catalog: Catalog, tags: &[String], header: &Header) -> Result<Rules, Refusal> {
         if let Some(name) = self.settings.comment_attribute() {
             rules::slot(&catalog, name)?;
         }
@@ -354,7 +360,7 @@ impl Target for IntercomTarget {
         Ok(Vec::new())
     }
 
-    fn ready(rules: &Rules, profiles: &Profiles) -> Result<(), String> {
+    fn ready(rules: &Rules, profiles: &Profiles) -> Result<(), Refusal> {
         let needed = rules.needed(profiles)?;
         let missing: Vec<&str> = needed
             .iter()
@@ -365,15 +371,21 @@ impl Target for IntercomTarget {
             return Ok(());
         }
         if !rules.settings.create_attributes {
-            return Err(rules::missing_attributes(&missing));
+            return Err(Refusal::new(
+                ATTRIBUTES_MISSING,
+                rules::missing_attributes(&missing),
+            ));
         }
         let custom = rules.catalog.attributes.iter().filter(|a| a.custom).count();
         if custom + missing.len() > api::MAX_CUSTOM_ATTRIBUTES {
-            return Err(format!(
-                "the list needs {} new custom attributes and the workspace has {custom} of the \
+            return Err(Refusal::new(
+                ATTRIBUTES_FULL,
+                format!(
+                    "the list needs {} new custom attributes and the workspace has {custom} of the \
                  {} Intercom allows: remove columns, or archive unused attributes",
-                missing.len(),
-                api::MAX_CUSTOM_ATTRIBUTES
+                    missing.len(),
+                    api::MAX_CUSTOM_ATTRIBUTES
+                ),
             ));
         }
         Ok(())
