@@ -9,6 +9,7 @@ pub mod api;
 pub mod client;
 pub mod cost;
 pub mod rules;
+pub mod sandbox;
 pub mod sync;
 pub mod target;
 
