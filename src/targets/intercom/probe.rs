@@ -104,8 +104,8 @@ pub struct ProbeReport {
     pub requests: u64,
     /// The contacts the probe created; they stay in the workspace.
     pub created: Vec<ProbeContact>,
-    /// The tag the probe created or used (`PROBE_NAME`), when it got its id: it stays in
-    /// the workspace, on no contact the probe could untag.
+    /// The id of the tag the probe set (`PROBE_NAME`, created by the bulk call if missing):
+    /// the tag stays in the workspace.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// `X-RateLimit-Limit` as the workspace announced it: requests per 10-second window.
