@@ -941,10 +941,10 @@ impl Changes {
 }
 
 /// The rules a contact must keep after a create or an update: "`email_verified` (only
-/// together with `email`, else 400)"; "A `user` needs `email` or `external_id`";
-/// "`external_id` cannot be set on a lead" [oas, segment].
-fn check_contact(contact: &StoredContact) -> Result<(), Refusal> {
-    if contact.other.contains_key("email_verified") && contact.email.is_none() {
+/// together with `email`, else 400)", checked when it is sent; "A `user` needs `email` or
+/// `external_id`"; "`external_id` cannot be set on a lead" [oas, segment].
+fn check_contact(contact: &StoredContact, verifies: bool) -> Result<(), Refusal> {
+    if verifies && contact.email.is_none() {
         return Err(invalid(
             "email_verified",
             "email_verified can only be set together with email",
@@ -974,9 +974,10 @@ fn create(shared: &Shared, body: &[u8], a: &Assumptions) -> Result<Value, Refusa
             "Missing required parameter: one of email, external_id, role",
         ));
     }
+    let verifies = changes.other.contains_key("email_verified");
     let mut contact = StoredContact::new(Role::User);
     changes.apply(&mut contact, a);
-    check_contact(&contact)?;
+    check_contact(&contact, verifies)?;
     // Leads never conflict: "Leads with an already used e-mail and contacts with an
     // already used phone are **assumed not** to conflict".
     if contact.role == Role::User {
@@ -995,11 +996,12 @@ fn update(shared: &Shared, id: &str, body: &[u8], a: &Assumptions) -> Result<Val
     let mut contact = account.writable(id, a)?.clone();
     let was = contact.role;
     let changes = changes(body, &account, a)?;
+    let verifies = changes.other.contains_key("email_verified");
     changes.apply(&mut contact, a);
     if was == Role::User && contact.role == Role::Lead {
         return Err(invalid("role", "A user cannot be made a lead"));
     }
-    check_contact(&contact)?;
+    check_contact(&contact, verifies)?;
     if contact.role == Role::User {
         account.conflict(&contact, a)?;
     }
@@ -2086,14 +2088,14 @@ fn router(shared: Arc<Shared>) -> Router {
 /// The name a request is counted under: ids in paths — contact ids (hex) and tag ids
 /// (digits) — become `{id}`, so that counts are per endpoint.
 fn endpoint(method: &Method, path: &str) -> String {
+    let mut previous = "";
     let path: Vec<&str> = path
         .split('/')
         .map(|s| {
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-                "{id}"
-            } else {
-                s
-            }
+            let id = previous == "find_by_external_id"
+                || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()));
+            previous = s;
+            if id { "{id}" } else { s }
         })
         .collect();
     format!("{method} {}", path.join("/"))
@@ -2286,6 +2288,10 @@ mod tests {
         assert_eq!(
             endpoint(&Method::POST, "/contacts/merge"),
             "POST /contacts/merge"
+        );
+        assert_eq!(
+            endpoint(&Method::GET, "/contacts/find_by_external_id/crm-7"),
+            "GET /contacts/find_by_external_id/{id}"
         );
     }
 
