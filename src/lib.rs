@@ -11,7 +11,7 @@
 //! - `identity`: rows with the same contact are one profile; contacts on one row are linked.
 //! - `plan`: the operations each profile needs, and the `CostModel` that prices them.
 //! - `targets`: the one list of kinds (`TargetKind`), the `Kind` and `Target` interfaces
-//!   the edges and the engine drive, and a folder per target system — Chat2Desk, Omnidesk —
+//!   the edges and the engine drive, and a folder per target system — Chat2Desk, Omnidesk, Intercom —
 //!   with its wire format, client, rules, sync, cost model, sandbox and probe; what they
 //!   share: tolerant readers (`lenient`) and the sandboxes' faults (`sandbox_kit`).
 //! - `pacing`: rate limit, request budget and the one retry decision, for every target.

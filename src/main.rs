@@ -69,7 +69,7 @@ struct ProbeArgs {
     #[arg(long)]
     phone: Option<String>,
     /// An e-mail instead of a phone: the probe's one client is an e-mail client. Omnidesk
-    /// (required): the e-mail of the user the probe creates.
+    /// and Intercom (required): the e-mail of the user the probe creates.
     #[arg(long)]
     email: Option<String>,
     /// Omnidesk: send the e-mail and the phone in one create, to see whether that makes two
@@ -82,14 +82,19 @@ struct ProbeArgs {
     /// The messenger for a phone; else the channel's WhatsApp.
     #[arg(long)]
     messenger: Option<String>,
-    /// The API's address (Chat2Desk's own by default; Omnidesk's is the account's).
+    /// Intercom: the `Intercom-Version` to speak (2.16 by default), the one the load will.
+    #[arg(long, value_name = "VERSION")]
+    intercom_version: Option<String>,
+    /// The API's address (Chat2Desk's own by default; Omnidesk's is the account's;
+    /// Intercom's regional hosts: https://api.eu.intercom.io, https://api.au.intercom.io).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Read the API token from this file instead of CHAT2DESK_TOKEN.
+    /// Read the API token from this file instead of CHAT2DESK_TOKEN (Intercom:
+    /// INTERCOM_TOKEN).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     /// Read the target's credentials from this file: `NAME=value` lines (OMNIDESK_STAFF_EMAIL,
-    /// OMNIDESK_API_KEY).
+    /// OMNIDESK_API_KEY; INTERCOM_TOKEN).
     #[arg(long, value_name = "PATH", conflicts_with = "token_file")]
     credentials_file: Option<PathBuf>,
     /// Country for a phone written without a country code.
@@ -840,7 +845,7 @@ async fn run_probe(args: ProbeArgs) -> anyhow::Result<()> {
     match args.target {
         TargetKind::Chat2desk => {}
         TargetKind::Omnidesk => return run_omnidesk_probe(args).await,
-        TargetKind::Intercom => bail!("the Intercom probe is not written yet"),
+        TargetKind::Intercom => return run_intercom_probe(args).await,
     }
     let contact = match (&args.phone, &args.email) {
         (Some(_), Some(_)) => bail!("give --phone or --email, not both"),
@@ -962,6 +967,65 @@ async fn run_omnidesk_probe(args: ProbeArgs) -> anyhow::Result<()> {
         one_create: args.one_create,
     };
     let report = probe(&client, &options).await?;
+    let mut stdout = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", report.table())?;
+    }
+    Ok(())
+}
+
+/// `probe --target intercom`: one user, by the e-mail, that it archives at the end
+/// (`targets::intercom::probe`).
+async fn run_intercom_probe(args: ProbeArgs) -> anyhow::Result<()> {
+    use contact_loader::messages::{Lang, problem_text};
+    use contact_loader::targets::intercom::api;
+    use contact_loader::targets::intercom::client::Intercom;
+    use contact_loader::targets::intercom::probe::{MAX_REQUESTS, PROBE_NAME, ProbeOptions, probe};
+    let kind = TargetKind::Intercom;
+    let Some(email) = &args.email else {
+        bail!("give --email: the e-mail of the user the probe creates (one the workspace lacks)");
+    };
+    if args.phone.is_some() {
+        bail!("--phone is not for Intercom: the probe's one user is the e-mail's");
+    }
+    // "send and search e-mails trimmed and lower-cased", as a load does (`Email::key`).
+    let email = contact_loader::domain::Email::parse(email)
+        .map_err(|e| {
+            let problem = contact_loader::domain::Problem::Email(e);
+            anyhow::anyhow!("--email {email}: {}", problem_text(Lang::En, &problem))
+        })?
+        .key()
+        .to_owned();
+    let credentials = credentials(
+        kind,
+        args.token_file.as_deref(),
+        args.credentials_file.as_deref(),
+    )?;
+    let client = Intercom::new(
+        args.base_url.as_deref().unwrap_or(api::BASE_URL),
+        credentials
+            .get(kind.kind(), "token")
+            .map_err(anyhow::Error::msg)?
+            .clone(),
+        args.intercom_version
+            .as_deref()
+            .unwrap_or(api::DEFAULT_VERSION),
+        Duration::from_secs(30),
+    )?;
+    eprintln!(
+        "The probe sends at most {MAX_REQUESTS} requests to {} (they count against the \
+         workspace's rate limit). It creates one user by {email}, named «{PROBE_NAME}», fills \
+         two custom attributes the workspace has on it (it creates none), tags it «{PROBE_NAME}» \
+         and removes the tag, then archives it: the user stays archived, the tag stays in the \
+         workspace. If the workspace has a contact with {email} already, it writes nothing on \
+         it. Campaigns that match new users may message {email}.",
+        client.base_url()
+    );
+    probe_consent(args.yes)?;
+    let report = probe(&client, &ProbeOptions::new(email)).await?;
     let mut stdout = io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &report)?;

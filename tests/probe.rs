@@ -553,3 +553,414 @@ mod omnidesk {
         assert_eq!(sandbox.users().len(), 2, "the refused run sent nothing");
     }
 }
+
+/// `probe --target intercom` against the Intercom sandbox, as the spec reads each assumed
+/// point and as each variant of it (`intercom::api::Assumptions`).
+mod intercom {
+    use std::net::SocketAddr;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    use reqwest::Method;
+    use secrecy::SecretString;
+    use serde_json::{Value, json};
+
+    use contact_loader::targets::intercom::api::{Assumptions, DataAttribute, Role};
+    use contact_loader::targets::intercom::client::Intercom;
+    use contact_loader::targets::intercom::probe::{
+        MAX_REQUESTS, PROBE_NAME, ProbeError, ProbeOptions, ProbeReport, SECOND_VALUE, Verdict,
+        probe,
+    };
+    use contact_loader::targets::intercom::sandbox::{
+        Fault, Sandbox, SandboxConfig, StoredContact,
+    };
+
+    const EMAIL: &str = "probe.user@example.org";
+
+    /// The variants the probe settles; the others it names as not probed.
+    const PROBED: [&str; 6] = [
+        "no-rate-headers",
+        "ids-as-numbers",
+        "conflict-without-id",
+        "attributes-replaced",
+        "bulk-tag-unlisted",
+        "archived-in-search",
+    ];
+
+    fn attribute(name: &str, data_type: &str) -> DataAttribute {
+        DataAttribute {
+            id: None,
+            name: name.into(),
+            label: None,
+            data_type: data_type.into(),
+            custom: true,
+            api_writable: true,
+            archived: false,
+            model: Some("contact".into()),
+        }
+    }
+
+    /// A workspace with the two custom attributes the `PUT` point takes, and a window short
+    /// enough that a throttled answer is waited out fast.
+    fn config(variants: &str) -> SandboxConfig {
+        SandboxConfig {
+            window: Duration::from_secs(1),
+            attributes: vec![
+                attribute("position", "string"),
+                attribute("score", "integer"),
+            ],
+            assumptions: Assumptions::parse(variants).unwrap(),
+            ..SandboxConfig::default()
+        }
+    }
+
+    async fn start(config: SandboxConfig) -> Sandbox {
+        Sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+            .await
+            .unwrap()
+    }
+
+    fn client(sandbox: &Sandbox, token: &str) -> Intercom {
+        Intercom::new(
+            &sandbox.url(),
+            SecretString::from(token.to_owned()),
+            "2.16",
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    fn options() -> ProbeOptions {
+        ProbeOptions {
+            search_recheck: Duration::from_millis(600),
+            ..ProbeOptions::new(EMAIL)
+        }
+    }
+
+    async fn run(sandbox: &Sandbox) -> ProbeReport {
+        probe(&client(sandbox, sandbox.token()), &options())
+            .await
+            .unwrap()
+    }
+
+    fn finding<'a>(
+        report: &'a ProbeReport,
+        point_starts: &str,
+    ) -> &'a contact_loader::targets::intercom::probe::Finding {
+        report
+            .findings
+            .iter()
+            .find(|f| f.point.starts_with(point_starts))
+            .unwrap_or_else(|| panic!("{point_starts} in {report:#?}"))
+    }
+
+    fn verdict(report: &ProbeReport, point_starts: &str) -> Verdict {
+        finding(report, point_starts).verdict
+    }
+
+    fn assert_no_secret(sandbox: &Sandbox, report: &ProbeReport) {
+        let json = serde_json::to_string(report).unwrap();
+        for text in [report.table(), json, format!("{report:?}")] {
+            assert!(!text.contains(sandbox.token()), "{text}");
+        }
+    }
+
+    /// The sandbox's own accounting: what the probe spent, and the one user it left —
+    /// archived, untagged, with the attributes it wrote.
+    fn assert_spent_and_left(sandbox: &Sandbox, report: &ProbeReport, name: &str) {
+        assert!(
+            report.requests <= MAX_REQUESTS,
+            "{name}: {}",
+            report.requests
+        );
+        assert_eq!(
+            report.requests,
+            sandbox.stats().total,
+            "{name}: the probe counts what it sends"
+        );
+        let contacts = sandbox.contacts();
+        assert_eq!(contacts.len(), 1, "{name}: one contact");
+        let contact = &contacts[0];
+        assert_eq!(report.created.len(), 1, "{name}");
+        assert_eq!(report.created[0].id, contact.id, "{name}");
+        assert!(report.created[0].archived && contact.archived, "{name}");
+        assert_eq!(contact.role, Role::User, "{name}");
+        assert_eq!(contact.email.as_deref(), Some(EMAIL), "{name}");
+        assert_eq!(contact.name.as_deref(), Some(PROBE_NAME), "{name}");
+        assert!(contact.tags.is_empty(), "{name}: the tag it set is gone");
+        assert_eq!(
+            contact.custom_attributes.get("position"),
+            Some(&json!(SECOND_VALUE)),
+            "{name}"
+        );
+        assert_eq!(sandbox.tags().len(), 1, "{name}: the probe's tag");
+        assert_eq!(sandbox.tags()[0].name, PROBE_NAME, "{name}");
+    }
+
+    #[tokio::test]
+    async fn a_workspace_as_the_spec_reads_it_holds_every_point_the_probe_settles() {
+        let sandbox = start(config("")).await;
+        // One throttled answer on the way: observed, waited out, the PUT sent again.
+        sandbox.inject(Method::PUT, "/contacts/{id}", Fault::Throttled, 1);
+        let report = run(&sandbox).await;
+        assert_spent_and_left(&sandbox, &report, "default");
+        assert_eq!(
+            report.requests,
+            MAX_REQUESTS - 1,
+            "13 steps (search showed the contact at once) and one repeat"
+        );
+        assert_no_secret(&sandbox, &report);
+        assert_eq!(report.plays, "", "{report:#?}");
+        assert_eq!(report.per_window, Some(1_666));
+        let contact = &sandbox.contacts()[0];
+        assert_eq!(
+            contact.custom_attributes.get("score"),
+            Some(&json!(7)),
+            "the attribute not sent again is kept"
+        );
+        for point in [
+            "limit headers",
+            "GET /data_attributes",
+            "GET /tags",
+            "ids are strings",
+            "a wrong token",
+            "over the limit",
+            "a second create",
+            "a PUT keeps",
+            "the bulk tag call lists",
+            "DELETE /contacts",
+            "search shows a new contact",
+            "POST /contacts/{id}/archive",
+            "creating an archived contact",
+            "search leaves archived",
+        ] {
+            assert_eq!(
+                verdict(&report, point),
+                Verdict::Holds,
+                "{point}: {report:#?}"
+            );
+        }
+        assert!(
+            finding(&report, "a second create")
+                .seen
+                .contains("\"A contact matching those details already exists with id={id}\""),
+            "{report:#?}"
+        );
+        let unconfirmed = report
+            .findings
+            .iter()
+            .filter(|f| f.verdict == Verdict::Unconfirmed)
+            .count();
+        assert_eq!(unconfirmed, 4, "only the points it does not probe");
+        let table = report.table();
+        assert!(table.contains("stays archived"), "{table}");
+        assert!(table.contains("spec's reading of every point"), "{table}");
+        assert!(
+            finding(&report, "a PUT keeps")
+                .seen
+                .contains("kept score = 7"),
+            "{report:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn each_variant_is_reported_as_the_one_the_workspace_plays() {
+        for name in Assumptions::NAMES.iter().copied().chain(["ids-as-numbers"]) {
+            let sandbox = start(config(name)).await;
+            let report = run(&sandbox).await;
+            assert_no_secret(&sandbox, &report);
+            assert!(
+                report.requests <= MAX_REQUESTS,
+                "{name}: {}",
+                report.requests
+            );
+            assert_eq!(report.requests, sandbox.stats().total, "{name}");
+            if !PROBED.contains(&name) {
+                // Not probed: nothing in the workspace's answers may say otherwise.
+                assert_eq!(report.plays, "", "{name}: {report:#?}");
+                assert_spent_and_left(&sandbox, &report, name);
+                continue;
+            }
+            assert_eq!(report.plays, name, "{name}: {report:#?}");
+            let differs: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.verdict == Verdict::Differs)
+                .collect();
+            assert_eq!(differs.len(), 1, "{name}: {differs:#?}");
+            assert_eq!(differs[0].variant, Some(name), "{name}");
+            assert!(
+                report.table().contains(&format!("[plays {name}]")),
+                "{name}"
+            );
+            if name != "attributes-replaced" {
+                assert_spent_and_left(&sandbox, &report, name);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_probed_variant_at_once_is_reported_at_once() {
+        let all = PROBED.join(",");
+        let sandbox = start(config(&all)).await;
+        let report = run(&sandbox).await;
+        assert!(report.requests <= MAX_REQUESTS, "{}", report.requests);
+        assert_eq!(
+            Assumptions::parse(&report.plays).unwrap(),
+            Assumptions::parse(&all).unwrap(),
+            "{report:#?}"
+        );
+        // Without limit headers there is no per-window figure to report.
+        assert_eq!(report.per_window, None);
+    }
+
+    #[tokio::test]
+    async fn a_search_that_lags_is_searched_again_and_an_archive_it_lags_on_settles_nothing() {
+        let sandbox = start(SandboxConfig {
+            search_lag: Duration::from_millis(300),
+            ..config("")
+        })
+        .await;
+        let report = run(&sandbox).await;
+        assert_spent_and_left(&sandbox, &report, "lag");
+        let lag = finding(&report, "search shows a new contact");
+        assert_eq!(lag.verdict, Verdict::Holds);
+        assert!(lag.seen.starts_with("missing at once; found"), "{lag:?}");
+        // The archive reaches the index after the lag too: a search right after it may
+        // still show the contact live, which settles nothing.
+        assert_eq!(
+            verdict(&report, "search leaves archived"),
+            Verdict::Unconfirmed
+        );
+        assert_eq!(report.plays, "");
+    }
+
+    #[tokio::test]
+    async fn a_search_that_never_shows_the_contact_leaves_the_archived_search_open() {
+        let sandbox = start(SandboxConfig {
+            search_lag: Duration::from_secs(60),
+            ..config("archived-in-search")
+        })
+        .await;
+        let report = run(&sandbox).await;
+        assert_spent_and_left(&sandbox, &report, "long lag");
+        let lag = finding(&report, "search shows a new contact");
+        assert!(lag.seen.starts_with("missing at once and"), "{lag:?}");
+        assert_eq!(
+            verdict(&report, "search leaves archived"),
+            Verdict::Unconfirmed
+        );
+        assert_eq!(report.plays, "");
+    }
+
+    #[tokio::test]
+    async fn the_probe_writes_nothing_on_a_contact_it_did_not_make() {
+        for archived in [false, true] {
+            let sandbox = start(config("")).await;
+            let id = sandbox.insert_contact(StoredContact {
+                archived,
+                name: Some("Anna".into()),
+                ..StoredContact::user(EMAIL)
+            });
+            let report = run(&sandbox).await;
+            assert!(report.created.is_empty());
+            assert_eq!(report.requests, 4, "three reads and the create");
+            assert_eq!(verdict(&report, "a second create"), Verdict::Holds);
+            assert_eq!(
+                verdict(&report, "creating an archived contact"),
+                if archived {
+                    Verdict::Holds
+                } else {
+                    Verdict::Unconfirmed
+                }
+            );
+            for point in [
+                "a PUT keeps",
+                "the bulk tag call lists",
+                "POST /contacts/{id}/archive",
+            ] {
+                assert_eq!(verdict(&report, point), Verdict::Unconfirmed, "{point}");
+            }
+            let contacts = sandbox.contacts();
+            assert_eq!(contacts.len(), 1);
+            assert_eq!(contacts[0].id, id);
+            assert_eq!(contacts[0].archived, archived);
+            assert_eq!(contacts[0].name.as_deref(), Some("Anna"));
+            assert!(sandbox.tags().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn without_two_custom_attributes_the_put_point_stays_open() {
+        let sandbox = start(SandboxConfig {
+            attributes: vec![attribute("position", "string")],
+            ..config("attributes-replaced")
+        })
+        .await;
+        let report = run(&sandbox).await;
+        assert_eq!(verdict(&report, "a PUT keeps"), Verdict::Unconfirmed);
+        assert_eq!(report.plays, "");
+        assert!(report.requests <= MAX_REQUESTS - 2);
+        assert!(sandbox.contacts()[0].custom_attributes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_stops_the_probe_at_the_first_request() {
+        let sandbox = start(config("")).await;
+        let error = probe(&client(&sandbox, "wrong-token"), &options())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ProbeError::BadCredentials(_)), "{error}");
+        assert!(!error.to_string().contains("wrong-token"));
+        assert_eq!(sandbox.stats().total, 1);
+        assert!(sandbox.contacts().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_command_asks_first_and_prints_json_with_consent() {
+        let sandbox = start(config("bulk-tag-unlisted")).await;
+        let bin = env!("CARGO_BIN_EXE_contact-loader");
+        let url = sandbox.url();
+        let token = sandbox.token().to_owned();
+        let (refused, consented) = tokio::task::spawn_blocking(move || {
+            let command = |extra: &[&str]| {
+                Command::new(bin)
+                    .args(["probe", "--target", "intercom", "--base-url", &url])
+                    .args(["--email", " Probe.User@Example.org "])
+                    .args(extra)
+                    .env("INTERCOM_TOKEN", &token)
+                    .stdin(Stdio::null())
+                    .output()
+                    .unwrap()
+            };
+            (command(&[]), command(&["--yes", "--json"]))
+        })
+        .await
+        .unwrap();
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            said.contains(&format!("at most {MAX_REQUESTS} requests"))
+                && said.contains(EMAIL)
+                && said.contains("archives it")
+                && said.contains("--yes"),
+            "{said}"
+        );
+        assert!(
+            consented.status.success(),
+            "{}",
+            String::from_utf8_lossy(&consented.stderr)
+        );
+        for stream in [&consented.stdout, &consented.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(!text.contains(sandbox.token()), "{text}");
+        }
+        let report: Value = serde_json::from_slice(&consented.stdout).unwrap();
+        assert_eq!(report["plays"], "bulk-tag-unlisted");
+        assert!(report["requests"].as_u64().unwrap() <= MAX_REQUESTS);
+        assert_eq!(report["created"][0]["archived"], true);
+        let contacts = sandbox.contacts();
+        assert_eq!(contacts.len(), 1, "the refused run sent nothing");
+        assert_eq!(contacts[0].email.as_deref(), Some(EMAIL), "lower-cased");
+    }
+}

@@ -357,6 +357,25 @@ impl Verdict {
     }
 }
 
+/// `text` with every occurrence of `secret`, in any ASCII case, replaced by `mask`: a
+/// probe's findings quote answers, and an answer may echo what it was sent.
+pub fn masked(text: &str, secret: &str, mask: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    // ASCII lower-casing keeps every byte where it was: the offsets hold for `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in lower.match_indices(&secret.to_ascii_lowercase()) {
+        out.push_str(&text[rest..at]);
+        out.push_str(mask);
+        rest = at + secret.len();
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
 /// What a paid request costs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Price {
@@ -570,4 +589,23 @@ pub trait Target: Send + Sync {
         pacing: &Pacing,
         ticket: &mut Ticket,
     ) -> impl Future<Output = Result<Vec<Done>, SyncError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_masked_in_any_case_and_a_short_one_ends() {
+        assert_eq!(
+            masked(
+                "401 for Staff@Acme.ru; staff@acme.ru",
+                "staff@acme.ru",
+                "«x»"
+            ),
+            "401 for «x»; «x»"
+        );
+        assert_eq!(masked("«e»e", "e", "«e»"), "««e»»«e»");
+        assert_eq!(masked("text", "", "«x»"), "text");
+    }
 }
