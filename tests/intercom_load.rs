@@ -597,3 +597,56 @@ async fn faults_and_throttling_end_with_every_row_final_and_nothing_doubled() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_external_id_column_makes_users_and_never_a_second_one() {
+    let rig = rig(workspace()).await;
+    let old = |mut c: StoredContact| {
+        c.created_at -= 3600;
+        c
+    };
+    // In the workspace under the e-mail, without an external id: sending ours would make a
+    // second user [help 5053685].
+    rig.sandbox
+        .insert_contact(old(StoredContact::user("anna@mail.ru")));
+    // A lead with Boris's e-mail: his user is still made.
+    rig.sandbox.insert_contact(old(StoredContact {
+        email: Some("boris@mail.ru".into()),
+        ..StoredContact::new(Role::Lead)
+    }));
+    let list = "E-mail,Телефон,Имя,External ID\n\
+                anna@mail.ru,,Анна,crm-1\n\
+                boris@mail.ru,,Борис,crm-2\n\
+                ,+7 999 100-00-05,Вера,crm-3\n\
+                ,+7 999 100-00-06,Глеб,\n";
+    let loaded = rig.load(list, Settings::default()).await.unwrap();
+    assert_eq!(
+        statuses(&loaded),
+        ["updated", "created", "created", "created"],
+        "{:#?}",
+        loaded.rows
+    );
+    let anna = rig.by_email("anna@mail.ru");
+    assert_eq!(anna.external_id, None, "left as Intercom has it");
+    assert!(!loaded.rows[0].warnings.is_empty(), "the row says why");
+    let borises: Vec<_> = rig
+        .sandbox
+        .contacts()
+        .into_iter()
+        .filter(|c| c.email.as_deref() == Some("boris@mail.ru"))
+        .collect();
+    assert_eq!(borises.len(), 2, "the lead stays beside the new user");
+    let boris = borises.iter().find(|c| c.role == Role::User).unwrap();
+    assert_eq!(boris.external_id.as_deref(), Some("crm-2"));
+    assert!(!loaded.rows[1].warnings.is_empty(), "the lead is named");
+    // A phone with an external id is a user; a phone alone a lead.
+    let vera = rig.contact(|c| c.phone.as_deref() == Some("+79991000005"));
+    assert_eq!(
+        (vera.role, vera.external_id.as_deref()),
+        (Role::User, Some("crm-3"))
+    );
+    let gleb = rig.contact(|c| c.phone.as_deref() == Some("+79991000006"));
+    assert_eq!(gleb.role, Role::Lead);
+    let again = rig.load(list, Settings::default()).await.unwrap();
+    assert_eq!(again.api_requests, CATALOG);
+}

@@ -131,10 +131,38 @@ pub fn missing_attributes(names: &[&str]) -> String {
     )
 }
 
-/// The columns the input does not understand, each as the attribute of the same name or
-/// label ("columns named after contact data attributes go to custom attributes").
-pub fn columns(catalog: &Catalog, header: &Header) -> Vec<Result<Slot, String>> {
-    header.unknown.iter().map(|t| slot(catalog, t)).collect()
+/// What a column the input does not understand is to Intercom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    /// The contact's `external_id` ("a row becomes one contact: `user` when it has an
+    /// e-mail (or an external id column)").
+    ExternalId,
+    /// The custom attribute of the same name or label ("columns named after contact data
+    /// attributes go to custom attributes"), or why it cannot be one.
+    Attribute(Result<Slot, String>),
+}
+
+/// Titles of an external id column, compared ignoring case, spaces, `_` and `-`.
+const EXTERNAL_ID_TITLES: &[&str] = &["externalid", "userid", "внешнийid", "idпользователя"];
+
+/// The columns the input does not understand, each as Intercom takes it.
+pub fn columns(catalog: &Catalog, header: &Header) -> Vec<Column> {
+    header
+        .unknown
+        .iter()
+        .map(|title| {
+            let bare: String = title
+                .to_lowercase()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+                .collect();
+            if EXTERNAL_ID_TITLES.contains(&bare.as_str()) {
+                Column::ExternalId
+            } else {
+                Column::Attribute(slot(catalog, title))
+            }
+        })
+        .collect()
 }
 
 /// A cell as its attribute takes it: text (at most `api::STRING_ATTRIBUTE_LIMIT`

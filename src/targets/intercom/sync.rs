@@ -56,6 +56,9 @@ pub struct Wanted {
     pub role: Role,
     /// Trimmed and lower-cased ("E-mails are sent trimmed and lower-cased").
     pub email: Option<String>,
+    /// The list's own key for a user ("only send `external_id` from a stable source key,
+    /// never invent one per run"); never for a lead.
+    pub external_id: Option<String>,
     /// How the contact is found when no id is known: by e-mail, phone, or messenger id.
     pub lookup: Query,
     pub fields: Fields,
@@ -70,11 +73,19 @@ pub struct Wanted {
 }
 
 impl Wanted {
+    /// A user with an e-mail and an external id is looked up by the e-mail first: "sending
+    /// e-mail + a new `external_id` for someone who exists with that e-mail but no/other
+    /// `external_id` creates a second user" [help 5053685].
+    pub fn guards_external_id(&self) -> bool {
+        self.role == Role::User && self.email.is_some() && self.external_id.is_some()
+    }
+
     /// The fingerprint of everything the contact should be, recorded once it is.
     pub fn fingerprint(&self) -> String {
         let seen = serde_json::json!({
             "role": self.role,
             "email": self.email,
+            "external_id": self.external_id,
             "fields": self.fields,
             "note": self.note,
             "company": self.company,
@@ -192,7 +203,10 @@ pub fn expected(wanted: &Wanted, entries: &Entries) -> u64 {
     }
     let known = Known::from_entry(entry);
     let mut requests = match entry.and_then(|e| e.target_id.as_ref()) {
-        None => super::cost::new_contact(wanted.role, false, false),
+        None => {
+            super::cost::new_contact(wanted.role, false, false)
+                + u64::from(wanted.guards_external_id())
+        }
         Some(_) => u64::from(edit(&wanted.fields, &known.fields).is_some()),
     };
     if let Some(note) = &wanted.note
@@ -420,8 +434,13 @@ impl Sync<'_> {
         ticket: &mut Ticket,
     ) -> Result<(String, Synced), SyncError> {
         let sent_before = entry.is_some_and(|e| e.create_sent);
-        if wanted.role == Role::Lead || sent_before {
+        if wanted.role == Role::Lead || sent_before || wanted.guards_external_id() {
             match self.search(wanted, ticket).await? {
+                // A user's row never takes a lead for it: "prefer the user" (the lead
+                // stays, named on the row).
+                Some((found, rest)) if wanted.role == Role::User && found.role == Role::Lead => {
+                    notes.push(leads_too(&found, &rest));
+                }
                 Some(found) => {
                     return self
                         .adopt(wanted, found, sent_before, known, notes, ticket)
@@ -445,7 +464,7 @@ impl Sync<'_> {
             email: wanted.email.clone(),
             phone: wanted.fields.phone.clone(),
             name: wanted.fields.name.clone(),
-            external_id: None,
+            external_id: wanted.external_id.clone(),
             custom_attributes: wanted.fields.attributes.clone(),
         };
         self.ledger.create_sent(&wanted.key).await?;
@@ -567,6 +586,9 @@ impl Sync<'_> {
         ticket: &mut Ticket,
     ) -> Result<(String, Synced), SyncError> {
         let (contact, rest) = found;
+        if wanted.external_id.is_some() && contact.external_id != wanted.external_id {
+            notes.push(other_external_id(&contact));
+        }
         if !rest.is_empty() {
             let ids: Vec<String> = rest.iter().map(|c| c.id.clone()).collect();
             let chosen = contact.id.clone();
@@ -775,6 +797,47 @@ impl Sync<'_> {
         self.record(wanted, id, known).await?;
         Ok(true)
     }
+}
+
+/// The row's user is not the lead (or leads) Intercom has with its e-mail.
+fn leads_too(lead: &Contact, rest: &[Contact]) -> Warning {
+    let ids: Vec<String> = std::iter::once(lead)
+        .chain(rest)
+        .map(|c| c.id.clone())
+        .collect();
+    let ids = ids.join(", ");
+    Warning::Target(said(move |lang| match lang {
+        Lang::Ru => format!(
+            "в Intercom есть лид с этим адресом ({ids}): создан пользователь, лид остался — \
+             объедините их в Intercom, если это один человек"
+        ),
+        Lang::En => format!(
+            "Intercom has a lead with this e-mail ({ids}): the user is made and the lead \
+             stays; merge them in Intercom if they are one person"
+        ),
+    }))
+}
+
+/// The user Intercom has under the e-mail has no or another external id: ours is not
+/// sent, so that no second user is made.
+fn other_external_id(contact: &Contact) -> Warning {
+    let theirs = contact.external_id.clone().unwrap_or_default();
+    Warning::Target(said(move |lang| match (lang, theirs.is_empty()) {
+        (Lang::Ru, true) => "в Intercom у этого адреса нет внешнего ID: он не изменён, \
+                             чтобы не появился второй пользователь"
+            .to_owned(),
+        (Lang::Ru, false) => format!(
+            "в Intercom у этого адреса внешний ID {theirs}: он не изменён, чтобы не появился \
+             второй пользователь"
+        ),
+        (Lang::En, true) => "Intercom has this e-mail with no external id: it is left so, \
+                             lest a second user be made"
+            .to_owned(),
+        (Lang::En, false) => format!(
+            "Intercom has this e-mail with the external id {theirs}: it is left so, lest a \
+             second user be made"
+        ),
+    }))
 }
 
 /// Whether Intercom refused the request for its phone ("With the workspace's phone

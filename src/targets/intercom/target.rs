@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::api::{self, Query, Role, Tag};
 use super::client::Intercom;
 use super::cost::{IntercomCost, tag_calls};
-use super::rules::{self, Catalog, Settings, Slot};
+use super::rules::{self, Catalog, Column, Settings, Slot};
 use super::sync::{self, Brought, Companies, CompanyRef, Fields, Known, Sync, Wanted};
 use crate::domain::{ContactKey, Problem, Row, Warning};
 use crate::identity::Profiles;
@@ -241,7 +241,7 @@ pub struct Rules {
     /// Tags for every row.
     tags: Vec<String>,
     /// The attribute of each column the input does not understand (`Row::extra`).
-    columns: Vec<Result<Slot, String>>,
+    columns: Vec<Column>,
 }
 
 impl Rules {
@@ -271,11 +271,11 @@ impl Rules {
             }
             for (column, _) in &details.extra {
                 match self.columns.get(*column as usize) {
-                    Some(Ok(slot)) => {
+                    Some(Column::Attribute(Ok(slot))) => {
                         needed.insert(slot.name.clone());
                     }
-                    Some(Err(why)) => return Err(why.clone()),
-                    None => {}
+                    Some(Column::Attribute(Err(why))) => return Err(why.clone()),
+                    Some(Column::ExternalId) | None => {}
                 }
             }
             if profile.comment.is_some()
@@ -353,7 +353,7 @@ impl Target for IntercomTarget {
 
     fn check_row(rules: &Rules, row: &Row) -> Result<Vec<Warning>, Problem> {
         for (column, cell) in &row.extra {
-            if let Some(Ok(slot)) = rules.columns.get(*column as usize) {
+            if let Some(Column::Attribute(Ok(slot))) = rules.columns.get(*column as usize) {
                 rules::value(slot, cell).map_err(Problem::Target)?;
             }
         }
@@ -615,10 +615,15 @@ fn wanted(rules: &Rules, profiles: &Profiles, contact: &[u32]) -> Wanted {
     if let Some(position) = &position {
         put(rules.named(rules::POSITION_ATTRIBUTE), position, &mut notes);
     }
+    let mut external_id = None;
     for member in &members {
         for (column, cell) in member.details.iter().flat_map(|d| &d.extra) {
-            if let Some(slot) = rules.columns.get(*column as usize) {
-                put(slot.clone(), cell, &mut notes);
+            match rules.columns.get(*column as usize) {
+                Some(Column::Attribute(slot)) => put(slot.clone(), cell, &mut notes),
+                Some(Column::ExternalId) if external_id.is_none() => {
+                    external_id = Some(cell.trim().to_owned()).filter(|id| !id.is_empty());
+                }
+                _ => {}
             }
         }
     }
@@ -646,24 +651,20 @@ fn wanted(rules: &Rules, profiles: &Profiles, contact: &[u32]) -> Wanted {
     tags.extend(rules.tags.iter().cloned());
     let (role, email) = match &first.key {
         ContactKey::Email(address) => (Role::User, Some(address.to_string())),
+        // "A `user` needs `email` or `external_id`"; a lead takes no `external_id`.
+        _ if external_id.is_some() => (Role::User, None),
         _ => (Role::Lead, None),
     };
-    let lookup = match &first.key {
-        ContactKey::Email(address) => Query::equals("email", address),
-        ContactKey::Phone(_) => Query::equals("phone", phone.as_deref().unwrap_or_default()),
-        ContactKey::Messenger(value) => {
-            let (channel, id) = value.split_once('|').unwrap_or((value, ""));
-            let slot = rules
-                .named(&rules::messenger_attribute(channel))
-                .map(|s| s.name)
-                .unwrap_or_else(|_| rules::messenger_attribute(channel));
-            Query::equals(&format!("custom_attributes.{slot}"), id)
-        }
+    let lookup = match (&first.key, &external_id) {
+        (ContactKey::Email(address), _) => Query::equals("email", address),
+        (_, Some(id)) => Query::equals("external_id", id),
+        (key, None) => lead_lookup(rules, key, phone.as_deref()),
     };
     Wanted {
         key: first.key.to_string(),
         role,
         email,
+        external_id,
         lookup,
         fields: Fields {
             name,
@@ -675,6 +676,22 @@ fn wanted(rules: &Rules, profiles: &Profiles, contact: &[u32]) -> Wanted {
         tags,
         profiles: contact.len(),
         notes,
+    }
+}
+
+/// How a lead is found: by its phone, or its messenger id's attribute.
+fn lead_lookup(rules: &Rules, key: &ContactKey, phone: Option<&str>) -> Query {
+    match key {
+        ContactKey::Email(address) => Query::equals("email", address),
+        ContactKey::Phone(_) => Query::equals("phone", phone.unwrap_or_default()),
+        ContactKey::Messenger(value) => {
+            let (channel, id) = value.split_once('|').unwrap_or((value, ""));
+            let slot = rules
+                .named(&rules::messenger_attribute(channel))
+                .map(|s| s.name)
+                .unwrap_or_else(|_| rules::messenger_attribute(channel));
+            Query::equals(&format!("custom_attributes.{slot}"), id)
+        }
     }
 }
 
