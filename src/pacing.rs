@@ -446,6 +446,8 @@ pub struct Pacing {
     totals: Option<std::sync::Arc<Counters>>,
     stopping: AtomicBool,
     stop_reason: Mutex<Option<String>>,
+    /// The run stopped because the target refused its credentials.
+    credentials_refused: AtomicBool,
 }
 
 impl Pacing {
@@ -458,6 +460,7 @@ impl Pacing {
             totals: None,
             stopping: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
+            credentials_refused: AtomicBool::new(false),
         }
     }
 
@@ -489,6 +492,12 @@ impl Pacing {
     /// The requests a minute the target announced in its answers, if it did.
     pub fn announced_per_minute(&self) -> Option<u64> {
         self.pacer.announced_per_minute()
+    }
+
+    /// Whether the run stopped because the target refused its credentials (a token, a key):
+    /// nothing goes through until the user gives others.
+    pub fn credentials_refused(&self) -> bool {
+        self.credentials_refused.load(Ordering::SeqCst)
     }
 
     pub fn is_stopping(&self) -> bool {
@@ -555,6 +564,9 @@ impl Pacing {
                     }
                 }
                 Decision::Stop => {
+                    if matches!(error, TargetError::Unauthorized(_)) {
+                        self.credentials_refused.store(true, Ordering::SeqCst);
+                    }
                     self.stop(error.to_string());
                     return Err(Halt::Stopped(error.to_string()));
                 }

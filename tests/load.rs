@@ -379,6 +379,16 @@ async fn a_bad_token_fails_the_run_without_showing_the_token() {
     let text = format!("{error} {error:?} {client:?}");
     assert!(text.contains("Token is not correct"), "{text}");
     assert!(!text.contains("secret-wrong-token"), "{text}");
+    assert!(
+        matches!(
+            error,
+            LoadError::Target {
+                code: "credentials_refused",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert_eq!(rig.sandbox.stats().total, 1, "no retry of a refused token");
     rig.assert_clients(0);
 }

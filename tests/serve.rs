@@ -263,6 +263,8 @@ async fn a_sheet_is_loaded(database: String) {
         text.contains("not accepted") && !text.contains("wrong-token"),
         "{text}"
     );
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(answer["code"], "credentials_refused", "{text}");
 
     // The sheet's job ended: pressing again starts a new one, which costs the catalog only.
     let before = sandbox.stats().total;

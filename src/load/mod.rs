@@ -71,11 +71,13 @@ pub enum LoadError {
     Read(#[from] ReadError),
     #[error("{0}")]
     Store(#[from] StoreError),
-    /// The account could not be read.
+    /// The account could not be read; `code` says why for programs (`CREDENTIALS_REFUSED`,
+    /// `TARGET_FAILED`: the add-on's words, `apps-script/CONTRACT.md`).
     #[error("{target}: {message}")]
     Target {
         target: &'static str,
         message: String,
+        code: &'static str,
     },
     #[error("the check of the list stopped: {0}")]
     Interrupted(String),
@@ -169,6 +171,7 @@ pub async fn load<T: Target>(
         .map_err(|halt| LoadError::Target {
             target: title,
             message: halt.to_string(),
+            code: catalog_failure(pacing),
         })?;
     let account_name = T::account_name(&catalog);
     let rules = Arc::new(
@@ -285,6 +288,19 @@ pub async fn load<T: Target>(
         account_name,
         checked,
     })
+}
+
+/// The code of a catalog that could not be read: the credentials refused, or anything else.
+pub const CREDENTIALS_REFUSED: &str = "credentials_refused";
+pub const TARGET_FAILED: &str = "target_failed";
+
+/// Why the catalog could not be read, as a code.
+pub fn catalog_failure(pacing: &Pacing) -> &'static str {
+    if pacing.credentials_refused() {
+        CREDENTIALS_REFUSED
+    } else {
+        TARGET_FAILED
+    }
 }
 
 /// Checks the rows with the target's own rule. Parsing a big list keeps both cores busy

@@ -470,8 +470,12 @@ async fn catalog(
         .store
         .add_usage(&target.account(), label.as_deref(), requests)
         .await?;
-    let (view, _) =
-        read.map_err(|halt| ApiError::BadRequest(format!("{}: {halt}", kind.title())))?;
+    let (view, _) = read.map_err(|halt| {
+        ApiError::Refused(Refusal::new(
+            crate::load::catalog_failure(&pacing),
+            format!("{}: {halt}", kind.title()),
+        ))
+    })?;
     Ok(Json(view))
 }
 

@@ -659,6 +659,9 @@ async fn refused(shared: &Shared, taken: &Taken, error: &LoadError) -> String {
             Some(json!({ "error_code": refusal.code })),
             error.to_string(),
         ),
+        (None, LoadError::Target { code, .. }) => {
+            (Some(json!({ "error_code": code })), error.to_string())
+        }
         (None, _) => (None, error.to_string()),
     };
     if let Some(progress) = progress {
