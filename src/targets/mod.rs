@@ -11,11 +11,14 @@
 //! faults (`sandbox_kit`).
 
 pub mod chat2desk;
+pub mod findings;
 pub mod intercom;
 pub mod lenient;
 pub mod omnidesk;
 pub mod refusal;
 pub mod sandbox_kit;
+
+pub use findings::{Finding, Verdict, masked};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -332,48 +335,6 @@ pub fn account_id(kind: TargetKind, parts: &[&[u8]]) -> String {
     let digest = hasher.finalize();
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     format!("{}:{hex}", kind.name())
-}
-
-/// How a point of a target's spec fared in an account, as a `probe` found it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// As the spec says.
-    Holds,
-    /// Not as the spec says; `docs/probe.md` says what follows.
-    Differs,
-    /// Not settled by this run (skipped to keep the account's data as it was, say).
-    Unconfirmed,
-}
-
-impl Verdict {
-    /// The word the probe's table shows.
-    pub fn shown(self) -> &'static str {
-        match self {
-            Verdict::Holds => "holds",
-            Verdict::Differs => "DIFFERS",
-            Verdict::Unconfirmed => "unconfirmed",
-        }
-    }
-}
-
-/// `text` with every occurrence of `secret`, in any ASCII case, replaced by `mask`: a
-/// probe's findings quote answers, and an answer may echo what it was sent.
-pub fn masked(text: &str, secret: &str, mask: &str) -> String {
-    if secret.is_empty() {
-        return text.to_owned();
-    }
-    // ASCII lower-casing keeps every byte where it was: the offsets hold for `text`.
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut rest = 0;
-    for (at, _) in lower.match_indices(&secret.to_ascii_lowercase()) {
-        out.push_str(&text[rest..at]);
-        out.push_str(mask);
-        rest = at + secret.len();
-    }
-    out.push_str(&text[rest..]);
-    out
 }
 
 /// What a paid request costs.

@@ -29,7 +29,7 @@ use super::api::{
 };
 use super::client::{Intercom, RawAnswer};
 use crate::pacing::TargetError;
-pub use crate::targets::Verdict;
+pub use crate::targets::{Finding, Verdict};
 
 /// The most requests a probe sends (it says so before it starts): fourteen for every step
 /// — three reads, the create and its repeat, two searches, two `PUT`s, the tag and its
@@ -74,21 +74,6 @@ impl ProbeOptions {
             search_recheck: SEARCH_RECHECK,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The point the spec assumes, in a few words.
-    pub point: &'static str,
-    pub verdict: Verdict,
-    /// What the workspace answered (never a secret).
-    pub seen: String,
-    /// The `api::Assumptions` variant (a name `Assumptions::parse` takes) the workspace
-    /// plays, when it is not the spec's reading.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<&'static str>,
-    /// The heading of `docs/probe.md` ("Intercom: …") that says what follows.
-    pub see: &'static str,
 }
 
 /// A contact the probe created, and whether it archived it.
@@ -1137,28 +1122,7 @@ fn contact_of(answer: &RawAnswer) -> Option<Contact> {
 impl ProbeReport {
     /// The findings as a table a person reads.
     pub fn table(&self) -> String {
-        let mut out = String::new();
-        let width = self
-            .findings
-            .iter()
-            .map(|f| f.point.chars().count())
-            .max()
-            .unwrap_or(0);
-        for finding in &self.findings {
-            let verdict = finding.verdict.shown();
-            let pad = width - finding.point.chars().count();
-            let variant = finding
-                .variant
-                .map_or(String::new(), |v| format!("  [plays {v}]"));
-            let _ = writeln!(
-                out,
-                "{}{}  {verdict:<11}  {}{variant}",
-                finding.point,
-                " ".repeat(pad),
-                finding.seen
-            );
-        }
-        let _ = writeln!(out, "\n{} requests.", self.requests);
+        let mut out = crate::targets::findings::table(&self.findings, self.requests);
         for contact in &self.created {
             let state = if contact.archived {
                 "archived it: it stays archived in the workspace (delete it there if you like)"
@@ -1177,33 +1141,13 @@ impl ProbeReport {
                 "The tag «{PROBE_NAME}» ({tag}) stays in the workspace; delete it there if you like."
             );
         }
-        if self.plays.is_empty() {
-            let _ = writeln!(
-                out,
-                "Where settled, the workspace plays the spec's reading of every point."
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "The workspace plays {}; rehearse a load on a sandbox that does: contact-loader sandbox --target intercom --assumptions {}",
-                self.plays, self.plays
-            );
-        }
-        let mut open: Vec<&str> = self
-            .findings
-            .iter()
-            .filter(|f| f.verdict == Verdict::Differs)
-            .map(|f| f.see)
-            .collect();
-        open.sort_unstable();
-        open.dedup();
-        if !open.is_empty() {
-            let _ = writeln!(
-                out,
-                "What follows from the differences: docs/probe.md, sections {}.",
-                open.join(", ")
-            );
-        }
+        crate::targets::findings::closing(
+            &mut out,
+            &self.findings,
+            &self.plays,
+            "intercom",
+            "workspace",
+        );
         out
     }
 }

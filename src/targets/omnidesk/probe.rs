@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::api::{self, EMAIL_FIELD, ErrorBody, ErrorKind, PHONE_FIELD, Page, User};
 use super::client::{Omnidesk, RawAnswer};
 use crate::pacing::TargetError;
-pub use crate::targets::Verdict;
+pub use crate::targets::{Finding, Verdict};
 
 /// The most requests a probe sends (it says so before it starts): ten for every step, and
 /// two for a search repeated after a lag or a request repeated after a throttled answer.
@@ -54,21 +54,6 @@ pub struct ProbeOptions {
     /// Send the e-mail and the phone in one create (needs `phone`): settles whether that
     /// makes two linked profiles.
     pub one_create: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The point the spec assumes, in a few words.
-    pub point: &'static str,
-    pub verdict: Verdict,
-    /// What the account answered (never a secret).
-    pub seen: String,
-    /// The `api::Assumptions` variant (a name of `Assumptions::NAMES`) the account plays,
-    /// when it is not the spec's reading.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<&'static str>,
-    /// The heading of `docs/probe.md` ("Omnidesk: …") that says what follows.
-    pub see: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1018,28 +1003,7 @@ impl Probe<'_> {
 impl ProbeReport {
     /// The findings as a table a person reads.
     pub fn table(&self) -> String {
-        let mut out = String::new();
-        let width = self
-            .findings
-            .iter()
-            .map(|f| f.point.chars().count())
-            .max()
-            .unwrap_or(0);
-        for finding in &self.findings {
-            let verdict = finding.verdict.shown();
-            let pad = width - finding.point.chars().count();
-            let variant = finding
-                .variant
-                .map_or(String::new(), |v| format!("  [plays {v}]"));
-            let _ = writeln!(
-                out,
-                "{}{}  {verdict:<11}  {}{variant}",
-                finding.point,
-                " ".repeat(pad),
-                finding.seen
-            );
-        }
-        let _ = writeln!(out, "\n{} requests.", self.requests);
+        let mut out = crate::targets::findings::table(&self.findings, self.requests);
         if !self.created_users.is_empty() {
             let ids: Vec<String> = self.created_users.iter().map(u64::to_string).collect();
             let _ = writeln!(
@@ -1048,32 +1012,13 @@ impl ProbeReport {
                 ids.join(", ")
             );
         }
-        if self.plays.is_empty() {
-            let _ = writeln!(
-                out,
-                "Where settled, the account plays the spec's reading of every point."
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "The account plays {}; rehearse a load on a sandbox that does: contact-loader sandbox --target omnidesk --assumptions {}",
-                self.plays, self.plays
-            );
-        }
-        let mut open: Vec<&str> = self
-            .findings
-            .iter()
-            .filter(|f| f.verdict == Verdict::Differs)
-            .map(|f| f.see)
-            .collect();
-        open.dedup();
-        if !open.is_empty() {
-            let _ = writeln!(
-                out,
-                "What follows from the differences: docs/probe.md, sections {}.",
-                open.join(", ")
-            );
-        }
+        crate::targets::findings::closing(
+            &mut out,
+            &self.findings,
+            &self.plays,
+            "omnidesk",
+            "account",
+        );
         out
     }
 }
