@@ -232,7 +232,7 @@ function clNewContactSheet_(svc, lang) {
 /**
  * The target's Instructions sheet, once: if a sheet of that name exists (ours from an
  * earlier run, or the user's own), it is left as it is. Each target has its own, so a
- * spreadsheet used for both keeps both.
+ * spreadsheet used for several keeps each.
  */
 function clEnsureInstructionsSheet_(spreadsheet, lang, kind) {
   var name = clText_(lang, clTargetKey_('instructionsSheetName', kind));
