@@ -1,7 +1,7 @@
 //! The add-on end to end: its own code (`apps-script/src/*.js`), run in Node by
 //! `apps-script/test/e2e/`, calls a running `serve` over real HTTP with a Google ID token;
-//! the sheet is the fake Google Sheets API's state and the target is the Chat2Desk sandbox
-//! or the Omnidesk sandbox. Each test starts those three, hands their addresses to its Node
+//! the sheet is the fake Google Sheets API's state and the target is the Chat2Desk sandbox,
+//! the Omnidesk sandbox or the Intercom sandbox. Each test starts those three, hands their addresses to its Node
 //! test, and checks the sheet and the account afterwards. The user's Google token carries exactly the scopes of
 //! the add-on's manifest, and the fake Sheets API honours only the scopes Google does: a
 //! manifest that asks for too little fails here as it would for a real user.
@@ -14,6 +14,8 @@ use serde_json::json;
 
 use contact_loader::serve::{Config, Server};
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
+use contact_loader::targets::intercom::api::Role;
+use contact_loader::targets::intercom::sandbox as intercom;
 use contact_loader::targets::omnidesk::sandbox as omnidesk;
 use support::fake_sheets::FakeSheets;
 
@@ -188,12 +190,13 @@ async fn the_add_on_processes_a_sheet_through_a_running_server() {
     server.stop().await;
 }
 
-/// Data rows of the Omnidesk sheet.
-const OMNIDESK_ROWS: usize = 24;
+/// Data rows of the Omnidesk and the Intercom sheets.
+const PERSON_ROWS: usize = 24;
 
-/// The header the add-on's New contact sheet makes for Omnidesk in a Russian spreadsheet
-/// (`apps-script/src/Texts.js` `headersOmnidesk`): the Node test checks that they agree.
-const OMNIDESK_HEADER: [&str; 10] = [
+/// The header the add-on's New contact sheet makes for Omnidesk and for Intercom in a Russian
+/// spreadsheet (`apps-script/src/Texts.js` `headersOmnidesk`, `headersIntercom`): the Node
+/// tests check that they agree.
+const PERSON_HEADER: [&str; 10] = [
     "Телефон",
     "Эл. почта",
     "ID мессенджера",
@@ -208,7 +211,7 @@ const OMNIDESK_HEADER: [&str; 10] = [
 
 /// Row `i`'s identifiers: a phone and an e-mail (every fourth row), a phone, an e-mail, or
 /// a Telegram id.
-fn omnidesk_contacts(i: usize) -> (String, String, String) {
+fn person_contacts(i: usize) -> (String, String, String) {
     let phone = format!("+7 999 400 00 {i:02}");
     let email = format!("client{i}@mail.ru");
     match i % 4 {
@@ -224,7 +227,7 @@ fn omnidesk_contacts(i: usize) -> (String, String, String) {
 }
 
 /// Row `i`'s tags: none, one, or two.
-fn omnidesk_tags(i: usize) -> &'static str {
+fn person_tags(i: usize) -> &'static str {
     match i % 3 {
         0 => "",
         1 => "vip",
@@ -232,10 +235,12 @@ fn omnidesk_tags(i: usize) -> &'static str {
     }
 }
 
-fn omnidesk_sheet() -> Vec<Vec<String>> {
-    let mut rows = vec![OMNIDESK_HEADER.map(str::to_owned).to_vec()];
-    for i in 0..OMNIDESK_ROWS {
-        let (phone, email, messenger) = omnidesk_contacts(i);
+/// Rows of people: identifiers, a name each, a company and a position every fifth row, a
+/// comment every sixth, tags.
+fn person_sheet() -> Vec<Vec<String>> {
+    let mut rows = vec![PERSON_HEADER.map(str::to_owned).to_vec()];
+    for i in 0..PERSON_ROWS {
+        let (phone, email, messenger) = person_contacts(i);
         let (company, position) = if i % 5 == 0 {
             ("Ромашка", "директор")
         } else {
@@ -249,7 +254,7 @@ fn omnidesk_sheet() -> Vec<Vec<String>> {
             company.to_owned(),
             position.to_owned(),
             if i % 6 == 0 { "из e2e" } else { "" }.to_owned(),
-            omnidesk_tags(i).to_owned(),
+            person_tags(i).to_owned(),
             String::new(),
             String::new(),
         ]);
@@ -265,7 +270,7 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
     )
     .await
     .unwrap();
-    let sheets = sheets_with(&manifest_scopes(), omnidesk_sheet()).await;
+    let sheets = sheets_with(&manifest_scopes(), person_sheet()).await;
     let dir = tempfile::tempdir().unwrap();
     // The sandbox's http://127.0.0.1 address is callable only because it is listed.
     let server = server(dir.path(), &sheets, sandbox.url()).await;
@@ -291,7 +296,7 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
             assert!(seen.insert(identifier), "{identifier:?} twice: {users:#?}");
         }
     }
-    assert_eq!(users.len(), OMNIDESK_ROWS + OMNIDESK_ROWS / 4, "{users:#?}");
+    assert_eq!(users.len(), PERSON_ROWS + PERSON_ROWS / 4, "{users:#?}");
     let holder = |field: &str, value: &str| {
         users
             .iter()
@@ -301,7 +306,7 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
 
     // Every row final, with the id of its person's first profile; the person as the row says.
     let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
-    assert_eq!(cells.len(), OMNIDESK_ROWS + 1);
+    assert_eq!(cells.len(), PERSON_ROWS + 1);
     let (status, client_id) = (
         column(&cells[0], &["Статус"]),
         column(&cells[0], &["ID клиента"]),
@@ -313,7 +318,7 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
             "row {}: {status:?}",
             i + 2
         );
-        let (phone, email, messenger) = omnidesk_contacts(i);
+        let (phone, email, messenger) = person_contacts(i);
         let profiles: Vec<&omnidesk::StoredUser> = [
             (!phone.is_empty()).then(|| holder("user_phone", &format!("+799940000{i:02}"))),
             (!email.is_empty()).then(|| holder("user_email", &email)),
@@ -334,7 +339,7 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
         for user in profiles {
             assert_eq!(user.user_full_name, Some(format!("Клиент {i}")));
             let tags = user.custom_fields.get("cf_1").and_then(|v| v.as_str());
-            let expected = match omnidesk_tags(i) {
+            let expected = match person_tags(i) {
                 "" => None,
                 "vip" => Some("vip"),
                 _ => Some("b2b, vip"),
@@ -351,6 +356,150 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
             }
         }
     }
+    server.stop().await;
+}
+
+/// The e-mail of the row whose person the Intercom workspace has before the load.
+const KNOWN_USER: &str = "client2@mail.ru";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_on_processes_an_intercom_sheet_through_a_running_server() {
+    let sandbox = intercom::Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        intercom::SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    // A workspace in use: one tag for the dropdown, one person of the list already a user.
+    sandbox.insert_tag("vip");
+    let known = sandbox.insert_contact(intercom::StoredContact {
+        name: Some("Старое имя".to_owned()),
+        ..intercom::StoredContact::user(KNOWN_USER)
+    });
+    let sheets = sheets_with(&manifest_scopes(), person_sheet()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The sandbox's http://127.0.0.1 address is callable only because it is listed.
+    let server = server(dir.path(), &sheets, sandbox.url()).await;
+    let setup = json!({
+        "backend_url": server.url(),
+        "sheets_url": sheets.url(),
+        "spreadsheet_id": SPREADSHEET,
+        "sheet": SHEET,
+        "identity_token": identity_token(),
+        "oauth_token": OAUTH_TOKEN,
+        "intercom_url": sandbox.url(),
+        "token": sandbox.token(),
+    });
+    run_node_e2e("intercom.test.mjs", "CONTACT_LOADER_E2E_INTERCOM", setup).await;
+
+    // One contact per row, none twice: no e-mail, phone or Telegram id on two contacts.
+    let contacts: Vec<intercom::StoredContact> = sandbox
+        .contacts()
+        .into_iter()
+        .filter(|c| !c.archived && c.merged_into.is_none())
+        .collect();
+    assert_eq!(contacts.len(), PERSON_ROWS, "{contacts:#?}");
+    let mut seen = std::collections::HashSet::new();
+    for contact in &contacts {
+        let telegram = contact.custom_attributes.get("telegram_id");
+        let keys = [
+            contact.email.as_ref().map(|e| format!("email {e}")),
+            contact.phone.as_ref().map(|p| format!("phone {p}")),
+            telegram.map(|t| format!("telegram {t}")),
+        ];
+        for key in keys.into_iter().flatten() {
+            assert!(seen.insert(key.clone()), "{key} twice: {contacts:#?}");
+        }
+    }
+
+    // Every row final, with its contact's id; the contact as the row says.
+    let mut tag_names = sandbox.tags();
+    tag_names.sort_by(|a, b| a.name.cmp(&b.name));
+    let cells = sheets.cells(SPREADSHEET, SHEET).unwrap();
+    assert_eq!(cells.len(), PERSON_ROWS + 1);
+    let (status, client_id) = (
+        column(&cells[0], &["Статус"]),
+        column(&cells[0], &["ID клиента"]),
+    );
+    for (i, row) in cells.iter().skip(1).enumerate() {
+        let at = format!("row {}", i + 2);
+        let status = row.get(status).map(String::as_str).unwrap_or("");
+        assert!(
+            ["Создан", "Обновлён", "Без изменений"]
+                .iter()
+                .any(|s| status.starts_with(s)),
+            "{at}: {status:?}"
+        );
+        let id = row.get(client_id).map(String::as_str).unwrap_or("");
+        let contact = contacts
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{at}: no contact {id:?}: {contacts:#?}"));
+        let (phone, email, messenger) = person_contacts(i);
+        if email.is_empty() {
+            assert_eq!(contact.role, Role::Lead, "{at}: {contact:?}");
+        } else {
+            assert_eq!(contact.role, Role::User, "{at}: {contact:?}");
+            assert_eq!(contact.email.as_deref(), Some(email.as_str()), "{at}");
+        }
+        if email == KNOWN_USER {
+            assert_eq!(
+                contact.id, known,
+                "{at}: the workspace's user, not a new one"
+            );
+        }
+        if !phone.is_empty() {
+            let e164 = format!("+799940000{i:02}");
+            assert_eq!(contact.phone.as_deref(), Some(e164.as_str()), "{at}");
+        }
+        if let Some((_, telegram)) = messenger.split_once('|') {
+            assert_eq!(
+                contact.custom_attributes.get("telegram_id"),
+                Some(&json!(telegram)),
+                "{at}: {contact:?}"
+            );
+        }
+        assert_eq!(contact.name, Some(format!("Клиент {i}")), "{at}");
+        if i % 5 == 0 {
+            assert_eq!(
+                contact.custom_attributes.get("job_title"),
+                Some(&json!("директор")),
+                "{at}"
+            );
+            assert_eq!(contact.companies.len(), 1, "{at}: {contact:?}");
+        } else {
+            assert!(contact.companies.is_empty(), "{at}: {contact:?}");
+        }
+        // The comment is one note, however many runs went by.
+        if i % 6 == 0 {
+            assert_eq!(contact.notes.len(), 1, "{at}: {:?}", contact.notes);
+            assert!(
+                contact.notes[0].body.contains("из e2e"),
+                "{at}: {:?}",
+                contact.notes
+            );
+        } else {
+            assert!(contact.notes.is_empty(), "{at}: {:?}", contact.notes);
+        }
+        // The sandbox keeps a contact's tags by id.
+        let tags: Vec<&str> = tag_names
+            .iter()
+            .filter(|t| contact.tags.contains(&t.id))
+            .map(|t| t.name.as_str())
+            .collect();
+        let expected: &[&str] = match person_tags(i) {
+            "" => &[],
+            "vip" => &["vip"],
+            _ => &["b2b", "vip"],
+        };
+        assert_eq!(tags, expected, "{at}: the tags");
+    }
+    let companies = sandbox.companies();
+    assert_eq!(
+        companies.len(),
+        1,
+        "one company, upserted once: {companies:?}"
+    );
     server.stop().await;
 }
 

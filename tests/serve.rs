@@ -1021,3 +1021,137 @@ async fn jobs_run_on_every_kind_of_account() {
     }
     server.stop().await;
 }
+
+/// Intercom through the server: its catalog from `X-Target-Token` and `X-Target-Base-Url`, the
+/// sandbox's address callable only because `target_base_urls` lists it, a job refused before
+/// any write for the attributes the workspace lacks (with its code), then done once it may
+/// create them: users and leads, a note once, tags.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intercom_jobs_run_through_the_server_on_a_listed_sandbox() {
+    use contact_loader::targets::intercom::sandbox as intercom;
+    let sandbox = intercom::Sandbox::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        intercom::SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    sandbox.insert_tag("vip");
+    let sheets = FakeSheets::start("google-oauth-token").await.unwrap();
+    let sheet = "Intercom";
+    sheets.set_cells(
+        SPREADSHEET,
+        sheet,
+        [
+            vec![
+                "Телефон",
+                "E-mail",
+                "Имя",
+                "Должность",
+                "Комментарий",
+                "Теги",
+            ],
+            vec!["8 (999) 601-00-01", "", "Анна", "", "", "vip"],
+            vec![
+                "",
+                "ivan@mail.ru",
+                "Иван",
+                "директор",
+                "перезвонить",
+                "vip, b2b",
+            ],
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(
+        &sheets,
+        dir.path().join("s.sqlite").display().to_string(),
+        "http://127.0.0.1:9/no-keys",
+    );
+    config.allow_other_hosts = false;
+    config.target_base_urls = vec![sandbox.url()];
+    let server = Server::start(config).await.unwrap();
+    let api = server.url();
+
+    let catalog = |base_url: String| {
+        reqwest::Client::new()
+            .get(format!("{api}/v1/targets/intercom/catalog"))
+            .bearer_auth(KEY)
+            .header("X-Target-Token", sandbox.token())
+            .header("X-Target-Base-Url", base_url)
+            .send()
+    };
+    let answer = catalog(sandbox.url()).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["tags"], json!(["vip"]), "{body}");
+    assert_eq!(
+        body["attributes"],
+        json!({}),
+        "no custom attributes: {body}"
+    );
+    assert!(body["rate_limit_per_minute"].as_u64() > Some(0), "{body}");
+    let refused = catalog("http://127.0.0.1:9".to_owned()).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "base_url_not_allowed", "{body}");
+
+    let request = |create_attributes: bool| {
+        json!({
+            "spreadsheet_id": SPREADSHEET,
+            "sheet": sheet,
+            "mode": "load",
+            "target": {
+                "kind": "intercom",
+                "token": sandbox.token(),
+                "base_url": sandbox.url(),
+                "create_attributes": create_attributes,
+            },
+            "sheets_token": "google-oauth-token",
+        })
+    };
+    let job = wait_for_end(
+        &api,
+        &submit(&api, &request(false)).await,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["error_code"], "attributes_missing", "{job}");
+    assert!(
+        job["error"].as_str().unwrap().contains("job_title"),
+        "{job}"
+    );
+    assert!(sandbox.contacts().is_empty(), "nothing was written");
+
+    let job = wait_for_end(
+        &api,
+        &submit(&api, &request(true)).await,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["progress"]["by_status"]["created"], 2, "{job}");
+    assert_documented(&job);
+    let contacts = sandbox.contacts();
+    assert_eq!(contacts.len(), 2, "{contacts:#?}");
+    let ivan = contacts
+        .iter()
+        .find(|c| c.email.as_deref() == Some("ivan@mail.ru"))
+        .unwrap();
+    assert_eq!(ivan.custom_attributes["job_title"], "директор");
+    assert_eq!(ivan.notes.len(), 1, "{ivan:?}");
+    // The sandbox keeps a contact's tags by id.
+    let tags: std::collections::BTreeSet<String> = sandbox
+        .tags()
+        .into_iter()
+        .filter(|t| ivan.tags.contains(&t.id))
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(tags, ["b2b", "vip"].map(str::to_owned).into());
+    let cells = sheets.cells(SPREADSHEET, sheet).unwrap();
+    for row in &cells[1..] {
+        assert!(row[6].starts_with("Создан"), "{row:?}");
+        assert!(contacts.iter().any(|c| c.id == row[7]), "{row:?}");
+    }
+    server.stop().await;
+}

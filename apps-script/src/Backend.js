@@ -7,11 +7,13 @@
  * that list does not cover), so the address lives in one place. The repository keeps the
  * placeholder `https://contact-loader.example.com/`; `npm run push` refuses to push it, and
  * should it be pushed anyway, every action says the add-on is not set up. The optional script
- * property TARGET_BASE_URL points Chat2Desk at a sandbox or a self-hosted Chat2Desk
- * (CONTRACT.md); an Omnidesk account's address is the user's own setting.
+ * property TARGET_BASE_URL points Chat2Desk at a sandbox or a self-hosted Chat2Desk, and
+ * INTERCOM_BASE_URL Intercom at a sandbox or a proxy (CONTRACT.md); an Omnidesk account's
+ * address is the user's own setting, and so is an Intercom workspace's region.
  *
- * Secrets: the identity token, the OAuth token, the Chat2Desk token and the Omnidesk API key
- * travel in headers or the JSON body only — never in a URL, a log line, an error text or a cell.
+ * Secrets: the identity token, the OAuth token, the Chat2Desk and Intercom tokens and the
+ * Omnidesk API key travel in headers or the JSON body only — never in a URL, a log line, an
+ * error text or a cell.
  */
 
 /** The address the repository ships with (apps-script/tools/deployment.mjs PLACEHOLDER). */

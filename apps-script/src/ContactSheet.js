@@ -5,13 +5,17 @@
  */
 
 /**
- * Each target's columns (Texts.js `headersChat2desk`, `headersOmnidesk`), 1-based:
+ * Each target's columns (Texts.js `headersChat2desk`, `headersOmnidesk`, `headersIntercom`),
+ * 1-based:
  * - Chat2Desk: Contact, Name, Comment, Tags, Channel, Messenger, Status, Client ID — one
  *   contact a row, and dropdowns of the account's tags, channels and messengers;
  * - Omnidesk: Phone, E-mail, Messenger ID, Name, Company, Position, Comment, Tags, Status,
  *   Client ID — a row is one person with any of the three identifiers (each a profile of its
  *   own, linked: src/targets/omnidesk/), and the card's company and position. Omnidesk has no
- *   tags, channels or messengers to list, so no dropdowns.
+ *   tags, channels or messengers to list, so no dropdowns;
+ * - Intercom: the same columns — a row is one contact, a user when it has an e-mail, else a
+ *   lead (src/targets/intercom/) — and a dropdown of the workspace's tags (a tag it lacks is
+ *   created by the load, so other text is only warned about).
  * `plain`: columns kept as typed text, or Sheets takes "+7 999 123-45-67" for a formula and
  * "89991234567" for a number that loses its leading digits' meaning.
  */
@@ -28,6 +32,12 @@ var CL_SHEET_LAYOUTS = {
     widths: [160, 190, 190, 170, 150, 140, 240, 150, 300, 110],
     plain: [1, 2, 3],
     status: 9,
+  },
+  intercom: {
+    widths: [160, 190, 190, 170, 150, 140, 240, 150, 300, 110],
+    plain: [1, 2, 3],
+    status: 9,
+    tags: 8,
   },
 };
 
@@ -94,22 +104,39 @@ function clListValidation_(svc, values, allowInvalid, helpText) {
 }
 
 /**
- * The lists for Chat2Desk's Tags, Channel and Messenger dropdowns from the account's
- * catalog, or `{reason}` saying why there are none: no token yet, or the catalog call failed.
+ * The catalog of `kind` for the dropdowns, or `{reason}` saying why there is none: no
+ * token yet, or the catalog call failed.
  */
-function clDropdownLists_(svc, lang, settings) {
-  if (!settings.token) {
-    return { reason: clText_(lang, 'noDropdownsNoToken') };
-  }
-  var catalog;
+function clDropdownCatalog_(svc, lang, kind, settings) {
+  var credentials;
   try {
-    catalog = clFetchCatalog_(svc, lang, 'chat2desk', { token: settings.token });
+    credentials = clCredentials_(svc, lang, kind, settings, null);
   } catch (e) {
     if (!e.clUser) {
       throw e;
     }
-    return { reason: clText_(lang, 'noDropdownsFailed', { error: e.message.replace(/[.\s]+$/, '') }) };
+    return { reason: clText_(lang, clTargetKey_('noDropdownsNoToken', kind)) };
   }
+  try {
+    return { catalog: clFetchCatalog_(svc, lang, kind, credentials) };
+  } catch (e) {
+    if (!e.clUser) {
+      throw e;
+    }
+    return { reason: clText_(lang, clTargetKey_('noDropdownsFailed', kind), { error: e.message.replace(/[.\s]+$/, '') }) };
+  }
+}
+
+/**
+ * The lists for Chat2Desk's Tags, Channel and Messenger dropdowns from the account's
+ * catalog, or `{reason}` saying why there are none.
+ */
+function clDropdownLists_(svc, lang, settings) {
+  var read = clDropdownCatalog_(svc, lang, 'chat2desk', settings);
+  if (read.reason) {
+    return read;
+  }
+  var catalog = read.catalog;
   var channels = catalog.channels || [];
   // The messengers the account's channels work with; the catalog's whole list of transports
   // names system ones too (widget, external, system), so it is only the fallback.
@@ -136,7 +163,8 @@ function clDropdownLists_(svc, lang, settings) {
 /**
  * Creates the contact sheet of the settings' target (and its Instructions sheet if there is
  * none) and makes it the active sheet. Returns `{ok, sheetName, dropdowns, message}`;
- * `message` is for the user. An Omnidesk sheet has no dropdowns to miss.
+ * `message` is for the user. An Omnidesk sheet has no dropdowns to miss; an Intercom sheet
+ * has its Tags one.
  */
 function clNewContactSheet_(svc, lang) {
   var settings = clReadSettings_(svc);
@@ -180,6 +208,15 @@ function clNewContactSheet_(svc, lang) {
         }
       });
     }
+  } else if (kind === 'intercom') {
+    // The workspace's tags, by name (Intercom's catalog lists them so).
+    var read = clDropdownCatalog_(svc, lang, 'intercom', settings);
+    reason = read.reason || null;
+    // The load creates a tag the workspace lacks (POST /tags makes it): other text is no error.
+    var tagRule = reason ? null : clListValidation_(svc, read.catalog.tags || [], true, clText_(lang, 'tagsHelpIntercom'));
+    if (tagRule) {
+      column(layout.tags).setDataValidation(tagRule);
+    }
   }
   spreadsheet.setActiveSheet(sheet);
   return {
@@ -195,7 +232,7 @@ function clNewContactSheet_(svc, lang) {
 /**
  * The target's Instructions sheet, once: if a sheet of that name exists (ours from an
  * earlier run, or the user's own), it is left as it is. Each target has its own, so a
- * spreadsheet used for both keeps both.
+ * spreadsheet used for several keeps each.
  */
 function clEnsureInstructionsSheet_(spreadsheet, lang, kind) {
   var name = clText_(lang, clTargetKey_('instructionsSheetName', kind));

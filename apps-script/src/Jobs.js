@@ -59,7 +59,7 @@ function clStartJob_(svc, lang, mode, allowPaid) {
   clBackendBase_(svc, lang);
   var settings = clReadSettings_(svc);
   var kind = settings.target;
-  var credentials = clCredentials_(lang, kind, settings, null);
+  var credentials = clCredentials_(svc, lang, kind, settings, null);
   var spreadsheet = svc.SpreadsheetApp.getActive();
   var sheet = spreadsheet.getActiveSheet();
   // A header and at least one row, or the backend would only find nothing to do.

@@ -1,17 +1,19 @@
 /**
- * The user's settings: the target (Chat2Desk or Omnidesk) and each one's credentials — the
- * Chat2Desk API token; the Omnidesk account's address, staff e-mail and API key — kept side
- * by side, so switching back and forth loses neither; the defaults every row gets
- * (Chat2Desk: channel, messenger, tags, e-mail channel; Omnidesk: the data field tags go to;
- * both: the region).
+ * The user's settings: the target (Chat2Desk, Omnidesk or Intercom) and each one's
+ * credentials — the Chat2Desk API token; the Omnidesk account's address, staff e-mail and API
+ * key; the Intercom access token and its workspace's region — kept side by side, so switching
+ * back and forth loses none; the defaults every row gets (Chat2Desk: channel, messenger, tags,
+ * e-mail channel; Omnidesk: the data field tags go to; Intercom: whether missing attributes
+ * are created and archived contacts unarchived; all: the region of phone numbers).
  *
  * google-sheets.md: per-user secrets live in PropertiesService.getUserProperties(), not in
- * cells — user properties are visible to this user and this script only. The token and the
+ * cells — user properties are visible to this user and this script only. The tokens and the
  * API key go back to the sidebar masked, never whole (CONTRACT.md: getSettings).
  */
 
 var CL_TOKEN_KEY = 'CL_TARGET_TOKEN';
 var CL_API_KEY_KEY = 'CL_OMNIDESK_API_KEY';
+var CL_INTERCOM_TOKEN_KEY = 'CL_INTERCOM_TOKEN';
 var CL_DEFAULTS_KEY = 'CL_DEFAULTS';
 var CL_DEFAULT_REGION = 'RU';
 
@@ -31,6 +33,10 @@ function clReadSettings_(svc) {
     staffEmail: defaults.staffEmail || null,
     apiKey: store.getProperty(CL_API_KEY_KEY) || '',
     tagsField: defaults.tagsField || null,
+    intercomToken: store.getProperty(CL_INTERCOM_TOKEN_KEY) || '',
+    intercomRegion: CL_INTERCOM_HOSTS[defaults.intercomRegion] ? defaults.intercomRegion : CL_DEFAULT_INTERCOM_REGION,
+    createAttributes: defaults.createAttributes === true,
+    unarchive: defaults.unarchive === true,
   };
 }
 
@@ -52,6 +58,11 @@ function clSettingsView_(svc, lang) {
     apiKeySet: settings.apiKey !== '',
     apiKeyMasked: clMaskToken_(settings.apiKey),
     tagsField: settings.tagsField,
+    intercomTokenSet: settings.intercomToken !== '',
+    intercomTokenMasked: clMaskToken_(settings.intercomToken),
+    intercomRegion: settings.intercomRegion,
+    createAttributes: settings.createAttributes,
+    unarchive: settings.unarchive,
     lang: lang,
   };
 }
@@ -70,7 +81,8 @@ function clMaskToken_(token) {
 /**
  * Stores what `input` gives (CONTRACT.md: saveSettings). An absent or empty token or API key
  * keeps the stored one; an absent field keeps its value; `null` or '' clears channel,
- * messenger, e-mail channel, Omnidesk's address, staff e-mail and tags field. Channels are
+ * messenger, e-mail channel, Omnidesk's address, staff e-mail and tags field; Intercom's two
+ * consents are `true` only when sent as `true` (a checkbox's state). Channels are
  * kept as the sidebar sends them (an id, as a string: it survives a rename, and the backend
  * takes an id or a name). Nothing is stored unless all of it is valid.
  */
@@ -87,6 +99,9 @@ function clSaveSettings_(svc, lang, input) {
     omnideskUrl: current.omnideskUrl,
     staffEmail: current.staffEmail,
     tagsField: current.tagsField,
+    intercomRegion: current.intercomRegion,
+    createAttributes: current.createAttributes,
+    unarchive: current.unarchive,
   };
   if (input.target !== undefined) {
     if (CL_TARGET_KINDS.indexOf(input.target) < 0) {
@@ -128,6 +143,15 @@ function clSaveSettings_(svc, lang, input) {
   if (input.tagsField !== undefined) {
     next.tagsField = clCleanText_(input.tagsField);
   }
+  if (input.intercomRegion !== undefined) {
+    next.intercomRegion = clIntercomRegion_(lang, input.intercomRegion || CL_DEFAULT_INTERCOM_REGION);
+  }
+  if (input.createAttributes !== undefined) {
+    next.createAttributes = input.createAttributes === true;
+  }
+  if (input.unarchive !== undefined) {
+    next.unarchive = input.unarchive === true;
+  }
   var store = svc.PropertiesService.getUserProperties();
   var token = clCleanText_(input.token);
   if (token) {
@@ -136,6 +160,10 @@ function clSaveSettings_(svc, lang, input) {
   var apiKey = clCleanText_(input.apiKey);
   if (apiKey) {
     store.setProperty(CL_API_KEY_KEY, apiKey);
+  }
+  var intercomToken = clCleanText_(input.intercomToken);
+  if (intercomToken) {
+    store.setProperty(CL_INTERCOM_TOKEN_KEY, intercomToken);
   }
   store.setProperty(CL_DEFAULTS_KEY, JSON.stringify(next));
   return clSettingsView_(svc, lang);
@@ -171,7 +199,8 @@ function clCleanTags_(tags) {
  * Chat2Desk: `requestsLeft` stays null when the account does not say (chat2desk.md:
  * `api_info` fields vary), so the sidebar can say "unknown" rather than 0. Omnidesk: its
  * user data fields (for the tags field), its users and its requests a minute, `null` when
- * it does not say.
+ * it does not say. Intercom: the workspace's host, its custom attributes (which the sheet's
+ * position, messenger ids and own columns go to), its tags and its requests a minute.
  */
 function clCheckConnection_(svc, lang, input) {
   clBackendBase_(svc, lang);
@@ -181,8 +210,21 @@ function clCheckConnection_(svc, lang, input) {
   if (CL_TARGET_KINDS.indexOf(kind) < 0) {
     throw clUserError_(clText_(lang, 'badTarget', { target: kind }));
   }
-  var credentials = clCredentials_(lang, kind, settings, input);
+  var credentials = clCredentials_(svc, lang, kind, settings, input);
   var catalog = clFetchCatalog_(svc, lang, kind, credentials);
+  if (kind === 'intercom') {
+    var attributes = catalog.attributes || {};
+    return {
+      ok: true,
+      target: kind,
+      host: credentials.url.replace(/^https?:\/\//, ''),
+      attributes: Object.keys(attributes).sort().map(function (name) {
+        return { name: name, type: attributes[name] };
+      }),
+      tags: (catalog.tags || []).slice(),
+      ratePerMinute: clNumber_(catalog.rate_limit_per_minute, null),
+    };
+  }
   if (kind === 'omnidesk') {
     return {
       ok: true,

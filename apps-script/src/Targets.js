@@ -1,15 +1,27 @@
 /**
- * The targets a list can go to — Chat2Desk and Omnidesk — and what differs between them:
- * their credentials, what a job sends of the settings, the catalog call, the contact sheet's
- * columns. Everything else (jobs, statuses, reports) is the same for both, because the
+ * The targets a list can go to — Chat2Desk, Omnidesk and Intercom — and what differs between
+ * them: their credentials, what a job sends of the settings, the catalog call, the contact
+ * sheet's columns. Everything else (jobs, statuses, reports) is the same for all, because the
  * backend speaks one API for every kind (src/serve/openapi.json: `target.kind`).
  */
 
-var CL_TARGET_KINDS = ['chat2desk', 'omnidesk'];
+var CL_TARGET_KINDS = ['chat2desk', 'omnidesk', 'intercom'];
 var CL_DEFAULT_TARGET = 'chat2desk';
 
 /** The names people know the targets by, the same in both languages. */
-var CL_TARGET_TITLES = { chat2desk: 'Chat2Desk', omnidesk: 'Omnidesk' };
+var CL_TARGET_TITLES = { chat2desk: 'Chat2Desk', omnidesk: 'Omnidesk', intercom: 'Intercom' };
+
+/**
+ * Intercom keeps a workspace's data in one region, each with its own API host
+ * (src/targets/intercom/api.rs `HOSTS`); the token works only on its workspace's. The first
+ * is the default, as it is Intercom's.
+ */
+var CL_INTERCOM_HOSTS = {
+  US: 'https://api.intercom.io',
+  EU: 'https://api.eu.intercom.io',
+  AU: 'https://api.au.intercom.io',
+};
+var CL_DEFAULT_INTERCOM_REGION = 'US';
 
 /** The target in the settings (an unknown stored value falls back: the add-on's first target). */
 function clTargetKind_(settings) {
@@ -28,10 +40,19 @@ function clTargetKey_(base, kind) {
 /**
  * The credentials of `kind` from `input` (what the page typed) over the stored settings,
  * or a user error saying what is missing. Chat2Desk: `{token}`; Omnidesk: `{url, staffEmail,
- * apiKey}` — Omnidesk has no shared address, so the account's own is a credential too.
+ * apiKey}` — Omnidesk has no shared address, so the account's own is a credential too;
+ * Intercom: `{token, url}`, the token and its workspace's regional host.
  */
-function clCredentials_(lang, kind, settings, input) {
+function clCredentials_(svc, lang, kind, settings, input) {
   input = input || {};
+  if (kind === 'intercom') {
+    var intercomToken = clCleanText_(input.intercomToken) || settings.intercomToken;
+    if (!intercomToken) {
+      throw clUserError_(clText_(lang, 'noIntercomToken'));
+    }
+    var region = input.intercomRegion ? clIntercomRegion_(lang, input.intercomRegion) : settings.intercomRegion;
+    return { token: intercomToken, url: clIntercomBaseUrl_(svc, region) };
+  }
   if (kind === 'omnidesk') {
     var url = input.omnideskUrl ? clOmnideskUrl_(lang, input.omnideskUrl) : settings.omnideskUrl;
     var credentials = {
@@ -54,12 +75,22 @@ function clCredentials_(lang, kind, settings, input) {
 /**
  * `target` of POST /v1/jobs: the kind, its credentials, and only the settings the kind takes
  * (the backend refuses any other with a 400). Chat2Desk's `base_url` is TARGET_BASE_URL when
- * an administrator set one; Omnidesk's is the account's address, which it cannot do without.
- * Omnidesk has no tags of its own for every row: the sheet's Tags column goes to the data
- * field the settings name.
+ * an administrator set one; Omnidesk's is the account's address, which it cannot do without;
+ * Intercom's the region's host (or INTERCOM_BASE_URL). Omnidesk has no tags of its own for
+ * every row: the sheet's Tags column goes to the data field the settings name.
  */
 function clJobTarget_(svc, kind, settings, credentials) {
   var target = { kind: kind, region: settings.region };
+  if (kind === 'intercom') {
+    target.token = credentials.token;
+    target.base_url = credentials.url;
+    // Tags come from the sheet's Tags column only: the stored tags are Chat2Desk's labels.
+    target.tags = [];
+    // Both are the user's consent to a write the backend would not make on its own.
+    target.create_attributes = settings.createAttributes;
+    target.unarchive = settings.unarchive;
+    return target;
+  }
   if (kind === 'omnidesk') {
     target.base_url = credentials.url;
     target.staff_email = credentials.staffEmail;
@@ -95,7 +126,10 @@ function clJobTarget_(svc, kind, settings, credentials) {
  */
 function clFetchCatalog_(svc, lang, kind, credentials) {
   var headers = {};
-  if (kind === 'omnidesk') {
+  if (kind === 'intercom') {
+    headers['X-Target-Token'] = credentials.token;
+    headers['X-Target-Base-Url'] = credentials.url;
+  } else if (kind === 'omnidesk') {
     headers['X-Target-Staff-Email'] = credentials.staffEmail;
     headers['X-Target-Api-Key'] = credentials.apiKey;
     headers['X-Target-Base-Url'] = credentials.url;
@@ -111,6 +145,24 @@ function clFetchCatalog_(svc, lang, kind, credentials) {
     sent: clSent_(kind, {}, credentials),
   });
   return answer.json || {};
+}
+
+/** A region of CL_INTERCOM_HOSTS from what the page sends (`eu`, ` EU `), or a user error. */
+function clIntercomRegion_(lang, value) {
+  var region = String(value || '').trim().toUpperCase();
+  if (!CL_INTERCOM_HOSTS[region]) {
+    throw clUserError_(clText_(lang, 'badIntercomRegion', { value: String(value || '').trim() }));
+  }
+  return region;
+}
+
+/**
+ * The API host of an Intercom region, or the script property INTERCOM_BASE_URL when an
+ * administrator set one (a sandbox, a proxy): that one serves every region, as the backend
+ * calls only hosts it allows (its `target_base_urls`).
+ */
+function clIntercomBaseUrl_(svc, region) {
+  return clScriptProperty_(svc, 'INTERCOM_BASE_URL') || CL_INTERCOM_HOSTS[region] || CL_INTERCOM_HOSTS[CL_DEFAULT_INTERCOM_REGION];
 }
 
 /**
@@ -142,8 +194,8 @@ function clOmnideskUrl_(lang, value) {
  * sent (`sent`: the kind, the tags field, the address); `kind` limits a code to one target.
  * A backend older than the codes is known by its texts (`pattern`, the texts of
  * src/targets/omnidesk/ rules.rs, target.rs, client.rs), their details taken from the text.
- * Omnidesk refusing the credentials has no code yet (the backend's pacing stops on it with
- * its text only), so it is known by its text alone.
+ * Omnidesk or Intercom refusing the credentials has no code yet (the backend's pacing stops
+ * on it with its text only), so it is known by its text alone.
  */
 var CL_TARGET_ERRORS = [
   // rules.rs tags_without_field: names the command line's --tags-field and the add-on's field.
@@ -152,6 +204,14 @@ var CL_TARGET_ERRORS = [
   { code: 'tags_field_not_text', pattern: /the data field “([^”]*)” is not a text field/, key: 'tagsFieldNotText', params: ['field'] },
   { code: 'base_url_not_allowed', kind: 'omnidesk', pattern: /`([^`]*)` is not an Omnidesk account's address/, key: 'omnideskAddress', params: ['url'] },
   { pattern: /Omnidesk refuses the staff e-mail and API key/, key: 'omnideskRefused' },
+  // target.rs ready / rules.rs missing_attributes: the names are in the text only (the add-on
+  // does not know which attributes the sheet fills), so they are read from it even with the
+  // code; a reworded text gets the same words without them.
+  { code: 'attributes_missing', kind: 'intercom', pattern: /the Intercom workspace does not have: (.+?)\. Create each/, key: 'attributesMissing', params: ['names'], fromText: true },
+  { code: 'attributes_full', kind: 'intercom', pattern: /new custom attributes and the workspace has \d+ of the/, key: 'attributesFull' },
+  { code: 'base_url_not_allowed', kind: 'intercom', pattern: /`([^`]*)` is not Intercom's API/, key: 'intercomHost', params: ['url'] },
+  // client.rs: a 401 stops the catalog or the run with this text and no code of its own.
+  { pattern: /Intercom refuses the access token/, key: 'intercomRefused' },
 ];
 
 /** What the add-on sent that an error's words may name: `{kind, field, url}`. */
@@ -159,7 +219,7 @@ function clSent_(kind, settings, credentials) {
   return {
     kind: kind,
     field: settings.tagsField || '',
-    url: (credentials && credentials.url) || settings.omnideskUrl || '',
+    url: (credentials && credentials.url) || (kind === 'omnidesk' && settings.omnideskUrl) || '',
   };
 }
 
@@ -171,6 +231,16 @@ function clTargetErrorText_(lang, text, code, sent) {
     if (code) {
       if (known.code !== code || (known.kind && known.kind !== sent.kind)) {
         continue;
+      }
+      if (known.fromText) {
+        var said = known.pattern.exec(text);
+        if (!said) {
+          return clText_(lang, known.key + 'Unnamed');
+        }
+        (known.params || []).forEach(function (name, j) {
+          params[name] = said[j + 1];
+        });
+        return clText_(lang, known.key, params);
       }
       (known.params || []).forEach(function (name) {
         params[name] = sent[name];

@@ -23,9 +23,13 @@ var CL_TEXTS = {
     headersOmnidesk: [
       'Телефон', 'Эл. почта', 'ID мессенджера', 'Имя', 'Компания', 'Должность', 'Комментарий', 'Теги', 'Статус', 'ID клиента',
     ],
+    headersIntercom: [
+      'Телефон', 'Эл. почта', 'ID мессенджера', 'Имя', 'Компания', 'Должность', 'Комментарий', 'Теги', 'Статус', 'ID клиента',
+    ],
     contactSheetName: 'Контакты',
     instructionsSheetNameChat2desk: 'Инструкция',
     instructionsSheetNameOmnidesk: 'Инструкция Omnidesk',
+    instructionsSheetNameIntercom: 'Инструкция Intercom',
     reportSheetName: 'Отчёт {date}',
     reportHeaders: ['Строка', 'Статус', 'Причина', 'ID клиента'],
     statusWords: {
@@ -42,12 +46,15 @@ var CL_TEXTS = {
     tagsHelp: 'Выберите тег из списка. Несколько тегов — через запятую.',
     channelHelp: 'Канал Chat2Desk, в котором будет создан контакт.',
     messengerHelp: 'Мессенджер, через который вы будете писать контакту.',
+    tagsHelpIntercom: 'Выберите тег из списка или впишите новый: Intercom создаст его. Несколько тегов — через запятую.',
     sheetReady: 'Лист «{name}» готов: заполните его и выберите «Загрузить список».',
     sheetReadyNoDropdowns:
       'Лист «{name}» готов, но без выпадающих списков: {reason} ' +
       'Когда подключение заработает, создайте новый лист — списки появятся.',
-    noDropdownsNoToken: 'токен Chat2Desk ещё не указан в настройках.',
-    noDropdownsFailed: 'не удалось получить каналы и теги из Chat2Desk ({error}).',
+    noDropdownsNoTokenChat2desk: 'токен Chat2Desk ещё не указан в настройках.',
+    noDropdownsFailedChat2desk: 'не удалось получить каналы и теги из Chat2Desk ({error}).',
+    noDropdownsNoTokenIntercom: 'токен доступа Intercom ещё не указан в настройках.',
+    noDropdownsFailedIntercom: 'не удалось получить теги из Intercom ({error}).',
 
     noBackend:
       'Дополнение ещё не настроено: администратору нужно указать адрес сервиса ' +
@@ -55,7 +62,9 @@ var CL_TEXTS = {
     noToken: 'Откройте «Настройки» и вставьте API-токен Chat2Desk.',
     noOmnideskCredentials:
       'Откройте «Настройки», выберите Omnidesk и укажите адрес аккаунта, e-mail сотрудника и API-ключ.',
-    badTarget: 'Неизвестная система «{target}»: выберите Chat2Desk или Omnidesk.',
+    noIntercomToken: 'Откройте «Настройки», выберите Intercom и вставьте токен доступа Intercom.',
+    badTarget: 'Неизвестная система «{target}»: выберите Chat2Desk, Omnidesk или Intercom.',
+    badIntercomRegion: 'Неизвестный регион Intercom «{value}»: выберите США, Европу или Австралию.',
     badOmnideskUrl:
       '«{value}» — не адрес аккаунта Omnidesk. Укажите адрес, по которому вы открываете Omnidesk, ' +
       'например https://company.omnidesk.ru.',
@@ -77,6 +86,21 @@ var CL_TEXTS = {
     omnideskRefused:
       'Omnidesk не принял e-mail сотрудника и API-ключ. Проверьте их в «Настройках» (API-ключ — ' +
       'в Omnidesk: Настройки → API).',
+    attributesMissing:
+      'В Intercom нет атрибутов, которые заполняет список: {names}. Создайте их в Intercom (Settings → ' +
+      'Data → People → Create attribute, тип Text) или отметьте «Создавать недостающие атрибуты» в «Настройках».',
+    attributesMissingUnnamed:
+      'В Intercom нет атрибутов, которые заполняет список. Создайте их в Intercom (Settings → Data → ' +
+      'People → Create attribute, тип Text) или отметьте «Создавать недостающие атрибуты» в «Настройках».',
+    attributesFull:
+      'Для списка нужно больше новых атрибутов, чем помещается в Intercom (не больше 250 своих атрибутов). ' +
+      'Уберите лишние столбцы из листа или архивируйте ненужные атрибуты в Intercom.',
+    intercomHost:
+      '{url} — не адрес API Intercom, и сервис загрузки к нему не обращается. Сообщите администратору ' +
+      '(свойство скрипта INTERCOM_BASE_URL).',
+    intercomRefused:
+      'Intercom не принял токен доступа. Проверьте его и регион рабочего пространства в «Настройках» ' +
+      '(токен — в Intercom: Settings → Integrations → Developer Hub → ваше приложение → Authentication).',
     signIn:
       'Вход в Google истёк или этой учётной записи не разрешено пользоваться сервисом. ' +
       'Обновите страницу таблицы и попробуйте снова; если не поможет — обратитесь к администратору.',
@@ -165,6 +189,36 @@ var CL_TEXTS = {
         '(10 000 строк — несколько часов). Сколько это займёт, вы увидите в начале загрузки; ' +
         'панель дополнения можно закрыть: раз в час дополнение само передаёт загрузке свежий вход в Google.',
     ],
+    instructionsIntercom: [
+      'Как загрузить контакты в Intercom',
+      '',
+      '1. Откройте «Расширения → Загрузка контактов → Настройки» и выберите Intercom. Вставьте токен доступа ' +
+        '(в Intercom: Settings → Integrations → Developer Hub → ваше приложение → Authentication), выберите регион ' +
+        'рабочего пространства (США, Европа или Австралия) и нажмите «Проверить подключение».',
+      '2. Выберите «Новый лист контактов» и заполните его: один человек в строке.',
+      '   • Телефон, Эл. почта, ID мессенджера — как связаться с человеком; нужно хотя бы одно. Строка с адресом ' +
+        'почты станет пользователем (user) Intercom, строка без него — лидом (lead).',
+      '   • ID мессенджера пишется как мессенджер|id, например telegram|123456789: он попадёт в атрибут telegram_id.',
+      '   • Имя — имя контакта; Компания — компания, к которой он будет привязан; Должность — атрибут job_title.',
+      '   • Комментарий — добавится к контакту заметкой, один раз.',
+      '   • Теги — выберите из списка или впишите новые; несколько тегов — через запятую.',
+      '   • Другие столбцы, названные как ваши атрибуты Intercom, заполнят эти атрибуты.',
+      '   • Статус и ID клиента заполняет дополнение. В них ничего писать не нужно.',
+      '   • Атрибуты, которых в Intercom нет (job_title, telegram_id…), загрузка сама не создаёт: создайте их ' +
+        'в Intercom или отметьте «Создавать недостающие атрибуты» в настройках.',
+      '3. «Проверить список» — покажет в столбце «Статус», что будет с каждой строкой. ' +
+        'В Intercom ничего не отправляется.',
+      '4. «Загрузить 20 строк для пробы» — загрузит первые 20 строк, чтобы проверить результат.',
+      '5. «Загрузить список» — загрузит все строки. Повторный запуск не тратит запросов ' +
+        'на строки, которые уже загружены и не менялись.',
+      '',
+      'Внимание: контакты, подходящие под правила активных кампаний Intercom, сразу получат их сообщения. ' +
+        'На время загрузки приостановите кампании и уведомления, а сначала загрузите 20 строк для пробы.',
+      'Архивированный контакт из списка не создаётся заново: строка скажет, что с ним делать, а с ' +
+        '«Разархивировать архивированные контакты» в настройках он будет разархивирован.',
+      'Цвета статуса: зелёный — готово; серый — объединено с другой строкой или без изменений; ' +
+        'красный — ошибка, прочитайте текст и исправьте строку; жёлтый — ждёт следующего запуска.',
+    ],
   },
 
   en: {
@@ -178,9 +232,11 @@ var CL_TEXTS = {
 
     headersChat2desk: ['Contact', 'Name', 'Comment', 'Tags', 'Channel', 'Messenger', 'Status', 'Client ID'],
     headersOmnidesk: ['Phone', 'E-mail', 'Messenger ID', 'Name', 'Company', 'Position', 'Comment', 'Tags', 'Status', 'Client ID'],
+    headersIntercom: ['Phone', 'E-mail', 'Messenger ID', 'Name', 'Company', 'Position', 'Comment', 'Tags', 'Status', 'Client ID'],
     contactSheetName: 'Contacts',
     instructionsSheetNameChat2desk: 'Instructions',
     instructionsSheetNameOmnidesk: 'Instructions Omnidesk',
+    instructionsSheetNameIntercom: 'Instructions Intercom',
     reportSheetName: 'Report {date}',
     reportHeaders: ['Row', 'Status', 'Reason', 'Client ID'],
     statusWords: {
@@ -197,12 +253,15 @@ var CL_TEXTS = {
     tagsHelp: 'Pick a tag from the list. Several tags: separate them with a comma.',
     channelHelp: 'The Chat2Desk channel the contact is created in.',
     messengerHelp: 'The messenger you will write to the contact through.',
+    tagsHelpIntercom: 'Pick a tag from the list, or type a new one: Intercom creates it. Several tags: separate them with a comma.',
     sheetReady: 'Sheet "{name}" is ready: fill it in, then choose "Process list".',
     sheetReadyNoDropdowns:
       'Sheet "{name}" is ready, but without dropdowns: {reason} ' +
       'Once the connection works, create a new sheet to get them.',
-    noDropdownsNoToken: 'no Chat2Desk token is set in Settings yet.',
-    noDropdownsFailed: 'the channels and tags could not be read from Chat2Desk ({error}).',
+    noDropdownsNoTokenChat2desk: 'no Chat2Desk token is set in Settings yet.',
+    noDropdownsFailedChat2desk: 'the channels and tags could not be read from Chat2Desk ({error}).',
+    noDropdownsNoTokenIntercom: 'no Intercom access token is set in Settings yet.',
+    noDropdownsFailedIntercom: 'the tags could not be read from Intercom ({error}).',
 
     noBackend:
       'The add-on is not set up yet: the administrator must set the address of the service ' +
@@ -210,7 +269,9 @@ var CL_TEXTS = {
     noToken: 'Open Settings and paste your Chat2Desk API token.',
     noOmnideskCredentials:
       "Open Settings, choose Omnidesk and enter the account's address, your staff e-mail and the API key.",
-    badTarget: 'Unknown system "{target}": choose Chat2Desk or Omnidesk.',
+    noIntercomToken: 'Open Settings, choose Intercom and paste your Intercom access token.',
+    badTarget: 'Unknown system "{target}": choose Chat2Desk, Omnidesk or Intercom.',
+    badIntercomRegion: 'Unknown Intercom region "{value}": choose the US, Europe or Australia.',
     badOmnideskUrl:
       '"{value}" is not an Omnidesk account\'s address. Enter the address you open Omnidesk at, ' +
       'such as https://company.omnidesk.ru.',
@@ -232,6 +293,21 @@ var CL_TEXTS = {
     omnideskRefused:
       'Omnidesk did not accept the staff e-mail and API key. Check them in Settings (the API key is ' +
       'in Omnidesk: Settings → API).',
+    attributesMissing:
+      'Intercom has no attributes the list fills: {names}. Create them in Intercom (Settings → Data → ' +
+      'People → Create attribute, type Text), or tick "Create missing attributes" in Settings.',
+    attributesMissingUnnamed:
+      'Intercom lacks attributes the list fills. Create them in Intercom (Settings → Data → People → ' +
+      'Create attribute, type Text), or tick "Create missing attributes" in Settings.',
+    attributesFull:
+      'The list needs more new attributes than Intercom has room for (250 custom attributes at most). ' +
+      'Remove columns from the sheet, or archive attributes you no longer use in Intercom.',
+    intercomHost:
+      "{url} is not Intercom's API, and the loading service calls no such address. Tell your " +
+      'administrator (the script property INTERCOM_BASE_URL).',
+    intercomRefused:
+      "Intercom did not accept the access token. Check it and the workspace's region in Settings (the " +
+      'token is in Intercom: Settings → Integrations → Developer Hub → your app → Authentication).',
     signIn:
       'Your Google sign-in has expired, or this account is not allowed to use the service. ' +
       'Reload the spreadsheet and try again; if it repeats, ask your administrator.',
@@ -319,6 +395,36 @@ var CL_TEXTS = {
       'Omnidesk takes only a few requests a minute, so a big list takes long to load (10,000 rows: ' +
         'several hours). You see how long when the load starts; the add-on\'s panel may be closed meanwhile: ' +
         'once an hour the add-on brings the load a fresh Google sign-in itself.',
+    ],
+    instructionsIntercom: [
+      'How to load contacts into Intercom',
+      '',
+      '1. Open Extensions → Contact loader → Settings and choose Intercom. Paste the access token ' +
+        "(in Intercom: Settings → Integrations → Developer Hub → your app → Authentication), choose the workspace's " +
+        'region (the US, Europe or Australia), then press "Check connection".',
+      '2. Choose "New contact sheet" and fill it in: one person per row.',
+      '   • Phone, E-mail, Messenger ID — how to reach the person; at least one of them. A row with an e-mail ' +
+        'becomes an Intercom user, a row without one a lead.',
+      '   • A messenger id is written messenger|id, such as telegram|123456789: it goes into the attribute telegram_id.',
+      '   • Name — the contact\'s name; Company — the company it is attached to; Position — the attribute job_title.',
+      '   • Comment — added to the contact as a note, once.',
+      '   • Tags — pick from the list or type new ones; separate several tags with a comma.',
+      '   • Other columns, titled after your Intercom attributes, fill those attributes.',
+      '   • Status and Client ID are filled in by the add-on. Leave them empty.',
+      '   • Attributes Intercom does not have (job_title, telegram_id…) are not created by the load on its own: ' +
+        'create them in Intercom, or tick "Create missing attributes" in Settings.',
+      '3. "Check list" shows in the Status column what will happen to each row. ' +
+        'Nothing is sent to Intercom.',
+      '4. "Process 20 sample rows" loads the first 20 rows, so you can look at the result first.',
+      '5. "Process list" loads every row. Running it again spends no requests on rows ' +
+        'that are already loaded and unchanged.',
+      '',
+      "Mind: contacts that match your live Intercom campaigns' rules get their messages right away. " +
+        'Pause campaigns and notifications during the load, and process 20 sample rows first.',
+      'An archived contact the list names is not created again: its row says what to do, and with ' +
+        '"Unarchive archived contacts" in Settings it is unarchived.',
+      'Status colours: green — done; grey — merged with another row, or unchanged; ' +
+        'red — error: read the text and fix the row; amber — waiting for the next run.',
     ],
   },
 };

@@ -60,6 +60,16 @@ export const OMNIDESK_CATALOG = {
   ],
 };
 
+// An Intercom workspace's checkConnection answer: two custom attributes, tags, its rate.
+export const INTERCOM_CATALOG = {
+  ok: true,
+  target: 'intercom',
+  host: 'api.eu.intercom.io',
+  attributes: [{ name: 'job_title', type: 'string' }, { name: 'telegram_id', type: 'string' }],
+  tags: ['vip', 'webinar', 'spring-sale'],
+  ratePerMinute: 10000,
+};
+
 export const ESTIMATE = { requests: 125000, freeLeft: 98765, paid: 26235, costRub: 262.35 };
 // The account did not say how many free requests are left, and the load is over 1,000 requests.
 export const UNKNOWN_ESTIMATE = { requests: 4200, freeLeft: null, paid: null, costRub: null };
@@ -76,13 +86,15 @@ const zeroCounts = () => ({
 /**
  * The fake backend. Options:
  * - lang: 'en' | 'ru'; token: a saved token (none when absent); apiKey: a saved Omnidesk API
- *   key (none when absent); saved: other saved settings (target, omnideskUrl, staffEmail, …);
+ *   key (none when absent); intercomToken: a saved Intercom token (none when absent); saved:
+ *   other saved settings (target, omnideskUrl, staffEmail, intercomRegion, …);
  * - estimateFirst: startJob(mode, false) gives a job whose status carries an estimate (`estimate`,
  *   ESTIMATE unless given); catalog: what checkConnection answers (CATALOG unless given);
  * - total / perPoll: contacts in a job and how many each jobStatus call advances;
  * - plannedRequests / plannedSeconds: what a running job says its load needs and takes;
  * - backgroundPolls: whether the hourly trigger polls the job (true unless false);
  * - omnideskCatalog: what checkConnection answers for Omnidesk (OMNIDESK_CATALOG unless given);
+ * - intercomCatalog: what checkConnection answers for Intercom (INTERCOM_CATALOG unless given);
  * - liveJob: { mode } — currentJob() returns a running job made at start;
  * - answers: { name: value } — a fixed answer (e.g. {ok: false, error}), 'throw' for a failed call,
  *   or { throw: message } for a call that fails with Google's own message (PERMISSION_DENIED…).
@@ -93,9 +105,11 @@ export function createBackend(options = {}) {
   const state = {
     token: options.token ?? null,
     apiKey: options.apiKey ?? null,
+    intercomToken: options.intercomToken ?? null,
     settings: {
       target: 'chat2desk', channel: null, transport: null, emailChannel: null, tags: [], region: 'RU',
-      omnideskUrl: null, staffEmail: null, tagsField: null, ...options.saved,
+      omnideskUrl: null, staffEmail: null, tagsField: null, intercomRegion: 'US', createAttributes: false, unarchive: false,
+      ...options.saved,
     },
     lang: options.lang ?? 'en',
     calls: [],
@@ -113,6 +127,8 @@ export function createBackend(options = {}) {
     tokenMasked: masked(state.token),
     apiKeySet: Boolean(state.apiKey),
     apiKeyMasked: masked(state.apiKey),
+    intercomTokenSet: Boolean(state.intercomToken),
+    intercomTokenMasked: masked(state.intercomToken),
     lang: state.lang,
   });
 
@@ -192,12 +208,20 @@ export function createBackend(options = {}) {
     saveSettings(input = {}) {
       if (typeof input.token === 'string' && input.token.trim() !== '') state.token = input.token.trim();
       if (typeof input.apiKey === 'string' && input.apiKey.trim() !== '') state.apiKey = input.apiKey.trim();
+      if (typeof input.intercomToken === 'string' && input.intercomToken.trim() !== '') state.intercomToken = input.intercomToken.trim();
       for (const key of Object.keys(state.settings)) {
         if (key in input) state.settings[key] = input[key];
       }
       return settings();
     },
     checkConnection(input = {}) {
+      if ((input.target ?? state.settings.target) === 'intercom') {
+        const token = input.intercomToken || state.intercomToken;
+        if (!token) return { ok: false, error: 'No Intercom token yet.' };
+        if (token === 'wrong') return { ok: false, error: 'Intercom did not accept the access token.' };
+        const host = { US: 'api.intercom.io', EU: 'api.eu.intercom.io', AU: 'api.au.intercom.io' }[input.intercomRegion ?? state.settings.intercomRegion];
+        return { ...structuredClone(options.intercomCatalog ?? INTERCOM_CATALOG), host };
+      }
       if ((input.target ?? state.settings.target) === 'omnidesk') {
         const key = input.apiKey || state.apiKey;
         if (!key || !(input.omnideskUrl || state.settings.omnideskUrl)) return { ok: false, error: 'No Omnidesk credentials yet.' };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
   createBackend, startServer, installScriptRunStub, FUNCTIONS, REPORT, REAL_CATALOG, UNKNOWN_ESTIMATE, OMNIDESK_CATALOG,
+  INTERCOM_CATALOG,
 } from './fake-server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -308,7 +309,7 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   assert.equal(backend.state.token, 'c2d-secret-5678');
   assert.deepEqual(backend.state.settings, {
     target: 'chat2desk', channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ',
-    omnideskUrl: null, staffEmail: null, tagsField: null,
+    omnideskUrl: null, staffEmail: null, tagsField: null, intercomRegion: 'US', createAttributes: false, unarchive: false,
   });
   // The token leaves the field; only its masked form is shown.
   assert.equal(await token.inputValue(), '');
@@ -560,4 +561,110 @@ test('an Omnidesk load that takes hours says how long as soon as it is planned, 
   assert.equal(await short.page.locator('#long-load').isVisible(), false);
   assert.ok(short.backend.callsOf('jobStatus').length >= 3, 'polled every 2 s');
   short.finish();
+});
+
+test('settings for Intercom: the token masked, the region, Check connection shows attributes, tags and rate, Save sends the two consents', async (t) => {
+  const { page, backend, finish } = await open(t, { view: 'settings', backend: { lang: 'en', token: 'c2d-token-1234' } });
+  await page.waitForFunction(() => /Flowers/.test(document.getElementById('connection').textContent));
+  await page.getByLabel('Load contacts into').selectOption('intercom');
+  for (const id of ['token', 'channel', 'omnidesk-url', 'tags-field']) assert.equal(await page.locator(`#${id}`).isVisible(), false, `${id} is another target's`);
+  assert.equal(await page.locator('#connection').isVisible(), false);
+  assert.equal(await page.locator('#intercom-token-hint').textContent(), 'You will find it in Intercom: Settings → Integrations → Developer Hub → your app → Authentication.');
+  assert.equal(await page.locator('#intercom-region').inputValue(), 'US');
+
+  await page.getByRole('button', { name: 'Check connection' }).click();
+  assert.equal(await page.locator('#connection').textContent(), 'Enter the token first.');
+  await page.getByLabel('Intercom access token').fill('ic-secret-5678');
+  await page.getByLabel('Where the workspace is hosted').selectOption('EU');
+  await page.getByRole('button', { name: 'Check connection' }).click();
+  await page.waitForFunction(() => /Intercom/.test(document.getElementById('connection').textContent));
+  const connected = await page.locator('#connection').innerText();
+  assert.match(connected, /Connected to Intercom \(api\.eu\.intercom\.io\)/);
+  assert.match(connected, /Custom attributes \(2\): job_title, telegram_id/);
+  assert.match(connected, /Tags in the workspace: 3/);
+  assert.match(connected, /Requests a minute Intercom accepts: 10,000/);
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{ target: 'intercom', intercomRegion: 'EU', intercomToken: 'ic-secret-5678' }]);
+  await page.getByLabel('Create missing attributes').check();
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-settings-intercom.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#settings-msg').waitFor({ state: 'visible' });
+  assert.deepEqual(backend.callsOf('saveSettings'), [[{
+    target: 'intercom', region: 'RU', intercomRegion: 'EU', createAttributes: true, unarchive: false, intercomToken: 'ic-secret-5678',
+  }]]);
+  assert.equal(await page.locator('#intercom-token').inputValue(), '');
+  assert.equal(await page.locator('#intercom-token').getAttribute('placeholder'), '••••5678 (saved)');
+  assert.ok(!(await page.content()).includes('ic-secret-5678'), 'the token is nowhere on the page');
+  assert.equal(backend.state.token, 'c2d-token-1234', "Chat2Desk's token stays");
+
+  // Reopened: Intercom is chosen and checked with what is saved; another region checks again.
+  await page.reload();
+  await page.waitForFunction(() => /Intercom \(/.test(document.getElementById('connection').textContent));
+  assert.equal(await page.locator('#target').inputValue(), 'intercom');
+  assert.equal(await page.locator('#create-attributes').isChecked(), true);
+  assert.equal(await page.locator('#unarchive').isChecked(), false);
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{ target: 'intercom', intercomRegion: 'EU' }]);
+  await page.getByLabel('Where the workspace is hosted').selectOption('AU');
+  await page.waitForFunction(() => /api\.au\.intercom\.io/.test(document.getElementById('connection').textContent));
+  assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{ target: 'intercom', intercomRegion: 'AU' }]);
+  finish();
+
+  // In Russian; a workspace without custom attributes says what the checkbox is for.
+  const ru = await open(t, {
+    view: 'settings', locale: 'ru-RU',
+    backend: { lang: 'ru', intercomToken: 'ic-token-1234', saved: { target: 'intercom' }, intercomCatalog: { ...INTERCOM_CATALOG, attributes: [], ratePerMinute: null } },
+  });
+  await ru.page.waitForFunction(() => /Подключено/.test(document.getElementById('connection').textContent));
+  const words = await ru.page.locator('#connection').innerText();
+  assert.match(words, /Подключено: Intercom \(api\.intercom\.io\)/);
+  assert.match(words, /ещё нет своих атрибутов: .* отметьте «Создавать недостающие атрибуты»/);
+  assert.match(words, /Запросов в минуту, которые принимает Intercom: неизвестно/);
+  assert.equal(await ru.page.getByLabel('Разархивировать архивированные контакты').isVisible(), true);
+  ru.finish();
+});
+
+test('an Intercom load warns, before anything is sent, that live campaigns may message the contacts; a check does not ask', async (t) => {
+  const saved = { target: 'intercom', intercomRegion: 'US' };
+  const { page, backend, finish } = await open(t, {
+    view: 'progress', mode: 'load', backend: { lang: 'en', intercomToken: 'ic-token-1234', saved, total: 40, perPoll: 20 },
+  });
+  await page.getByRole('heading', { name: 'Sending the list to Intercom' }).waitFor();
+  const warning = page.locator('#live-warning');
+  await warning.waitFor({ state: 'visible' });
+  assert.equal(
+    await warning.locator('.box').innerText(),
+    'Before loading into Intercom\n\nContacts that match your live campaigns’ rules may get their messages right away. '
+      + 'Pause campaigns and notifications in Intercom for the load, and try “Process 20 sample rows” first.'
+  );
+  assert.equal(await page.locator('#run').isVisible(), false);
+  await page.screenshot({ path: join(ARTIFACTS, 'sidebar-intercom-warning.png') });
+  await page.waitForTimeout(300);
+  assert.equal(backend.callsOf('startJob').length, 0, 'nothing is started before the user says so');
+  await page.getByRole('button', { name: 'Start the load' }).click();
+  const summary = page.locator('#summary');
+  await summary.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.deepEqual(backend.callsOf('startJob'), [['load', false]]);
+  assert.equal(await warning.isVisible(), false);
+  assert.match(await summary.textContent(), /^Done\./);
+  finish();
+
+  // Cancel sends nothing; a sample in Russian says its own words.
+  const ru = await open(t, {
+    view: 'progress', mode: 'sample', locale: 'ru-RU', backend: { lang: 'ru', intercomToken: 'ic-token-1234', saved },
+  });
+  await ru.page.locator('#live-warning').waitFor({ state: 'visible' });
+  assert.match(await ru.page.locator('#live-text').textContent(), /^Контакты, подходящие под правила активных кампаний, могут сразу получить их сообщения — и эти 20 тоже\./);
+  await ru.page.getByRole('button', { name: 'Отмена' }).click();
+  assert.equal(await ru.page.locator('#job-note').textContent(), 'Отменено. В Intercom ничего не отправлено.');
+  assert.equal(ru.backend.callsOf('startJob').length, 0);
+  ru.finish();
+
+  const check = await open(t, {
+    view: 'progress', mode: 'check', backend: { lang: 'en', intercomToken: 'ic-token-1234', saved, total: 40, perPoll: 20 },
+  });
+  await check.page.getByRole('heading', { name: 'Checking the list for Intercom' }).waitFor();
+  await check.page.locator('#summary').waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await check.page.locator('#live-warning').isVisible(), false);
+  assert.match(await check.page.locator('#summary').textContent(), /Nothing was sent to Intercom\./);
+  check.finish();
 });

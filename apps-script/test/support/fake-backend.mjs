@@ -34,11 +34,24 @@ export const OMNIDESK = {
   },
 };
 
+// An Intercom workspace as the backend's catalog shows it (src/targets/intercom/target.rs
+// `catalog_view`): its custom attributes by name and type, its tags' names, its rate.
+export const INTERCOM = {
+  token: 'ic-token-0123456789abcdef',
+  hosts: ['https://api.intercom.io', 'https://api.eu.intercom.io', 'https://api.au.intercom.io'],
+  catalog: {
+    attributes: { telegram_id: 'string', job_title: 'string', plan: 'integer' },
+    tags: ['vip', 'b2b', 'вебинар'],
+    rate_limit_per_minute: 10000,
+  },
+};
+
 // What each kind takes besides kind, base_url, tags and region (src/serve/submit.rs: a
 // setting a kind does not take is refused with 400).
 const KIND_FIELDS = {
   chat2desk: ['token', 'channel', 'transport', 'email_channel'],
   omnidesk: ['staff_email', 'api_key', 'tags_field'],
+  intercom: ['token', 'version', 'comment_attribute', 'create_attributes', 'unarchive', 'search_lag_secs'],
 };
 
 const LIVE = ['queued', 'running'];
@@ -68,6 +81,10 @@ export class FakeBackend {
     // Whether the sheet has tags: an Omnidesk load of it without tags_field fails, as the
     // real one does once it has read the sheet (src/targets/omnidesk/rules.rs).
     this.sheetHasTags = false;
+    this.intercom = structuredClone(INTERCOM);
+    // Attributes the sheet fills that the workspace lacks: an Intercom load of it without
+    // create_attributes fails before any write, as the real one does (target.rs `ready`).
+    this.missingAttributes = [];
     // Requests a load plans (null: one per created row), for planned_requests and planned_seconds.
     this.plannedRequests = null;
     this.down = false; // true: no answer at all (DNS, refused connection)
@@ -100,6 +117,9 @@ export class FakeBackend {
     if (request.method === 'GET' && path === '/v1/targets/chat2desk/catalog') {
       return this.catalogFor(header('X-Target-Token'), header('X-Target-Base-Url'));
     }
+    if (request.method === 'GET' && path === '/v1/targets/intercom/catalog') {
+      return this.intercomCatalog(header('X-Target-Token'), header('X-Target-Base-Url'));
+    }
     if (request.method === 'GET' && path === '/v1/targets/omnidesk/catalog') {
       return this.omnideskCatalog(header('X-Target-Staff-Email'), header('X-Target-Api-Key'), header('X-Target-Base-Url'));
     }
@@ -120,6 +140,10 @@ export class FakeBackend {
     if (other) return json(400, { error: `${target.kind} takes no setting ${other}` });
     if (target.kind === 'chat2desk' && !this.targetTokens.includes(target.token)) {
       return json(422, { error: 'Chat2Desk: the token is not correct' });
+    }
+    if (target.kind === 'intercom') {
+      const refused = this.intercomRefusal(target.token, target.base_url);
+      if (refused) return refused;
     }
     if (target.kind === 'omnidesk') {
       if (!target.base_url) return json(422, { error: 'omnidesk has no default address: send base_url' });
@@ -159,10 +183,17 @@ export class FakeBackend {
         job.state = 'failed';
         job.error = `Omnidesk has no user data field “${target.tags_field}” for the tags; it has: ${this.omnidesk.catalog.fields.map((f) => f.title).join(', ')}. Create one (Settings → Data fields, level “user”, type text), then run again`;
         job.errorCode = 'tags_field_unknown';
-      } else if (omnidesk) {
-        // Omnidesk is paid for by the minute, not by the request: no estimate, only the time.
+      } else if (target.kind === 'intercom' && this.missingAttributes.length > 0 && !target.create_attributes) {
+        job.state = 'failed';
+        job.error =
+          `the list needs custom attributes the Intercom workspace does not have: ${this.missingAttributes.join(', ')}. Create each ` +
+          'in Intercom (Settings → Data → People → Create attribute, type Text) with that name, or run again with ' +
+          '--create-attributes (the add-on’s “Create missing attributes”) to have them created';
+        job.errorCode = 'attributes_missing';
+      } else if (omnidesk || target.kind === 'intercom') {
+        // Neither is paid for by the request: no estimate, only the time at the announced rate.
         job.state = 'running';
-        const rate = this.omnidesk.catalog.rate_limit_per_minute;
+        const rate = (omnidesk ? this.omnidesk : this.intercom).catalog.rate_limit_per_minute;
         job.progress = {
           contacts_done: Math.floor(total / 2), contacts_total: total, requests: 1, requests_per_second: rate / 60, eta_seconds: 4,
           planned_requests: planned, planned_seconds: rate ? Math.ceil((planned * 60) / rate) : null,
@@ -216,6 +247,23 @@ export class FakeBackend {
     if (!this.targetTokens.includes(token)) return json(422, { error: 'Chat2Desk: the token is not correct' });
     this.lastCatalogBaseUrl = baseUrl;
     return json(200, this.catalog);
+  }
+
+  /** Why Intercom's catalog or job is refused (the host first, as serve/api.rs checks it), or null. */
+  intercomRefusal(token, baseUrl) {
+    if (!this.intercom.hosts.includes(baseUrl || INTERCOM.hosts[0])) {
+      return this.refuse(422, `\`${baseUrl}\` is not Intercom's API (api.intercom.io, api.eu.intercom.io, api.au.intercom.io); this server calls no other host`, 'base_url_not_allowed');
+    }
+    if (token !== this.intercom.token) {
+      return json(422, { error: 'Intercom: Intercom refuses the access token (unauthorized): Access Token Invalid' });
+    }
+    return null;
+  }
+
+  intercomCatalog(token, baseUrl) {
+    if (!token) return json(400, { error: 'send the Intercom token in x-target-token' });
+    this.lastCatalogBaseUrl = baseUrl;
+    return this.intercomRefusal(token, baseUrl) || json(200, this.intercom.catalog);
   }
 
   omnideskCatalog(staffEmail, apiKey, baseUrl) {

@@ -40,6 +40,11 @@ test('Omnidesk settings: the address as pasted becomes the account origin; the A
     apiKeySet: true,
     apiKeyMasked: '••••cdef',
     tagsField: 'Теги',
+    intercomTokenSet: false,
+    intercomTokenMasked: '',
+    intercomRegion: 'US',
+    createAttributes: false,
+    unarchive: false,
     lang: 'en',
   });
   const store = world.PropertiesService.user.map;
@@ -67,7 +72,7 @@ test('Omnidesk settings refuse what cannot be an address, an e-mail or a target,
     ok: false,
     error: '«staff» — не адрес почты. Укажите e-mail, с которым вы входите в Omnidesk.',
   });
-  assert.deepEqual(run('saveSettings', { target: 'bitrix' }), { ok: false, error: 'Неизвестная система «bitrix»: выберите Chat2Desk или Omnidesk.' });
+  assert.deepEqual(run('saveSettings', { target: 'bitrix' }), { ok: false, error: 'Неизвестная система «bitrix»: выберите Chat2Desk, Omnidesk или Intercom.' });
   assert.equal(run('getSettings').target, 'chat2desk');
 });
 

@@ -34,6 +34,11 @@ test('the token is stored in the user properties and shown masked; other setting
     apiKeySet: false,
     apiKeyMasked: '',
     tagsField: null,
+    intercomTokenSet: false,
+    intercomTokenMasked: '',
+    intercomRegion: 'US',
+    createAttributes: false,
+    unarchive: false,
     lang: 'ru',
   });
   const saved = run('saveSettings', {
@@ -54,6 +59,11 @@ test('the token is stored in the user properties and shown masked; other setting
     apiKeySet: false,
     apiKeyMasked: '',
     tagsField: null,
+    intercomTokenSet: false,
+    intercomTokenMasked: '',
+    intercomRegion: 'US',
+    createAttributes: false,
+    unarchive: false,
     lang: 'ru',
   };
   assert.deepEqual(saved, expected);
