@@ -194,8 +194,7 @@ function clOmnideskUrl_(lang, value) {
  * sent (`sent`: the kind, the tags field, the address); `kind` limits a code to one target.
  * A backend older than the codes is known by its texts (`pattern`, the texts of
  * src/targets/omnidesk/ rules.rs, target.rs, client.rs), their details taken from the text.
- * Omnidesk or Intercom refusing the credentials has no code yet (the backend's pacing stops
- * on it with its text only), so it is known by its text alone.
+ * A refused credential is `credentials_refused`, with the target's own words for it.
  */
 var CL_TARGET_ERRORS = [
   // rules.rs tags_without_field: names the command line's --tags-field and the add-on's field.
@@ -203,15 +202,15 @@ var CL_TARGET_ERRORS = [
   { code: 'tags_field_unknown', pattern: /has no user data field “([^”]*)” for the tags/, key: 'tagsFieldUnknown', params: ['field'] },
   { code: 'tags_field_not_text', pattern: /the data field “([^”]*)” is not a text field/, key: 'tagsFieldNotText', params: ['field'] },
   { code: 'base_url_not_allowed', kind: 'omnidesk', pattern: /`([^`]*)` is not an Omnidesk account's address/, key: 'omnideskAddress', params: ['url'] },
-  { pattern: /Omnidesk refuses the staff e-mail and API key/, key: 'omnideskRefused' },
+  // The catalog's or the job's `credentials_refused` (src/load/mod.rs catalog_failure).
+  { code: 'credentials_refused', kind: 'omnidesk', pattern: /Omnidesk refuses the staff e-mail and API key/, key: 'omnideskRefused' },
   // target.rs ready / rules.rs missing_attributes: the names are in the text only (the add-on
   // does not know which attributes the sheet fills), so they are read from it even with the
   // code; a reworded text gets the same words without them.
   { code: 'attributes_missing', kind: 'intercom', pattern: /the Intercom workspace does not have: (.+?)\. Create each/, key: 'attributesMissing', params: ['names'], fromText: true },
   { code: 'attributes_full', kind: 'intercom', pattern: /new custom attributes and the workspace has \d+ of the/, key: 'attributesFull' },
   { code: 'base_url_not_allowed', kind: 'intercom', pattern: /`([^`]*)` is not Intercom's API/, key: 'intercomHost', params: ['url'] },
-  // client.rs: a 401 stops the catalog or the run with this text and no code of its own.
-  { pattern: /Intercom refuses the access token/, key: 'intercomRefused' },
+  { code: 'credentials_refused', kind: 'intercom', pattern: /Intercom refuses the access token/, key: 'intercomRefused' },
 ];
 
 /** What the add-on sent that an error's words may name: `{kind, field, url}`. */

@@ -172,6 +172,21 @@ test('a reworded attributes_missing text gets the same advice without the names;
   assert.equal(context.clTargetErrorText_('en', 'as the backend said', 'attributes_missing', { kind: 'omnidesk' }), 'as the backend said');
 });
 
+test('a refused token or key is known by its code, in the words of the target it was sent to', () => {
+  const { context } = addonWithBackend({ locale: 'en_US' }).addon;
+  const reworded = 'the target said no';
+  assert.match(
+    context.clTargetErrorText_('en', reworded, 'credentials_refused', { kind: 'intercom' }),
+    /^Intercom did not accept the access token/
+  );
+  assert.match(
+    context.clTargetErrorText_('ru', reworded, 'credentials_refused', { kind: 'omnidesk' }),
+    /^Omnidesk не принял e-mail сотрудника и API-ключ/
+  );
+  // Chat2Desk's own text says it already ("the token is not accepted").
+  assert.equal(context.clTargetErrorText_('en', reworded, 'credentials_refused', { kind: 'chat2desk' }), reworded);
+});
+
 test('a new contact sheet for Intercom: its columns, identifiers as typed, status colours, and a Tags dropdown of the workspace’s tags that takes new ones too', () => {
   for (const [locale, headers, sheetName, instructions, title, ready] of [
     ['ru_RU', RU_HEADERS, 'Контакты', 'Инструкция Intercom', 'Как загрузить контакты в Intercom', 'Лист «Контакты» готов'],
