@@ -427,8 +427,10 @@ pub fn write_load_human(
         summary.rate_limited,
         match summary.quota_left {
             Some(q) => format!(" · free requests left this month {q}"),
-            None =>
-                " · free requests left this month: unknown (the account does not say)".to_owned(),
+            None if loaded.metered => {
+                " · free requests left this month: unknown (the account does not say)".to_owned()
+            }
+            None => String::new(),
         },
         if summary.paid_requests > 0 {
             format!(" · paid requests {}", summary.paid_requests)

@@ -126,6 +126,9 @@ pub struct Loaded {
     pub quota_left: Option<u64>,
     /// Requests of this run beyond the free allowance.
     pub paid_requests: u64,
+    /// Whether the account counts requests against an allowance at all (Omnidesk and
+    /// Intercom only pace them).
+    pub metered: bool,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
     pub account_name: Option<String>,
@@ -284,6 +287,7 @@ pub async fn load<T: Target>(
         rate_limited: pacing.counters.rate_limited.load(Ordering::Relaxed),
         quota_left,
         paid_requests,
+        metered: !matches!(allowance, Allowance::Unmetered),
         stopped,
         account_name,
         checked,
