@@ -650,3 +650,64 @@ async fn an_external_id_column_makes_users_and_never_a_second_one() {
     let again = rig.load(list, Settings::default()).await.unwrap();
     assert_eq!(again.api_requests, CATALOG);
 }
+
+/// The "done when": a mixed list — users, leads, contacts the workspace has (one
+/// archived), companies, tags, comments — into a workspace whose search lags minutes
+/// behind: every row right, no duplicate, and a re-run that costs nothing.
+#[tokio::test]
+async fn a_mixed_list_into_a_lagging_workspace_is_right_the_first_time_and_free_the_second() {
+    let rig = rig(SandboxConfig {
+        search_lag: Duration::from_secs(300),
+        ..workspace()
+    })
+    .await;
+    let old = |mut c: StoredContact| {
+        c.created_at -= 3600;
+        c.updated_at -= 3600;
+        c
+    };
+    rig.sandbox.insert_contact(old(StoredContact {
+        name: Some("Анна".into()),
+        ..StoredContact::user("anna@mail.ru")
+    }));
+    rig.sandbox
+        .insert_contact(old(StoredContact::lead("+79991000002")));
+    rig.sandbox.insert_contact(old(StoredContact {
+        archived: true,
+        ..StoredContact::user("vera@mail.ru")
+    }));
+    let settings = Settings {
+        unarchive: true,
+        ..Settings::default()
+    };
+    let first = rig.load(MIXED, settings.clone()).await.unwrap();
+    assert_eq!(
+        statuses(&first),
+        [
+            "updated", "updated", "updated", "created", "merged", "created"
+        ],
+        "{:#?}",
+        first.rows
+    );
+    let contacts = rig.assert_contacts(5);
+    let anna = rig.by_email("anna@mail.ru");
+    assert_eq!(anna.notes.len(), 1);
+    assert_eq!(rig.tag_names(&anna), ["vip", "новый"]);
+    assert_eq!(anna.companies.len(), 1);
+    let vera = rig.by_email("vera@mail.ru");
+    assert!(!vera.archived);
+    assert_eq!(rig.tag_names(&vera), ["b2b"]);
+    assert_eq!(
+        rig.contact(|c| c.phone.as_deref() == Some("+79991000002"))
+            .name
+            .as_deref(),
+        Some("Борис")
+    );
+
+    let second = rig.load(MIXED, settings).await.unwrap();
+    assert_eq!(
+        second.api_requests, CATALOG,
+        "a re-run costs the catalog only"
+    );
+    assert_eq!(rig.sandbox.contacts().len(), contacts.len());
+}
