@@ -17,7 +17,9 @@ use contact_loader::store::Store;
 use contact_loader::targets::intercom::api::{Assumptions, DataAttribute, Role};
 use contact_loader::targets::intercom::client::Intercom;
 use contact_loader::targets::intercom::rules::Settings;
-use contact_loader::targets::intercom::sandbox::{Fault, Sandbox, SandboxConfig, StoredContact};
+use contact_loader::targets::intercom::sandbox::{
+    Fault, Sandbox, SandboxConfig, StoredContact, StoredNote,
+};
 use contact_loader::targets::intercom::target::IntercomTarget;
 
 /// The pre-flight: the data attributes and the tags.
@@ -366,6 +368,11 @@ async fn an_archived_contact_is_reported_or_revived_never_created_around() {
         .count();
     assert_eq!(veras, 1, "not created around the archived one");
 
+    // Reported again at no cost: the ledger knows it is archived.
+    let again = rig.load(MIXED, Settings::default()).await.unwrap();
+    assert_eq!(again.rows[2].status.name(), "failed");
+    assert_eq!(again.api_requests, CATALOG);
+
     let revived = rig
         .load(
             MIXED,
@@ -710,4 +717,38 @@ async fn a_mixed_list_into_a_lagging_workspace_is_right_the_first_time_and_free_
         "a re-run costs the catalog only"
     );
     assert_eq!(rig.sandbox.contacts().len(), contacts.len());
+}
+
+#[tokio::test]
+async fn a_note_the_workspace_has_already_is_not_added_again_without_the_ledger() {
+    let rig = rig(workspace()).await;
+    // Anna's comment is there as a note: a run whose ledger is gone added it.
+    rig.sandbox.insert_contact(StoredContact {
+        notes: vec![StoredNote {
+            id: "1".into(),
+            body: contact_loader::targets::intercom::api::note_body("звонить вечером"),
+            created_at: 0,
+        }],
+        created_at: 1,
+        ..StoredContact::user("anna@mail.ru")
+    });
+    let loaded = rig.load(MIXED, Settings::default()).await.unwrap();
+    assert_eq!(loaded.rows[0].status.name(), "updated");
+    assert_eq!(rig.by_email("anna@mail.ru").notes.len(), 1);
+    assert_eq!(rig.requests("GET /contacts/{id}/notes"), 1);
+    assert_eq!(rig.requests("POST /contacts/{id}/notes"), 0);
+    rig.assert_contacts(5);
+}
+
+#[tokio::test]
+async fn a_throttled_lead_create_is_sent_again_at_once() {
+    let rig = rig(workspace()).await;
+    rig.sandbox
+        .inject(Method::POST, "/contacts", Fault::Throttled, 1);
+    let loaded = rig
+        .load("Телефон,Имя\n+7 999 100-00-02,Борис\n", Settings::default())
+        .await
+        .unwrap();
+    assert_eq!(statuses(&loaded), ["created"], "{:?}", loaded.rows);
+    rig.assert_contacts(1);
 }

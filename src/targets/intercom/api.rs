@@ -561,11 +561,14 @@ impl<T> List<T> {
     }
 }
 
-/// Which of several contacts one identifier found is the one: "the user over a lead, then
-/// the oldest `created_at`; report the rest" (search, "can return several").
-pub fn pick(mut found: Vec<Contact>) -> Option<(Contact, Vec<Contact>)> {
+/// Which of several contacts one identifier found is the one: the one with the row's
+/// external id (Intercom identifies "`id` → `external_id` (`user_id`) → e-mail"), then
+/// "the user over a lead, then the oldest `created_at`; report the rest" (search, "can
+/// return several").
+pub fn pick(mut found: Vec<Contact>, external_id: Option<&str>) -> Option<(Contact, Vec<Contact>)> {
     found.sort_by_key(|c| {
         (
+            external_id.is_some() && c.external_id.as_deref() != external_id,
             c.role != Role::User,
             c.created_at.unwrap_or(u64::MAX),
             c.id.clone(),
@@ -726,6 +729,10 @@ pub fn note_is(note: &Note, comment: &str) -> bool {
         }
         out.replace("&lt;", "<")
             .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&nbsp;", " ")
             .replace("&amp;", "&")
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -793,14 +800,18 @@ mod tests {
             created_at: Some(created_at),
             ..Default::default()
         };
-        let (first, rest) = pick(vec![
+        let found = vec![
             contact("lead-old", Role::Lead, 1),
             contact("user-new", Role::User, 9),
             contact("user-old", Role::User, 5),
-        ])
-        .unwrap();
+        ];
+        let (first, rest) = pick(found.clone(), None).unwrap();
         assert_eq!(first.id, "user-old");
         assert_eq!(rest.len(), 2);
+        // The row's external id first.
+        let mut found = found;
+        found[1].external_id = Some("crm-1".into());
+        assert_eq!(pick(found, Some("crm-1")).unwrap().0.id, "user-new");
     }
 
     #[test]

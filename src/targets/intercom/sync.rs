@@ -135,6 +135,19 @@ impl Known {
             .unwrap_or_default()
     }
 
+    /// A contact we did not make (found, or named by a 409) may hold the comment as a note
+    /// already — added by a run whose ledger is gone, or moved by a merge: it is looked for
+    /// among the contact's notes before one is added ("a re-run without the ledger lists
+    /// notes and skips an identical body").
+    fn note_unknown(&mut self, wanted: &Wanted) {
+        if let Some(comment) = &wanted.note {
+            self.note = Some(NoteState {
+                digest: digest(comment),
+                id: None,
+            });
+        }
+    }
+
     fn json(&self) -> String {
         serde_json::to_string(self).expect("a ledger state is JSON")
     }
@@ -205,7 +218,7 @@ pub fn expected(wanted: &Wanted, entries: &Entries) -> u64 {
     let mut requests = match entry.and_then(|e| e.target_id.as_ref()) {
         None => {
             super::cost::new_contact(wanted.role, false, false)
-                + u64::from(wanted.guards_external_id())
+                + 2 * u64::from(wanted.guards_external_id())
         }
         Some(_) => u64::from(edit(&wanted.fields, &known.fields).is_some()),
     };
@@ -361,7 +374,9 @@ impl Sync<'_> {
         if self.ledger.created_by_this_run(entry) {
             synced = Synced::Created;
         }
-        if known.archived && self.unarchive {
+        if known.archived {
+            // Found archived by an earlier run: revived when asked, else reported again
+            // without a request.
             self.revive(wanted, &id, &mut known, ticket).await?;
         }
         if let Some(update) = edit(&wanted.fields, &known.fields) {
@@ -459,30 +474,40 @@ impl Sync<'_> {
                 None => {}
             }
         }
+        // A user with an e-mail and an external id is created by the e-mail alone, so that
+        // the 409 guards it, and given the external id after: the search before it may lag
+        // behind a user someone made minutes ago, and e-mail + a new external id would make
+        // a second one [help 5053685].
+        let guarded = wanted.guards_external_id();
         let body = ContactRequest {
             role: Some(wanted.role),
             email: wanted.email.clone(),
             phone: wanted.fields.phone.clone(),
             name: wanted.fields.name.clone(),
-            external_id: wanted.external_id.clone(),
+            external_id: if guarded {
+                None
+            } else {
+                wanted.external_id.clone()
+            },
             custom_attributes: wanted.fields.attributes.clone(),
         };
         self.ledger.create_sent(&wanted.key).await?;
-        let created = match wanted.role {
+        // Whether the create itself may have been applied unanswered: only its own attempts
+        // count, not an earlier request of the piece.
+        let earlier = std::mem::take(&mut ticket.ambiguous);
+        let (created, phone_dropped) = match wanted.role {
             Role::User => self.create_user(&body, notes, ticket).await?,
-            Role::Lead => self.create_lead(&body, notes, ticket).await?,
+            Role::Lead => (self.create_lead(&body, ticket).await?, false),
         };
-        match created {
+        let ours = ticket.ambiguous || sent_before;
+        ticket.ambiguous |= earlier;
+        let (id, synced) = match created {
             Created::New(contact) => {
                 known.fields = Known::of(&contact, &wanted.fields);
                 known.fields.attributes = wanted.fields.attributes.clone();
-                self.record(wanted, &contact.id, known).await?;
-                Ok((contact.id, Synced::Created))
+                (contact.id, Synced::Created)
             }
             Created::Exists { id, archived } => {
-                // Our own create, when an earlier attempt (this run's or a run cut off) may
-                // have been applied: then the body we sent is what it holds.
-                let ours = ticket.ambiguous || sent_before;
                 let id = match id {
                     Some(id) => id,
                     None => match self.search_lagging(wanted, ticket).await? {
@@ -494,34 +519,76 @@ impl Sync<'_> {
                         }
                     },
                 };
+                // Our own create, when an attempt of it (this run's or a run cut off) may
+                // have been applied: then the body we sent is what it holds. Another's
+                // gets the fields written, and its notes looked at before ours is added.
                 if ours {
                     known.fields = wanted.fields.clone();
                 } else {
                     self.ledger.not_created(&wanted.key).await?;
+                    known.note_unknown(wanted);
                 }
                 if archived {
                     self.revive(wanted, &id, known, ticket).await?;
                 }
-                self.record(wanted, &id, known).await?;
-                Ok((
+                (
                     id,
                     if ours {
                         Synced::Created
                     } else {
                         Synced::Updated
                     },
-                ))
+                )
             }
+        };
+        if phone_dropped {
+            // Refused once: not sent again by the edit that follows.
+            known.fields.phone = wanted.fields.phone.clone();
+        }
+        self.record(wanted, &id, known).await?;
+        if guarded && synced == Synced::Created {
+            self.give_external_id(wanted, &id, notes, ticket).await?;
+        }
+        Ok((id, synced))
+    }
+
+    /// `PUT` of the external id on a user just created by its e-mail: a refusal (another
+    /// user has it) is said on the row and changes nothing else.
+    async fn give_external_id(
+        &self,
+        wanted: &Wanted,
+        id: &str,
+        notes: &mut Vec<Warning>,
+        ticket: &mut Ticket,
+    ) -> Result<(), SyncError> {
+        let update = ContactRequest {
+            external_id: wanted.external_id.clone(),
+            ..Default::default()
+        };
+        match self
+            .send(ticket, || self.client.update(self.pacing, id, &update))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(SyncError::Halt(Halt::Failed(error))) => {
+                tracing::warn!(%error, "Intercom refused a user's external id");
+                notes.push(external_id_refused(
+                    wanted.external_id.as_deref().unwrap_or_default(),
+                ));
+                Ok(())
+            }
+            Err(other) => Err(other),
         }
     }
 
-    /// `POST /contacts` for a user: retried freely, as a repeat is answered by the 409.
+    /// `POST /contacts` for a user: retried freely, as a repeat is answered by the 409. A
+    /// refused phone is dropped (said on the row, and reported back so it is not sent again).
     async fn create_user(
         &self,
         body: &ContactRequest,
         notes: &mut Vec<Warning>,
         ticket: &mut Ticket,
-    ) -> Result<Created, SyncError> {
+    ) -> Result<(Created, bool), SyncError> {
         match self
             .send(ticket, || self.client.create(self.pacing, body))
             .await
@@ -532,46 +599,32 @@ impl Sync<'_> {
                     phone: None,
                     ..body.clone()
                 };
-                self.send(ticket, || self.client.create(self.pacing, &body))
-                    .await
+                let created = self
+                    .send(ticket, || self.client.create(self.pacing, &body))
+                    .await?;
+                Ok((created, true))
             }
-            other => other,
+            other => Ok((other?, false)),
         }
     }
 
-    /// `POST /contacts` for a lead, sent once: a repeat of a create whose answer was lost
-    /// would be a second lead. The ledger keeps `create_sent`; the next run looks for it.
+    /// `POST /contacts` for a lead, not sent again after an attempt that may have been
+    /// applied (no answer, a 5xx): a repeat would be a second lead. The ledger keeps
+    /// `create_sent`; the next run looks for it. A throttled attempt was not applied and
+    /// is sent again. A refused phone fails the row: a lead is found by its phone, and one
+    /// made without it could not be found again.
     async fn create_lead(
         &self,
         body: &ContactRequest,
-        notes: &mut Vec<Warning>,
         ticket: &mut Ticket,
     ) -> Result<Created, SyncError> {
-        let attempts = std::sync::atomic::AtomicU32::new(0);
-        let once = |body: ContactRequest| {
-            let attempts = &attempts;
-            async move {
-                if attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
-                    return Ok(None);
-                }
-                self.client.create(self.pacing, &body).await.map(Some)
-            }
-        };
-        let mut answer = self.send(ticket, || once(body.clone())).await;
-        if let Err(error) = &answer
-            && body.phone.is_some()
-            && phone_refused(error)
-            && !ticket.ambiguous
-        {
-            notes.push(phone_dropped(body.phone.as_deref().unwrap_or_default()));
-            attempts.store(0, std::sync::atomic::Ordering::SeqCst);
-            let body = ContactRequest {
-                phone: None,
-                ..body.clone()
-            };
-            answer = self.send(ticket, || once(body.clone())).await;
-        }
-        answer?.ok_or_else(|| SyncError::Halt(Halt::Stopped(lead_unconfirmed(self.search_lag))))
+        let guard = Once::default();
+        let created = self
+            .send(ticket, || {
+                guard.attempt(self.client.create(self.pacing, body))
+            })
+            .await?;
+        created.ok_or_else(|| SyncError::Halt(Halt::Stopped(lead_unconfirmed(self.search_lag))))
     }
 
     /// A contact the workspace had: its id recorded, an archived one revived or reported,
@@ -604,6 +657,9 @@ impl Sync<'_> {
             })));
         }
         known.fields = Known::of(&contact, &wanted.fields);
+        if !ours {
+            known.note_unknown(wanted);
+        }
         if contact.archived {
             self.revive(wanted, &contact.id, known, ticket).await?;
         }
@@ -632,8 +688,8 @@ impl Sync<'_> {
             known.archived = true;
             self.record(wanted, id, known).await?;
             return Err(refused(format!(
-                "{} is archived in Intercom (contact {id}): unarchive it there, or run again \
-                 with --unarchive",
+                "{} is archived in Intercom (contact {id}): run again with --unarchive to \
+                 revive it (also if you unarchived it there since)",
                 wanted.key
             )));
         }
@@ -654,7 +710,7 @@ impl Sync<'_> {
                 self.client.search(self.pacing, wanted.lookup.clone())
             })
             .await?;
-        Ok(api::pick(found))
+        Ok(api::pick(found, wanted.external_id.as_deref()))
     }
 
     /// A contact the workspace says exists (a 409 without its id): the search may not show
@@ -666,7 +722,10 @@ impl Sync<'_> {
     ) -> Result<Option<Contact>, SyncError> {
         for pause in [0, 1, 2, 4] {
             tokio::time::sleep(Duration::from_secs(pause)).await;
-            if let Some((found, _)) = self.search(wanted, ticket).await? {
+            // The 409 is about a user: a lead with the e-mail is not it.
+            if let Some((found, _)) = self.search(wanted, ticket).await?
+                && found.role == Role::User
+            {
                 return Ok(Some(found));
             }
         }
@@ -708,11 +767,13 @@ impl Sync<'_> {
                     };
                     tracing::info!("a contact was merged into another: following it");
                     id = next;
-                    // What the merged-into contact holds is not what we knew.
+                    // What the merged-into contact holds is not what we knew; the note a
+                    // merge moved along is looked for before one is added.
                     known.fields = Fields::default();
                     known.company = None;
-                    known.note = None;
                     known.tags.clear();
+                    known.note = None;
+                    known.note_unknown(wanted);
                     update = edit(&wanted.fields, &known.fields).unwrap_or_default();
                     self.record(wanted, &id, known).await?;
                 }
@@ -773,18 +834,11 @@ impl Sync<'_> {
         self.record(wanted, id, known).await?;
         // Sent once: a retry of a note whose answer was lost would be a second note. A
         // lost answer leaves the digest without an id, which the next run settles.
-        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let guard = Once::default();
         let body = api::note_body(note);
         let added = self
             .send(ticket, || {
-                let first = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
-                let body = body.clone();
-                async move {
-                    if !first {
-                        return Ok(None);
-                    }
-                    self.client.add_note(self.pacing, id, body).await.map(Some)
-                }
+                guard.attempt(self.client.add_note(self.pacing, id, body.clone()))
             })
             .await?;
         let Some(added) = added else {
@@ -797,6 +851,21 @@ impl Sync<'_> {
         self.record(wanted, id, known).await?;
         Ok(true)
     }
+}
+
+/// Intercom refused the external id given to a user just created (another user has it).
+fn external_id_refused(external_id: &str) -> Warning {
+    let external_id = external_id.to_owned();
+    Warning::Target(said(move |lang| match lang {
+        Lang::Ru => format!(
+            "Intercom не принял внешний ID {external_id} (он уже у другого пользователя?): \
+             пользователь создан без него"
+        ),
+        Lang::En => format!(
+            "Intercom refused the external id {external_id} (another user has it?): the user \
+             is made without it"
+        ),
+    }))
 }
 
 /// The row's user is not the lead (or leads) Intercom has with its e-mail.
@@ -846,6 +915,29 @@ fn other_external_id(contact: &Contact) -> Warning {
 fn phone_refused(error: &impl std::fmt::Display) -> bool {
     let text = error.to_string().to_lowercase();
     text.contains("parameter_invalid") && text.contains("phone")
+}
+
+/// A request sent again only while no attempt of it may have been applied: after no answer
+/// or a 5xx its next attempt answers `None` instead of sending (a note or a lead sent twice
+/// is a second one); a throttled attempt was refused unapplied and is sent again.
+#[derive(Debug, Default)]
+struct Once(std::sync::atomic::AtomicBool);
+
+impl Once {
+    async fn attempt<T>(
+        &self,
+        request: impl Future<Output = Result<T, TargetError>>,
+    ) -> Result<Option<T>, TargetError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.0.load(SeqCst) {
+            return Ok(None);
+        }
+        let answer = request.await;
+        if let Err(TargetError::NoAnswer(_) | TargetError::Server { .. }) = &answer {
+            self.0.store(true, SeqCst);
+        }
+        answer.map(Some)
+    }
 }
 
 /// Whether Intercom refused a write to a contact because it is archived (not in the spec;

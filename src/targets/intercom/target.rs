@@ -173,42 +173,65 @@ impl IntercomTarget {
                 .clone();
             cell.get_or_try_init(|| async {
                 tracing::info!(attribute = %name, "creating an Intercom attribute");
-                pacing
+                let made = pacing
                     .send(ticket, || {
                         self.client.create_data_attribute(pacing, name, "string")
                     })
-                    .await
-                    .map(drop)
+                    .await;
+                match made {
+                    Ok(_) => Ok(()),
+                    // Refused: perhaps made already by an attempt whose answer was lost, or
+                    // by someone meanwhile. The attributes say.
+                    Err(Halt::Failed(error)) => {
+                        let attributes = pacing
+                            .send(ticket, || self.client.data_attributes(pacing))
+                            .await?;
+                        if attributes.iter().any(|a| a.name == *name) {
+                            Ok(())
+                        } else {
+                            Err(Halt::Failed(error))
+                        }
+                    }
+                    Err(stopped) => Err(stopped),
+                }
             })
             .await?;
         }
         Ok(())
     }
 
-    /// Tags `ids` with `tag`: one bulk call, halved when Intercom refuses the list's length
-    /// (undocumented, **assumed** ≤ 100), and one call per contact the bulk call did not tag
-    /// (lead ids in `users` are **assumed** to work). The ids tagged.
+    /// Tags `ids` with `tag`: one bulk call, halved when Intercom refuses the list
+    /// (its length is undocumented, **assumed** ≤ 100) down to `SMALLEST_HALF`, and one call
+    /// per contact the bulk call did not tag (lead ids in `users` are **assumed** to work).
+    /// What each id came to: tagged, or why not; a stopped run stops it whole.
     async fn tag(
         &self,
         tag: &str,
         ids: &[String],
         pacing: &Pacing,
-    ) -> Result<BTreeSet<String>, Halt> {
+    ) -> Result<HashMap<String, Result<(), Halt>>, Halt> {
         let mut ticket = Ticket::default();
-        let mut tagged = BTreeSet::new();
+        let mut came = HashMap::new();
         let mut batches = vec![ids.to_vec()];
         while let Some(batch) = batches.pop() {
             let answer: Result<Tag, Halt> = pacing
                 .send(&mut ticket, || self.client.tag_many(pacing, tag, &batch))
                 .await;
             let answer = match answer {
-                Err(Halt::Failed(TargetError::Rejected { status: 400, .. })) if batch.len() > 1 => {
+                Ok(answer) => answer,
+                Err(Halt::Failed(TargetError::Rejected { status: 400, .. }))
+                    if batch.len() > SMALLEST_HALF =>
+                {
                     let (a, b) = batch.split_at(batch.len() / 2);
                     batches.push(a.to_vec());
                     batches.push(b.to_vec());
                     continue;
                 }
-                other => other?,
+                Err(failed @ Halt::Failed(_)) => {
+                    came.extend(batch.into_iter().map(|id| (id, Err(failed.clone()))));
+                    continue;
+                }
+                Err(stopped) => return Err(stopped),
             };
             // 2.16 lists the contacts tagged; the older answer lists none, and its success
             // is read as the whole list tagged.
@@ -221,17 +244,27 @@ impl IntercomTarget {
                 None => batch.iter().map(String::as_str).collect(),
             };
             for id in &batch {
-                if !listed.contains(id.as_str()) {
-                    pacing
+                let one = if listed.contains(id.as_str()) {
+                    Ok(())
+                } else {
+                    match pacing
                         .send(&mut ticket, || self.client.tag_one(pacing, id, &answer.id))
-                        .await?;
-                }
-                tagged.insert(id.clone());
+                        .await
+                    {
+                        Err(stopped @ Halt::Stopped(_)) => return Err(stopped),
+                        other => other,
+                    }
+                };
+                came.insert(id.clone(), one);
             }
         }
-        Ok(tagged)
+        Ok(came)
     }
 }
+
+/// The smallest list a refused bulk tag call is halved to: a refusal of fewer is not about
+/// the list's length, and halving on would cost a call per contact.
+const SMALLEST_HALF: usize = 10;
 
 /// The catalog, and the run's settings resolved against it.
 #[derive(Debug)]
@@ -507,28 +540,36 @@ impl Target for IntercomTarget {
                 if ids.is_empty() {
                     continue;
                 }
-                match self.tag(&tag, &ids, pacing).await {
-                    Ok(_) => {
+                let came = match self.tag(&tag, &ids, pacing).await {
+                    Ok(came) => came,
+                    Err(stopped) => {
                         for key in keys {
-                            let brought = untagged.get_mut(key).expect("an untagged contact");
-                            brought.known.tags.insert(tag.clone());
-                            let recorded = ledger
-                                .record(
-                                    key,
-                                    &TargetId::from(brought.id.clone()),
-                                    &serde_json::to_string(&brought.known).expect("JSON"),
-                                    None,
-                                )
-                                .await;
-                            if let Err(error) = recorded {
-                                failed.insert(key.clone(), error.into());
-                            }
+                            failed.insert(key.clone(), SyncError::Halt(stopped.clone()));
                         }
+                        continue;
                     }
-                    Err(halt) => {
-                        for key in keys {
+                };
+                for key in keys {
+                    let brought = untagged.get_mut(key).expect("an untagged contact");
+                    match came.get(&brought.id) {
+                        Some(Ok(())) => {}
+                        Some(Err(halt)) => {
                             failed.insert(key.clone(), SyncError::Halt(halt.clone()));
+                            continue;
                         }
+                        None => continue,
+                    }
+                    brought.known.tags.insert(tag.clone());
+                    let recorded = ledger
+                        .record(
+                            key,
+                            &TargetId::from(brought.id.clone()),
+                            &serde_json::to_string(&brought.known).expect("JSON"),
+                            None,
+                        )
+                        .await;
+                    if let Err(error) = recorded {
+                        failed.insert(key.clone(), error.into());
                     }
                 }
             }
