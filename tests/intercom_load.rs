@@ -752,3 +752,33 @@ async fn a_throttled_lead_create_is_sent_again_at_once() {
     assert_eq!(statuses(&loaded), ["created"], "{:?}", loaded.rows);
     rig.assert_contacts(1);
 }
+
+#[tokio::test]
+async fn a_merged_contact_is_followed_for_its_note_too() {
+    let rig = rig(workspace()).await;
+    let list = "Телефон,Имя,Комментарий\n+7 999 100-00-02,Борис,первый звонок\n";
+    rig.load(list, Settings::default()).await.unwrap();
+    let lead = rig.contact(|c| c.phone.as_deref() == Some("+79991000002"));
+    let user = rig.sandbox.insert_contact(StoredContact {
+        phone: Some("+79991000002".into()),
+        ..StoredContact::user("boris@mail.ru")
+    });
+    rig.sandbox.merge(&lead.id, &user).unwrap();
+    // Only the comment changed: no `PUT` to meet the merge, the note does.
+    let edited = "Телефон,Имя,Комментарий\n+7 999 100-00-02,Борис,второй звонок\n";
+    let loaded = rig.load(edited, Settings::default()).await.unwrap();
+    assert_eq!(statuses(&loaded), ["updated"], "{:?}", loaded.rows);
+    let boris = rig.by_email("boris@mail.ru");
+    assert_eq!(boris.id, user);
+    let bodies: Vec<&str> = boris.notes.iter().map(|n| n.body.as_str()).collect();
+    // The merge moved the first note along; the new comment is added once.
+    for comment in ["первый звонок", "второй звонок"] {
+        assert_eq!(
+            bodies.iter().filter(|b| b.contains(comment)).count(),
+            1,
+            "{bodies:?}"
+        );
+    }
+    let again = rig.load(edited, Settings::default()).await.unwrap();
+    assert_eq!(again.api_requests, CATALOG);
+}

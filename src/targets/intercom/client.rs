@@ -82,8 +82,10 @@ impl Answer {
                 status: 409,
                 message: "Intercom: a contact matching those details already exists".into(),
             },
+            // 410 whatever came (a 404 `not_found` too): the sync follows a contact gone
+            // by this status.
             Answer::Gone { .. } => TargetError::Rejected {
-                status: 404,
+                status: 410,
                 message: "Intercom: the contact no longer exists (merged or deleted)".into(),
             },
         }

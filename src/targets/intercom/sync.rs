@@ -387,24 +387,21 @@ impl Sync<'_> {
                 synced = Synced::Updated;
             }
         }
-        if let Some(company) = &wanted.company
-            && known.company.as_deref() != Some(company.company_id.as_str())
-        {
-            let company_id = self.companies.id(self, company, entries, ticket).await?;
-            self.send(ticket, || {
-                self.client.attach_company(self.pacing, &id, &company_id)
-            })
-            .await?;
-            known.company = Some(company.company_id.clone());
-            self.record(wanted, &id, &known).await?;
-            if synced == Synced::Unchanged {
-                synced = Synced::Updated;
+        // A contact merged away since the ledger named it answers these with a 410 (a PUT
+        // would have followed it already): followed once, and the steps sent again.
+        let mut followed = false;
+        let changed = loop {
+            match self.extras(wanted, &id, entries, &mut known, ticket).await {
+                Err(SyncError::Halt(Halt::Failed(TargetError::Rejected {
+                    status: 410, ..
+                }))) if !followed => {
+                    id = self.follow(wanted, &id, &mut known, ticket).await?;
+                    followed = true;
+                }
+                other => break other?,
             }
-        }
-        if let Some(note) = &wanted.note
-            && self.add_note(wanted, &id, note, &mut known, ticket).await?
-            && synced == Synced::Unchanged
-        {
+        };
+        if (changed || followed) && synced == Synced::Unchanged {
             synced = Synced::Updated;
         }
         Ok(Brought {
@@ -416,6 +413,66 @@ impl Sync<'_> {
             id,
             known,
         })
+    }
+
+    /// The company's attachment and the note, where they are still to do; whether either
+    /// was written.
+    async fn extras(
+        &self,
+        wanted: &Wanted,
+        id: &str,
+        entries: &Entries,
+        known: &mut Known,
+        ticket: &mut Ticket,
+    ) -> Result<bool, SyncError> {
+        let mut changed = false;
+        if let Some(company) = &wanted.company
+            && known.company.as_deref() != Some(company.company_id.as_str())
+        {
+            let company_id = self.companies.id(self, company, entries, ticket).await?;
+            self.send(ticket, || {
+                self.client.attach_company(self.pacing, id, &company_id)
+            })
+            .await?;
+            known.company = Some(company.company_id.clone());
+            self.record(wanted, id, known).await?;
+            changed = true;
+        }
+        if let Some(note) = &wanted.note {
+            changed |= self.add_note(wanted, id, note, known, ticket).await?;
+        }
+        Ok(changed)
+    }
+
+    /// The contact `id` went into (its `Link`), or the one its lookup finds: the ledger
+    /// rewritten, and what we knew of it forgotten.
+    async fn follow(
+        &self,
+        wanted: &Wanted,
+        id: &str,
+        known: &mut Known,
+        ticket: &mut Ticket,
+    ) -> Result<String, SyncError> {
+        let into = match self
+            .send(ticket, || self.client.contact(self.pacing, id))
+            .await?
+        {
+            Reached::Gone { into: Some(into) } => into,
+            Reached::Gone { into: None } | Reached::Done(_) => {
+                match self.search(wanted, ticket).await? {
+                    Some((found, _)) if found.id != id => found.id,
+                    _ => return Err(gone(&wanted.key, id)),
+                }
+            }
+        };
+        tracing::info!("a contact was merged into another: following it");
+        *known = Known {
+            fields: Fields::default(),
+            ..Known::default()
+        };
+        known.note_unknown(wanted);
+        self.record(wanted, &into, known).await?;
+        Ok(into)
     }
 
     async fn send<T, F, Fut>(&self, ticket: &mut Ticket, request: F) -> Result<T, SyncError>

@@ -554,6 +554,19 @@ impl Target for IntercomTarget {
                     match came.get(&brought.id) {
                         Some(Ok(())) => {}
                         Some(Err(halt)) => {
+                            if let Halt::Failed(TargetError::Rejected { status: 410, .. }) = halt {
+                                // Merged away: forgetting what it holds makes the next run's
+                                // write find the contact it went into.
+                                brought.known = Known::default();
+                                let _ = ledger
+                                    .record(
+                                        key,
+                                        &TargetId::from(brought.id.clone()),
+                                        &serde_json::to_string(&brought.known).expect("JSON"),
+                                        None,
+                                    )
+                                    .await;
+                            }
                             failed.insert(key.clone(), SyncError::Halt(halt.clone()));
                             continue;
                         }
