@@ -117,20 +117,41 @@ impl Profile {
 
 /// Two names of one person: the words of one (ignoring case) all in the other — «Анна»,
 /// «Анна Петрова» and «Анна Петровна Петрова» are one person, «Анна» and «Борис» two.
+///
+/// Called on the placing thread, the serial part of `check`, for every merged row whose
+/// name differs: the words are compared where they lie, without lower-cased copies (which
+/// were 7% of `check`'s CPU on a list with 30% repeats).
 fn same_person(a: &str, b: &str) -> bool {
     // Most merged rows repeat the name as it was: no words to compare.
     if a == b {
         return true;
     }
-    let words =
-        |name: &str| -> Vec<String> { name.split_whitespace().map(str::to_lowercase).collect() };
-    let (a, b) = (words(a), words(b));
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
+    let (short, long) = if a.split_whitespace().count() <= b.split_whitespace().count() {
+        (a, b)
     } else {
-        (&b, &a)
+        (b, a)
     };
-    short.iter().all(|w| long.contains(w))
+    short
+        .split_whitespace()
+        .all(|w| long.split_whitespace().any(|v| same_word(w, v)))
+}
+
+/// `a.to_lowercase() == b.to_lowercase()`, without allocating in the usual cases.
+fn same_word(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    // `str::to_lowercase` is `char::to_lowercase` of each character except `Σ`, which
+    // becomes `ς` or `σ` by its place in the word: such words take the long way.
+    if a.contains('Σ') || b.contains('Σ') {
+        return a.to_lowercase() == b.to_lowercase();
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// The set with no tags.
@@ -613,6 +634,70 @@ mod tests {
         assert_eq!(profiles.links(), 2);
         assert_eq!(profiles.link_target(2), Some(0));
         assert_eq!(profiles.link_target(0), None);
+    }
+
+    #[test]
+    fn names_are_one_persons_when_the_words_of_one_are_in_the_other() {
+        // The definition `same_person` had, with lower-cased copies of every word.
+        let reference = |a: &str, b: &str| {
+            let words = |name: &str| -> Vec<String> {
+                name.split_whitespace().map(str::to_lowercase).collect()
+            };
+            let (a, b) = (words(a), words(b));
+            let (short, long) = if a.len() <= b.len() {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
+            short.iter().all(|w| long.contains(w))
+        };
+        let names = [
+            "",
+            " ",
+            "Анна",
+            "анна",
+            "АННА  Петрова",
+            "Анна Петровна Петрова",
+            "Петрова Анна",
+            "Борис",
+            "Anna",
+            "ANNA smith",
+            "Smith, Anna",
+            "ΟΔΥΣΣΕΥΣ",
+            "οδυσσευς",
+            "οδυσσευσ",
+            "Σ",
+            "σ",
+            "ΣΑΣ Σ",
+            "İstanbul",
+            "i̇stanbul",
+            "ǅ Ǆ ǆ",
+            "Ёлка ёлка",
+            "\u{a0}Анна\u{2003}Петрова\u{3000}",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_person(a, b), reference(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_person_agrees_with_lower_cased_copies(
+            a in "[ aAбБЁёΣσςİi\u{307}\u{a0}]{0,12}",
+            b in "[ aAбБЁёΣσςİi\u{307}\u{a0}]{0,12}",
+        ) {
+            let words = |name: &str| -> Vec<String> {
+                name.split_whitespace().map(str::to_lowercase).collect()
+            };
+            let (wa, wb) = (words(&a), words(&b));
+            let (short, long) = if wa.len() <= wb.len() { (&wa, &wb) } else { (&wb, &wa) };
+            proptest::prop_assert_eq!(
+                same_person(&a, &b),
+                short.iter().all(|w| long.contains(w))
+            );
+        }
     }
 
     #[test]
