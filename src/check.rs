@@ -2,7 +2,7 @@
 //! Nothing here talks to a network.
 
 use crate::domain::{Problem, Region, Row, Warning};
-use crate::identity::{DEFAULT_CLUSTER_LIMIT, Identity, Placement, Profiles};
+use crate::identity::{DEFAULT_CLUSTER_LIMIT, Hashes, Identity, Placement, Profiles};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
 
@@ -183,7 +183,7 @@ pub fn check_with(
                         parsed.truncate(records.len());
                         for i in 0..records.len() {
                             let spare = match parsed.get_mut(i) {
-                                Some(Parsed::Valid(row, _)) => std::mem::take(&mut row.contacts),
+                                Some(Parsed::Valid(row, ..)) => std::mem::take(&mut row.contacts),
                                 _ => Vec::new(),
                             };
                             let new = parse(header, &records.cells(i), options, rule, spare);
@@ -258,8 +258,8 @@ pub fn find_header(source: &Source) -> Result<(u32, Header), ReadError> {
 /// profiles keep is moved out of `parsed`; the rest is left in it (see `Batch`).
 fn place(identity: &mut Identity, row: u32, parsed: &mut Parsed) -> RowResult {
     let (outcome, warnings) = match parsed {
-        Parsed::Valid(parsed, warnings) => (
-            match identity.add_from(row, parsed) {
+        Parsed::Valid(parsed, warnings, hashes) => (
+            match identity.add_from(row, parsed, hashes) {
                 Placement::Created { profile } => Outcome::Ready { profile },
                 Placement::Merged { profile, into_row } => Outcome::Merged { profile, into_row },
             },
@@ -377,7 +377,9 @@ const BATCH: usize = 1024;
 enum Parsed {
     Blank(Vec<Warning>),
     Invalid(Box<Problem>, Vec<Warning>),
-    Valid(Row, Vec<Warning>),
+    /// With the hashes `Identity` looks it up by, computed here rather than on the
+    /// placing thread.
+    Valid(Row, Vec<Warning>, Hashes),
 }
 
 fn parse(
@@ -416,7 +418,8 @@ fn parse(
             } else {
                 warnings.extend(row_warnings);
             }
-            Parsed::Valid(row, warnings)
+            let hashes = Hashes::of(&row);
+            Parsed::Valid(row, warnings, hashes)
         }
         Err(problem) => Parsed::Invalid(Box::new(problem), warnings),
     }

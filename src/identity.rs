@@ -164,8 +164,9 @@ struct TagSets {
     labels: Vec<Box<str>>,
     /// A label as written → its id.
     by_label: FxHashMap<Box<str>, u32>,
-    /// A row's tags, joined (`Tags::joined`) → their set: most rows repeat a few cells.
-    by_joined: FxHashMap<Box<str>, u32>,
+    /// A row's tags, joined (`Tags::joined`), and their set: most rows repeat a few cells.
+    /// Hashed by `Hashes::of` on the thread that parsed the row.
+    by_joined: HashTable<(Box<str>, u32)>,
     /// A label in lower case → the id of its first spelling (`VIP` and `vip` are one tag).
     by_folded: FxHashMap<Box<str>, u32>,
     /// Label ids of each set, in the order first written; set 0 is empty.
@@ -180,7 +181,7 @@ impl Default for TagSets {
         TagSets {
             labels: Vec::new(),
             by_label: FxHashMap::default(),
-            by_joined: FxHashMap::default(),
+            by_joined: HashTable::new(),
             by_folded: FxHashMap::default(),
             sets: vec![empty.clone()],
             by_members: FxHashMap::from_iter([(empty, EMPTY_SET)]),
@@ -218,12 +219,13 @@ impl TagSets {
         set
     }
 
-    /// The set of a row's tags.
-    fn of(&mut self, tags: &Tags) -> u32 {
+    /// The set of a row's tags; `hash` is `tags_hash(tags)`.
+    fn of(&mut self, tags: &Tags, hash: u64) -> u32 {
         if tags.is_empty() {
             return EMPTY_SET;
         }
-        if let Some(&set) = self.by_joined.get(tags.joined()) {
+        let joined = tags.joined();
+        if let Some(&(_, set)) = self.by_joined.find(hash, |(j, _)| **j == *joined) {
             return set;
         }
         let mut members: Vec<u32> = Vec::new();
@@ -234,7 +236,8 @@ impl TagSets {
             }
         }
         let set = self.set(&members);
-        self.by_joined.insert(tags.joined().into(), set);
+        self.by_joined
+            .insert_unique(hash, (joined.into(), set), |(j, _)| tags_hash_of(j));
         set
     }
 
@@ -300,6 +303,44 @@ impl KeyRef<'_> {
     }
 }
 
+/// The hashes `Identity` looks a row up by: its contacts' keys and its tags. `check` has
+/// the threads that parse rows compute them, so that the thread that places rows, the one
+/// part of `check` that cannot be shared between cores, does not.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Hashes {
+    /// Of the first `MAX_HASHED` contacts; any further one is hashed when placed.
+    contacts: [u64; MAX_HASHED],
+    tags: u64,
+}
+
+/// A row has at most one contact in each of four columns.
+const MAX_HASHED: usize = 4;
+
+impl Hashes {
+    pub(crate) fn of(row: &Row) -> Hashes {
+        let mut hashes = Hashes {
+            tags: tags_hash_of(row.tags.joined()),
+            ..Hashes::default()
+        };
+        for (hash, contact) in hashes.contacts.iter_mut().zip(&row.contacts) {
+            *hash = KeyRef::of_contact(contact).hash();
+        }
+        hashes
+    }
+
+    fn contact(&self, i: usize, contact: &Contact) -> u64 {
+        match self.contacts.get(i) {
+            Some(&hash) => hash,
+            None => KeyRef::of_contact(contact).hash(),
+        }
+    }
+}
+
+fn tags_hash_of(joined: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(joined)
+}
+
 /// A new profile's key, from the row's contact: an e-mail's is moved out of it.
 fn take_key(contact: &mut Contact) -> ContactKey {
     match contact {
@@ -347,21 +388,28 @@ impl Identity {
 
     /// Places a valid row, numbered as the spreadsheet numbers it.
     pub fn add(&mut self, row_number: u32, mut row: Row) -> Placement {
-        self.add_from(row_number, &mut row)
+        let hashes = Hashes::of(&row);
+        self.add_from(row_number, &mut row, &hashes)
     }
 
     /// `add`, taking from the row only what the profiles keep: the rest (its vector of
     /// contacts, its tags, the values a merge replaces) stays in it, for the caller to free.
     /// `check` has the thread that parsed the row free it, which is where glibc's `free` is
     /// quick; here it would wait for that thread's arena lock, a million times.
-    pub(crate) fn add_from(&mut self, row_number: u32, row: &mut Row) -> Placement {
-        let tags = self.tag_sets.of(&row.tags);
+    /// `hashes` are `Hashes::of(row)`.
+    pub(crate) fn add_from(
+        &mut self,
+        row_number: u32,
+        row: &mut Row,
+        hashes: &Hashes,
+    ) -> Placement {
+        let tags = self.tag_sets.of(&row.tags, hashes.tags);
         let mut first: Option<(u32, bool)> = None;
         let mut contacts = std::mem::take(&mut row.contacts);
         let count = contacts.len();
         for (i, contact) in contacts.iter_mut().enumerate() {
+            let hash = hashes.contact(i, contact);
             let wanted = KeyRef::of_contact(contact);
-            let hash = wanted.hash();
             let profiles = &self.profiles;
             let found = self
                 .by_key
