@@ -341,6 +341,23 @@ fn tags_hash_of(joined: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(joined)
 }
 
+/// 32 bits of a key's hash (`KeyRef::hash`), kept in the index beside the profile's
+/// number; the index hashes by them alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stored(u32);
+
+impl Stored {
+    fn of(hash: u64) -> Stored {
+        Stored((hash ^ (hash >> 32)) as u32)
+    }
+
+    /// The hash the table places by: the table takes a bucket from the low bits and a tag
+    /// from the top seven, so the 32 bits are spread over all 64.
+    fn hash(self) -> u64 {
+        u64::from(self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
 /// A new profile's key, from the row's contact: an e-mail's is moved out of it.
 fn take_key(contact: &mut Contact) -> ContactKey {
     match contact {
@@ -373,8 +390,10 @@ impl Placement {
 pub struct Identity {
     profiles: Vec<Profile>,
     /// Profiles by key. A table of indices hashed by `profiles[i].key`, so that a million
-    /// keys are stored once, in the profiles.
-    by_key: HashTable<u32>,
+    /// keys are stored once, in the profiles; with each, 32 bits of its key's hash
+    /// (`Stored`), so that growing the table and a probe that meets another key do not
+    /// read a profile (a cache miss each: a million profiles are 70 MB).
+    by_key: HashTable<(u32, Stored)>,
     parent: Vec<u32>,
     /// The links rows made: (the row's first contact, another of its contacts).
     edges: Vec<(u32, u32)>,
@@ -408,26 +427,24 @@ impl Identity {
         let mut contacts = std::mem::take(&mut row.contacts);
         let count = contacts.len();
         for (i, contact) in contacts.iter_mut().enumerate() {
-            let hash = hashes.contact(i, contact);
+            let stored = Stored::of(hashes.contact(i, contact));
             let wanted = KeyRef::of_contact(contact);
             let profiles = &self.profiles;
             let found = self
                 .by_key
-                .find(hash, |&id| {
-                    KeyRef::of_key(&profiles[id as usize].key) == wanted
+                .find(stored.hash(), |&(id, s)| {
+                    s == stored && KeyRef::of_key(&profiles[id as usize].key) == wanted
                 })
                 .copied();
             let (id, created) = match found {
-                Some(id) => (id, false),
+                Some((id, _)) => (id, false),
                 None => {
                     let id = u32::try_from(self.profiles.len()).expect("fewer than 2^32 profiles");
                     self.profiles
                         .push(Profile::new(take_key(contact), row_number));
                     self.parent.push(id);
-                    let profiles = &self.profiles;
-                    self.by_key.insert_unique(hash, id, |&id| {
-                        KeyRef::of_key(&profiles[id as usize].key).hash()
-                    });
+                    self.by_key
+                        .insert_unique(stored.hash(), (id, stored), |&(_, s)| s.hash());
                     (id, true)
                 }
             };
