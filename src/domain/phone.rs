@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use rlibphonenumber::{
     PHONE_NUMBER_UTIL, ParseError, PhoneNumber, PhoneNumberFormat, PhoneNumberType, ValidationError,
@@ -530,16 +531,52 @@ fn fast_plus7(digits: &[u8], plus: bool, region: Region) -> Option<u64> {
     let n = national
         .iter()
         .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-    let number = rlibphonenumber::PhoneNumber {
-        country_code: 7,
-        national_number: n,
-        ..Default::default()
-    };
-    if !number.is_valid() {
+    if !plus7_valid(n) {
         return None;
     }
     Some(7 * 10_000_000_000 + n)
 }
+
+/// libphonenumber's `is_valid` of +7 and the ten national digits `n`, remembered by their
+/// first six digits (`PLUS7_VERDICTS`).
+fn plus7_valid(n: u64) -> bool {
+    let slot = &PLUS7_VERDICTS[(n / 10_000) as usize];
+    match slot.load(Ordering::Relaxed) {
+        VALID => true,
+        INVALID => false,
+        _ => {
+            let valid = plus7_valid_by_libphonenumber(n);
+            slot.store(if valid { VALID } else { INVALID }, Ordering::Relaxed);
+            valid
+        }
+    }
+}
+
+fn plus7_valid_by_libphonenumber(n: u64) -> bool {
+    rlibphonenumber::PhoneNumber {
+        country_code: 7,
+        national_number: n,
+        ..Default::default()
+    }
+    .is_valid()
+}
+
+/// libphonenumber's verdicts on +7 numbers of ten national digits, by the first six of them
+/// (`n / 10_000`): `UNKNOWN` until a number with those digits is met.
+///
+/// A verdict depends on those six digits alone. The metadata's patterns for +7 (Russia and
+/// Kazakhstan, libphonenumber 9.0) are alternatives of at most six leading digits followed
+/// by `\d{k}` up to the length: Russia's mobile `9(?:[0-24-9]\d{4}|3(?:0(?:0(?:05|…`
+/// reads six, Kazakhstan's fixed lines `7(?:1(?:0(?:[23]\d|4[0-3]…)))\d{5}` five, the rest
+/// three; which of the two countries a number belongs to is its first digit (their leading
+/// digits) or a type pattern. `plus7_verdicts_depend_on_six_digits_alone` checks it for every
+/// six digits against the metadata compiled in. Validating a number with libphonenumber
+/// takes 300 ns (ten regular expressions for a mobile number); the 640,000 numbers of the
+/// benchmark list (`docs/performance.md`) start with 10,280 different six digits.
+static PLUS7_VERDICTS: [AtomicU8; 1_000_000] = [const { AtomicU8::new(UNKNOWN) }; 1_000_000];
+const UNKNOWN: u8 = 0;
+const VALID: u8 = 1;
+const INVALID: u8 = 2;
 
 /// `7,99912E+10` / `8.99912e+10`: what Excel writes for a long number in a General column.
 fn looks_like_exponent(cell: &str) -> bool {
@@ -863,6 +900,29 @@ mod fast_path_equivalence {
         fn fast_and_full_paths_agree_on_any_text(cell in "\\PC{0,24}", region in region()) {
             agree(&cell, region)?;
         }
+    }
+
+    #[test]
+    fn plus7_verdicts_depend_on_six_digits_alone() {
+        // Every six leading digits (a sample of them in a debug build, where libphonenumber
+        // is slow): two other numbers that start with them have the same verdict, and the
+        // one remembered is libphonenumber's.
+        let step = if cfg!(debug_assertions) { 37 } else { 1 };
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut valid = 0;
+        for prefix in (0..1_000_000u64).step_by(step) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = prefix * 10_000 + x % 10_000;
+            let b = prefix * 10_000 + (x >> 32) % 10_000;
+            let verdict = plus7_valid_by_libphonenumber(a);
+            assert_eq!(plus7_valid_by_libphonenumber(b), verdict, "{a} and {b}");
+            assert_eq!(plus7_valid(a), verdict, "{a}");
+            assert_eq!(plus7_valid(b), verdict, "{b}");
+            valid += usize::from(verdict);
+        }
+        assert!(valid > 100_000 / step, "{valid}");
     }
 
     #[test]

@@ -196,7 +196,21 @@ impl Warning {
 impl Row {
     /// Parses the cells once; every later stage works on `Row`.
     pub fn parse(raw: &RawRow<'_>, region: Region) -> Result<(Row, Vec<Warning>), Problem> {
-        let mut row = Row::default();
+        Row::parse_reusing(raw, region, Vec::new())
+    }
+
+    /// `parse`, with the vector of an earlier row to hold the contacts: `check` parses a
+    /// million rows, and a vector allocated and freed for each was 2–3% of its CPU.
+    pub(crate) fn parse_reusing(
+        raw: &RawRow<'_>,
+        region: Region,
+        mut contacts: Vec<Contact>,
+    ) -> Result<(Row, Vec<Warning>), Problem> {
+        contacts.clear();
+        let mut row = Row {
+            contacts,
+            ..Row::default()
+        };
         let mut warnings = Vec::new();
         if !raw.contact.trim().is_empty() {
             let (contact, typo) = parse_contact_cell(raw.contact, region)?;

@@ -152,15 +152,22 @@ fn is_clean(raw: &str) -> bool {
     if first == b' ' || last == b' ' {
         return false;
     }
-    let suspect =
-        |b: u8| b < 0x20 || b == 0x7F || b == 0xC2 || (0xE1..=0xE3).contains(&b) || b == 0xEF;
+    // `|` and `&`, not `||` and `&&`: a branch per byte keeps the compiler from making the
+    // loop SIMD (with `&&` it did not, and this pass was 7% of `check`'s CPU).
+    let suspect = |b: u8| {
+        u8::from(b < 0x20)
+            | u8::from(b == 0x7F)
+            | u8::from(b == 0xC2)
+            | u8::from(b.wrapping_sub(0xE1) < 3)
+            | u8::from(b == 0xEF)
+    };
     let any = bytes
         .iter()
         .zip(&bytes[1..])
         .fold(suspect(last), |any, (&b, &next)| {
-            any | suspect(b) | (b == b' ' && next == b' ')
+            any | suspect(b) | (u8::from(b == b' ') & u8::from(next == b' '))
         });
-    !any || is_clean_exactly(raw)
+    any == 0 || is_clean_exactly(raw)
 }
 
 /// `is_clean`, one character at a time where a lead byte says it may matter.

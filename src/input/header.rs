@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use super::Cells;
 use crate::domain::RawRow;
 use crate::messages::Lang;
 
@@ -243,7 +244,7 @@ impl Header {
 
     /// The record's cells in the columns we do not understand, by index into `unknown`:
     /// those with something in them.
-    pub fn extra_cells(&self, record: &csv::StringRecord) -> Vec<(u16, Box<str>)> {
+    pub fn extra_cells(&self, record: &Cells<'_>) -> Vec<(u16, Box<str>)> {
         self.unknown_positions
             .iter()
             .enumerate()
@@ -255,7 +256,7 @@ impl Header {
     }
 
     /// The cells of a record by meaning.
-    pub fn raw_row<'r>(&self, record: &'r csv::StringRecord) -> RawRow<'r> {
+    pub fn raw_row<'r>(&self, record: &Cells<'r>) -> RawRow<'r> {
         let cell = |column: Column| {
             self.position(column)
                 .and_then(|i| record.get(i))
