@@ -1,14 +1,16 @@
 //! What every target's sandbox does the same way, whatever the target's wire format: faults
 //! a test asks for, served to the requests that match; a random share of failures; the
 //! names requests are counted under; a proxy's HTML page for a 5xx; an answer cut off in
-//! the middle. Each sandbox keeps its own `Fault` enum (the bodies differ by target) and
+//! the middle; the fixed window a rate limit counts in. Each sandbox keeps its own `Fault` enum (the bodies differ by target) and
 //! plays it through these.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tokio::time::Instant;
 
 /// Faults a test asked for, each served to the next `times` requests whose method matches
 /// and whose path starts with the rule's path — or, for a queue made `exact`, is the rule's
@@ -176,5 +178,59 @@ mod tests {
         assert_eq!(queue.take(&Method::POST, "/api/users.json"), Some("boom"));
         assert_eq!(queue.take(&Method::POST, "/api/users/1.json"), Some("boom"));
         assert_eq!(queue.take(&Method::POST, "/api/users.json"), None);
+    }
+}
+
+/// A fixed window of a rate limit, as the sandboxes play it (Omnidesk's interval
+/// [kb-limits], Intercom's 10-second window [rl]): it starts with the first request and
+/// rolls over every `width`; refused requests take no place in it.
+#[derive(Debug)]
+pub struct FixedWindow {
+    limit: u32,
+    width: Duration,
+    start: Option<Instant>,
+    used: u32,
+}
+
+impl FixedWindow {
+    pub fn new(limit: u32, width: Duration) -> FixedWindow {
+        FixedWindow {
+            limit,
+            width,
+            start: None,
+            used: 0,
+        }
+    }
+
+    /// Moves to the window `now` is in.
+    pub fn roll(&mut self, now: Instant) {
+        let start = *self.start.get_or_insert(now);
+        let elapsed = now.duration_since(start);
+        if elapsed >= self.width {
+            let whole = (elapsed.as_nanos() / self.width.as_nanos().max(1)) as u32;
+            self.start = Some(start + self.width * whole);
+            self.used = 0;
+        }
+    }
+
+    /// Admits a request arriving at `now`, if the window has room.
+    pub fn admit(&mut self, now: Instant) -> bool {
+        self.roll(now);
+        if self.used < self.limit {
+            self.used += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn left(&self) -> u32 {
+        self.limit.saturating_sub(self.used)
+    }
+
+    /// How long until the window rolls over.
+    pub fn until_roll(&self, now: Instant) -> Duration {
+        let end = self.start.unwrap_or(now) + self.width;
+        end.saturating_duration_since(now)
     }
 }

@@ -52,7 +52,7 @@ use super::api::{
     self, ArchivedSearch, Assumptions, AttributesUpdate, BulkTag, ConflictText, DataAttribute, Ids,
     MergedAnswer, PhoneValidation, RateHeaders, Role,
 };
-use crate::targets::sandbox_kit::{FaultQueue, chance, dropped_answer, html_error};
+use crate::targets::sandbox_kit::{FaultQueue, FixedWindow, chance, dropped_answer, html_error};
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
@@ -248,50 +248,12 @@ fn contact_not_found() -> Refusal {
     )
 }
 
-/// The account's window of the rate limit [rl]: fixed, starting with the first request and
-/// rolling over every `width`; refused requests take no place in it.
-#[derive(Debug)]
-struct Window {
-    limit: u32,
-    width: Duration,
-    start: Option<Instant>,
-    used: u32,
-}
-
-impl Window {
-    fn roll(&mut self, now: Instant) {
-        let start = *self.start.get_or_insert(now);
-        let elapsed = now.duration_since(start);
-        if elapsed >= self.width {
-            let whole = (elapsed.as_nanos() / self.width.as_nanos().max(1)) as u32;
-            self.start = Some(start + self.width * whole);
-            self.used = 0;
-        }
-    }
-
-    fn admit(&mut self, now: Instant) -> bool {
-        self.roll(now);
-        if self.used < self.limit {
-            self.used += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn left(&self) -> u32 {
-        self.limit.saturating_sub(self.used)
-    }
-
-    /// `X-RateLimit-Reset`: the Unix second (rounded up) at which the window rolls over.
-    fn reset_at(&self, now: Instant) -> u64 {
-        let end = self.start.unwrap_or(now) + self.width;
-        let wait = end.saturating_duration_since(now);
-        let unix = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        (unix + wait).as_secs_f64().ceil() as u64
-    }
+/// `X-RateLimit-Reset` of `window`: the Unix second (rounded up) at which it rolls over.
+fn reset_at(window: &FixedWindow, now: Instant) -> u64 {
+    let unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (unix + window.until_roll(now)).as_secs_f64().ceil() as u64
 }
 
 /// What search sees of one contact: the last state that has reached the index, and the
@@ -342,7 +304,7 @@ struct Account {
     tags: BTreeMap<String, String>,
     companies: BTreeMap<String, StoredCompany>,
     next_number: u64,
-    window: Window,
+    window: FixedWindow,
     stats: Stats,
     faults: FaultQueue<Fault>,
 }
@@ -372,12 +334,7 @@ impl Sandbox {
             tags: BTreeMap::new(),
             companies: BTreeMap::new(),
             next_number: 101,
-            window: Window {
-                limit: config.limit_per_window,
-                width: config.window,
-                start: None,
-                used: 0,
-            },
+            window: FixedWindow::new(config.limit_per_window, config.window),
             stats: Stats::default(),
             faults: FaultQueue::exact(),
         };
@@ -2243,7 +2200,7 @@ fn with_limits(mut response: Response, shared: &Shared, now: Instant) -> Respons
     let (left, reset) = {
         let mut account = account(shared);
         account.window.roll(now);
-        (account.window.left(), account.window.reset_at(now))
+        (account.window.left(), reset_at(&account.window, now))
     };
     let headers = response.headers_mut();
     headers.insert(

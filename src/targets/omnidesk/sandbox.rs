@@ -37,7 +37,9 @@ use super::api::{
     RATE_LIMIT_PER_MINUTE, RETRY_AFTER, Relink, RetryAfterHeader, SearchLag, SeveralIdentifiers,
     Throttle, UnlinkBody, User, UserEnvelope, UserFields, UserRequest,
 };
-use crate::targets::sandbox_kit::{FaultQueue, chance, dropped_answer, endpoint, html_error};
+use crate::targets::sandbox_kit::{
+    FaultQueue, FixedWindow, chance, dropped_answer, endpoint, html_error,
+};
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
@@ -273,48 +275,10 @@ fn refuse(code: ErrorCode, words: impl Into<String>) -> Refusal {
     Refusal::Code(code, words.into())
 }
 
-/// The per-interval limit of the account [kb-limits]: a fixed interval that starts with
-/// the first request and rolls over every `width`; refused requests take no place in it.
-#[derive(Debug)]
-struct Interval {
-    limit: u32,
-    width: Duration,
-    start: Option<Instant>,
-    used: u32,
-}
-
-impl Interval {
-    fn roll(&mut self, now: Instant) {
-        let start = *self.start.get_or_insert(now);
-        let elapsed = now.duration_since(start);
-        if elapsed >= self.width {
-            let whole = (elapsed.as_nanos() / self.width.as_nanos().max(1)) as u32;
-            self.start = Some(start + self.width * whole);
-            self.used = 0;
-        }
-    }
-
-    /// Admits a request arriving at `now`, if the interval has room.
-    fn admit(&mut self, now: Instant) -> bool {
-        self.roll(now);
-        if self.used < self.limit {
-            self.used += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn left(&self) -> u32 {
-        self.limit.saturating_sub(self.used)
-    }
-
-    /// Whole seconds, rounded up, until the interval rolls over.
-    fn seconds_to_roll(&self, now: Instant) -> u64 {
-        let end = self.start.unwrap_or(now) + self.width;
-        let wait = end.saturating_duration_since(now);
-        wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-    }
+/// Whole seconds, rounded up, until `interval` rolls over: `retry_after`.
+fn seconds_to_roll(interval: &FixedWindow, now: Instant) -> u64 {
+    let wait = interval.until_roll(now);
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 #[derive(Debug)]
@@ -326,7 +290,7 @@ struct Account {
     languages: Vec<Language>,
     next_user_id: u64,
     next_field_id: u64,
-    interval: Interval,
+    interval: FixedWindow,
     stats: Stats,
     faults: FaultQueue<Fault>,
 }
@@ -473,12 +437,7 @@ impl Account {
             languages: vec![language(1, "ru", "Русский"), language(2, "en", "English")],
             next_user_id: 1001,
             next_field_id: 5,
-            interval: Interval {
-                limit: config.rate_limit_per_minute,
-                width: config.interval,
-                start: None,
-                used: 0,
-            },
+            interval: FixedWindow::new(config.rate_limit_per_minute, config.interval),
             stats: Stats::default(),
             faults: FaultQueue::default(),
         }
@@ -933,7 +892,7 @@ fn with_limits(mut response: Response, shared: &Shared, now: Instant, throttled:
         account.interval.roll(now);
         (
             account.interval.left(),
-            account.interval.seconds_to_roll(now),
+            seconds_to_roll(&account.interval, now),
         )
     };
     let wait_when_throttled = wait.max(1);
@@ -1410,29 +1369,24 @@ mod tests {
     #[test]
     fn the_interval_rolls_over_and_refusals_take_no_place() {
         let start = Instant::now();
-        let mut interval = Interval {
-            limit: 2,
-            width: Duration::from_secs(60),
-            start: None,
-            used: 0,
-        };
+        let mut interval = FixedWindow::new(2, Duration::from_secs(60));
         assert!(interval.admit(start));
         assert!(interval.admit(start + Duration::from_secs(10)));
         assert!(!interval.admit(start + Duration::from_secs(59)));
         assert_eq!(interval.left(), 0);
         assert_eq!(
-            interval.seconds_to_roll(start + Duration::from_millis(59_500)),
+            seconds_to_roll(&interval, start + Duration::from_millis(59_500)),
             1
         );
         assert!(interval.admit(start + Duration::from_secs(61)));
         assert_eq!(interval.left(), 1);
         assert_eq!(
-            interval.seconds_to_roll(start + Duration::from_secs(61)),
+            seconds_to_roll(&interval, start + Duration::from_secs(61)),
             59
         );
         assert!(interval.admit(start + Duration::from_secs(200)));
         assert_eq!(
-            interval.seconds_to_roll(start + Duration::from_secs(200)),
+            seconds_to_roll(&interval, start + Duration::from_secs(200)),
             40
         );
     }
