@@ -207,6 +207,13 @@ impl Rig {
     }
 }
 
+/// `contact` as made an hour ago: the search shows it, whatever its lag.
+fn long_ago(mut contact: StoredContact) -> StoredContact {
+    contact.created_at -= 3600;
+    contact.updated_at -= 3600;
+    contact
+}
+
 fn statuses(loaded: &Loaded) -> Vec<&'static str> {
     loaded.rows.iter().map(|r| r.status.name()).collect()
 }
@@ -281,21 +288,16 @@ async fn contacts_already_in_the_workspace_are_found_not_created_again() {
     })
     .await;
     // Made long ago, so the search shows them.
-    let old = |mut c: StoredContact| {
-        c.created_at -= 3600;
-        c.updated_at -= 3600;
-        c
-    };
-    rig.sandbox.insert_contact(old(StoredContact {
+    rig.sandbox.insert_contact(long_ago(StoredContact {
         name: Some("Анна Старая".into()),
         ..StoredContact::user("anna@mail.ru")
     }));
-    rig.sandbox.insert_contact(old(StoredContact {
+    rig.sandbox.insert_contact(long_ago(StoredContact {
         name: Some("Борис".into()),
         ..StoredContact::lead("+79991000002")
     }));
     // A lead with Vera's e-mail: the user is still made (a lead does not conflict).
-    rig.sandbox.insert_contact(old(StoredContact {
+    rig.sandbox.insert_contact(long_ago(StoredContact {
         email: Some("vera@mail.ru".into()),
         ..StoredContact::new(Role::Lead)
     }));
@@ -608,16 +610,12 @@ async fn faults_and_throttling_end_with_every_row_final_and_nothing_doubled() {
 #[tokio::test]
 async fn an_external_id_column_makes_users_and_never_a_second_one() {
     let rig = rig(workspace()).await;
-    let old = |mut c: StoredContact| {
-        c.created_at -= 3600;
-        c
-    };
     // In the workspace under the e-mail, without an external id: sending ours would make a
     // second user [help 5053685].
     rig.sandbox
-        .insert_contact(old(StoredContact::user("anna@mail.ru")));
+        .insert_contact(long_ago(StoredContact::user("anna@mail.ru")));
     // A lead with Boris's e-mail: his user is still made.
-    rig.sandbox.insert_contact(old(StoredContact {
+    rig.sandbox.insert_contact(long_ago(StoredContact {
         email: Some("boris@mail.ru".into()),
         ..StoredContact::new(Role::Lead)
     }));
@@ -668,18 +666,13 @@ async fn a_mixed_list_into_a_lagging_workspace_is_right_the_first_time_and_free_
         ..workspace()
     })
     .await;
-    let old = |mut c: StoredContact| {
-        c.created_at -= 3600;
-        c.updated_at -= 3600;
-        c
-    };
-    rig.sandbox.insert_contact(old(StoredContact {
+    rig.sandbox.insert_contact(long_ago(StoredContact {
         name: Some("Анна".into()),
         ..StoredContact::user("anna@mail.ru")
     }));
     rig.sandbox
-        .insert_contact(old(StoredContact::lead("+79991000002")));
-    rig.sandbox.insert_contact(old(StoredContact {
+        .insert_contact(long_ago(StoredContact::lead("+79991000002")));
+    rig.sandbox.insert_contact(long_ago(StoredContact {
         archived: true,
         ..StoredContact::user("vera@mail.ru")
     }));

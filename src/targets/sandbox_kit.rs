@@ -1,8 +1,9 @@
 //! What every target's sandbox does the same way, whatever the target's wire format: faults
 //! a test asks for, served to the requests that match; a random share of failures; the
 //! names requests are counted under; a proxy's HTML page for a 5xx; an answer cut off in
-//! the middle; the fixed window a rate limit counts in. Each sandbox keeps its own `Fault` enum (the bodies differ by target) and
-//! plays it through these.
+//! the middle; the fixed window a rate limit counts in; the faults the Omnidesk and
+//! Intercom sandboxes play (Chat2Desk's are its own: a quota, its duplicate answer), each
+//! answered in its target's own form.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -11,6 +12,21 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
+
+/// A fault a test asks for, served to the next requests that match (`Sandbox::inject`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 500 before anything is applied.
+    ServerError,
+    /// The write is applied, then 500: the answer is lost.
+    ServerErrorAfterApply,
+    /// The write is applied, then the connection drops in the middle of the answer.
+    DropAfterApply,
+    /// A proxy's HTML page with a 502, before anything is applied.
+    HtmlBadGateway,
+    /// The answer to a request over the limit, whatever the count.
+    Throttled,
+}
 
 /// Faults a test asked for, each served to the next `times` requests whose method matches
 /// and whose path starts with the rule's path — or, for a queue made `exact`, is the rule's

@@ -94,20 +94,7 @@ impl Default for SandboxConfig {
     }
 }
 
-/// A fault a test asks for, served to the next requests that match (`Sandbox::inject`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// 500 before anything is applied.
-    ServerError,
-    /// The write is applied, then 500: the answer is lost.
-    ServerErrorAfterApply,
-    /// The write is applied, then the connection drops in the middle of the answer.
-    DropAfterApply,
-    /// A proxy's HTML page with a 502, before anything is applied.
-    HtmlBadGateway,
-    /// The answer to a request over the limit, whatever the count.
-    Throttled,
-}
+pub use crate::targets::sandbox_kit::Fault;
 
 /// Requests counted by endpoint, as the sandbox saw them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
