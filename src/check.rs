@@ -19,6 +19,9 @@ pub struct CheckOptions {
     /// The target the list is meant for: its cost model prices the list, and its notes
     /// (what it cannot hold) go on the rows.
     pub target: TargetKind,
+    /// Keep each e-mail as the rows wrote it (`Profiles::spelling`), for a target whose
+    /// account tells case apart.
+    pub spellings: bool,
 }
 
 impl Default for CheckOptions {
@@ -27,6 +30,7 @@ impl Default for CheckOptions {
             region: Region::default(),
             cluster_limit: DEFAULT_CLUSTER_LIMIT,
             target: TargetKind::default(),
+            spellings: false,
         }
     }
 }
@@ -149,7 +153,11 @@ pub fn check_with(
     rule: &(dyn Fn(&Row) -> Result<Vec<Warning>, Problem> + Sync),
 ) -> Result<Checked, ReadError> {
     let (header_row, header) = find_header(&source)?;
-    let mut identity = Identity::new();
+    let mut identity = if options.spellings {
+        Identity::keeping_spellings()
+    } else {
+        Identity::new()
+    };
     let mut rows = Vec::new();
     // A pipeline: one thread reads batches of records, `PARSERS` threads parse them, and
     // this one places their rows in order (placing depends on the rows before), so that

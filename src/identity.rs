@@ -398,11 +398,24 @@ pub struct Identity {
     /// The links rows made: (the row's first contact, another of its contacts).
     edges: Vec<(u32, u32)>,
     tag_sets: TagSets,
+    /// E-mails as the rows wrote them, where that is not the key; kept only when asked
+    /// (`keeping_spellings`): most lists hold many, and only a target that tells case apart
+    /// needs them.
+    spellings: Option<FxHashMap<u32, Box<str>>>,
 }
 
 impl Identity {
     pub fn new() -> Identity {
         Identity::default()
+    }
+
+    /// An `Identity` that keeps, for each e-mail profile, the first spelling of it that
+    /// differs from its key (`Profiles::spelling`).
+    pub fn keeping_spellings() -> Identity {
+        Identity {
+            spellings: Some(FxHashMap::default()),
+            ..Identity::default()
+        }
     }
 
     /// Places a valid row, numbered as the spreadsheet numbers it.
@@ -436,6 +449,14 @@ impl Identity {
                     s == stored && KeyRef::of_key(&profiles[id as usize].key) == wanted
                 })
                 .copied();
+            if let (Some(spellings), Contact::Email(email)) = (&mut self.spellings, &*contact)
+                && email.address() != email.key()
+            {
+                let id = found.map_or(self.profiles.len() as u32, |(id, _)| id);
+                spellings
+                    .entry(id)
+                    .or_insert_with(|| email.address().into());
+            }
             let (id, created) = match found {
                 Some((id, _)) => (id, false),
                 None => {
@@ -517,6 +538,7 @@ impl Identity {
             members,
             edges: self.edges,
             tag_sets: self.tag_sets,
+            spellings: self.spellings.unwrap_or_default(),
         }
     }
 }
@@ -532,9 +554,16 @@ pub struct Profiles {
     /// The links rows made.
     edges: Vec<(u32, u32)>,
     tag_sets: TagSets,
+    spellings: FxHashMap<u32, Box<str>>,
 }
 
 impl Profiles {
+    /// An e-mail profile's address as the rows first wrote it, when that differs from its
+    /// key (`Ivan@Mail.ru` for `ivan@mail.ru`); only from an `Identity::keeping_spellings`.
+    pub fn spelling(&self, id: u32) -> Option<&str> {
+        self.spellings.get(&id).map(|s| &**s)
+    }
+
     /// A profile's tags, in the order first written.
     pub fn tags<'a>(&'a self, profile: &Profile) -> impl Iterator<Item = &'a str> + use<'a> {
         self.tag_sets.labels(profile.tags)
@@ -682,6 +711,31 @@ mod tests {
         let p = profiles.get(0);
         assert_eq!(p.name.as_deref(), Some("Анна Петрова"));
         assert_eq!(profiles.tags(p).collect::<Vec<_>>(), ["vip", "вебинар"]);
+    }
+
+    #[test]
+    fn spellings_are_kept_only_when_asked_and_the_first_that_differs_wins() {
+        let rows = || {
+            [
+                row("", "ivan@mail.ru", "", ""),
+                row("", "Ivan@Mail.ru", "", ""),
+                row("", "IVAN@MAIL.RU", "", ""),
+                row("", "Anna@Mail.ru", "", ""),
+                row("89991234567", "", "", ""),
+            ]
+        };
+        let mut kept = Identity::keeping_spellings();
+        let mut plain = Identity::new();
+        for (i, (a, b)) in rows().into_iter().zip(rows()).enumerate() {
+            kept.add(i as u32 + 2, a);
+            plain.add(i as u32 + 2, b);
+        }
+        let (kept, plain) = (kept.finish(), plain.finish());
+        assert_eq!(kept.len(), 3);
+        assert_eq!(kept.spelling(0), Some("Ivan@Mail.ru"));
+        assert_eq!(kept.spelling(1), Some("Anna@Mail.ru"));
+        assert_eq!(kept.spelling(2), None);
+        assert!((0..3).all(|id| plain.spelling(id).is_none()));
     }
 
     #[test]

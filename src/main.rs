@@ -163,6 +163,7 @@ impl ListArgs {
             region: self.region,
             cluster_limit: self.cluster_limit,
             target: self.target,
+            spellings: false,
         }
     }
 }
@@ -197,6 +198,10 @@ struct LoadArgs {
     /// Omnidesk: leave a phone or e-mail that rows with different names share unlinked.
     #[arg(long)]
     no_link_shared: bool,
+    /// Omnidesk: the assumed points the account plays otherwise, as `probe --target
+    /// omnidesk` lists them (note-appends, email-case-sensitive, …, comma-separated).
+    #[arg(long, value_name = "LIST")]
+    plays: Option<String>,
     /// Intercom: the `Intercom-Version` to speak (2.16 by default).
     #[arg(long, value_name = "VERSION")]
     intercom_version: Option<String>,
@@ -258,6 +263,7 @@ impl LoadArgs {
             ("transport", &self.transport),
             ("email_channel", &self.email_channel),
             ("tags_field", &self.tags_field),
+            ("plays", &self.plays),
             ("version", &self.intercom_version),
             ("comment_attribute", &self.comment_attribute),
         ] {

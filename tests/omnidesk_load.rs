@@ -233,6 +233,60 @@ async fn users_already_in_the_account_are_found_and_only_what_differs_is_sent() 
 }
 
 #[tokio::test]
+async fn what_the_account_plays_otherwise_is_followed_once_the_load_is_told() {
+    // Anna is in the account as `Anna@Mail.ru`, with a note; the list spells her the same.
+    let list = MIXED.replace("anna@mail.ru", "Anna@Mail.ru");
+    for (plays, told) in [
+        ("note-appends", true),
+        ("email-case-sensitive", true),
+        ("note-appends,email-case-sensitive", true),
+        ("note-appends", false),
+        ("email-case-sensitive", false),
+    ] {
+        let rig = rig(SandboxConfig {
+            assumptions: Assumptions::parse(plays).unwrap(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        let mut anna = StoredUser::new("user_email", "Anna@Mail.ru");
+        anna.user_full_name = Some("Анна".into());
+        anna.user_note = Some("из CRM".into());
+        let anna = rig.sandbox.insert_user(anna);
+        let settings = Settings {
+            plays: Assumptions::parse(if told { plays } else { "" }).unwrap(),
+            ..tags_field()
+        };
+        let loaded = rig.load(&list, settings.clone()).await.unwrap();
+        assert_final(&loaded);
+        let note = rig
+            .sandbox
+            .users()
+            .into_iter()
+            .find(|u| u.user_id == anna)
+            .unwrap()
+            .user_note;
+        let case_sensitive = plays.contains("email-case-sensitive");
+        match (told, case_sensitive) {
+            (true, _) => {
+                // Found in her own spelling, her note kept once with the comment after it.
+                rig.assert_users(9);
+                assert_eq!(note.as_deref(), Some("из CRM\nзвонить вечером"), "{plays}");
+                let again = rig.load(&list, settings).await.unwrap();
+                assert_eq!(again.api_requests, CATALOG, "{plays}");
+            }
+            // Untold, what the settings are for: the old note doubled…
+            (false, false) => assert_eq!(
+                note.as_deref(),
+                Some("из CRM\nиз CRM\nзвонить вечером"),
+                "{plays}"
+            ),
+            // …or a second Anna, `anna@mail.ru`, beside the first.
+            (false, true) => assert_eq!(rig.sandbox.users().len(), 10, "{plays}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn tags_without_a_field_refuse_the_run_before_any_write() {
     let rig = rig(SandboxConfig::default()).await;
     // Refused with a code the add-on answers in its own words (apps-script/CONTRACT.md).
@@ -275,12 +329,18 @@ async fn lost_answers_and_server_errors_make_no_duplicate() {
         "channel-names,numbers-as-strings",
         "links-pairwise,relink-refused",
         "search-lag,error-description",
+        "note-appends,email-case-sensitive",
     ] {
         let rig = rig(SandboxConfig {
             assumptions: Assumptions::parse(assumptions).unwrap(),
             ..SandboxConfig::default()
         })
         .await;
+        // The loader told what the account plays, as `probe` would have said.
+        let settings = Settings {
+            plays: Assumptions::parse(assumptions).unwrap(),
+            ..tags_field()
+        };
         // Creates applied with their answers lost (e-mail, phone and messenger ids alike),
         // a 500 before one is applied, a dropped link.
         rig.sandbox.inject(
@@ -295,7 +355,7 @@ async fn lost_answers_and_server_errors_make_no_duplicate() {
             .inject(Method::POST, "/api/users.json", Fault::ServerError, 1);
         rig.sandbox
             .inject(Method::PUT, "/api/users/", Fault::DropAfterApply, 1);
-        let loaded = rig.load(MIXED, tags_field()).await.unwrap();
+        let loaded = rig.load(MIXED, settings.clone()).await.unwrap();
         assert_final(&loaded);
         assert_eq!(statuses(&loaded)[..4], ["created"; 4], "{assumptions}");
         rig.assert_users(9);
@@ -309,7 +369,7 @@ async fn lost_answers_and_server_errors_make_no_duplicate() {
             },
             "{assumptions}"
         );
-        let again = rig.load(MIXED, tags_field()).await.unwrap();
+        let again = rig.load(MIXED, settings).await.unwrap();
         assert_eq!(again.api_requests, CATALOG, "{assumptions}");
     }
 }

@@ -182,7 +182,11 @@ pub async fn load<T: Target>(
             .rules(catalog, &options.tags, &header)
             .map_err(LoadError::Settings)?,
     );
-    let checked = check_rows::<T>(source, options.check, &rules).await?;
+    let check = CheckOptions {
+        spellings: T::spellings(&rules),
+        ..options.check
+    };
+    let checked = check_rows::<T>(source, check, &rules).await?;
     T::ready(&rules, &checked.profiles).map_err(LoadError::Settings)?;
     let account = target.account();
     let entries = ledger.entries(&account).await?;

@@ -480,6 +480,12 @@ pub trait Target: Send + Sync {
         None
     }
 
+    /// Whether the work needs each e-mail as the rows wrote it (`Profiles::spelling`): for
+    /// an account that tells `Ivan@Mail.ru` from `ivan@mail.ru`. Off, a list keeps none.
+    fn spellings(_rules: &Self::Rules) -> bool {
+        false
+    }
+
     /// The target's own verdict on a valid row, before any write: refused when it names
     /// what the account lacks, else its notes.
     fn check_row(rules: &Self::Rules, row: &Row) -> Result<Vec<Warning>, Problem>;

@@ -1019,6 +1019,14 @@ impl ProbeReport {
             "omnidesk",
             "account",
         );
+        if !self.plays.is_empty() {
+            // `load` adapts to what it is told the account plays (`rules::Settings::plays`).
+            let _ = writeln!(
+                out,
+                "Load into this account with --plays {}, or a job's `plays`.",
+                self.plays
+            );
+        }
         out
     }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::api::{self, CustomField, FieldType, SelectValue};
+use super::api::{self, Assumptions, CustomField, FieldType, SelectValue};
 use crate::domain::{ContactKey, Problem, Row, Said};
 use crate::input::Header;
 use crate::messages::{Lang, said};
@@ -21,6 +21,15 @@ pub struct Settings {
     /// Leave a phone or e-mail that rows with different names share unlinked, so that it
     /// does not join those people into one ("offer to not link it").
     pub no_link_shared: bool,
+    /// The assumed points the account plays otherwise, as `probe --target omnidesk` lists
+    /// them (`Assumptions::parse`): the loader adapts where that changes what it sends.
+    #[serde(deserialize_with = "plays")]
+    pub plays: Assumptions,
+}
+
+fn plays<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Assumptions, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    Assumptions::parse(&text).map_err(serde::de::Error::custom)
 }
 
 /// What the account has, read once per run.
@@ -181,5 +190,28 @@ pub fn field_value(field: &CustomField, cell: &str) -> Result<Value, Said> {
             }
         }
         _ => Ok(Value::String(cell.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::omnidesk::api::{EmailCase, NoteUpdate};
+
+    #[test]
+    fn plays_is_read_by_the_names_probe_prints_and_refuses_others() {
+        let settings: Settings = serde_json::from_value(
+            serde_json::json!({"plays": "note-appends, email-case-sensitive"}),
+        )
+        .unwrap();
+        assert_eq!(settings.plays.note_update, NoteUpdate::Appends);
+        assert_eq!(settings.plays.email_case, EmailCase::Sensitive);
+        let none: Settings = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(none.plays, Assumptions::default());
+        let error =
+            serde_json::from_value::<Settings>(serde_json::json!({"plays": "notes-append"}))
+                .unwrap_err()
+                .to_string();
+        assert!(error.contains("unknown variant `notes-append`"), "{error}");
     }
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::api::{self, User, UserFields};
+use super::api::{self, Assumptions, NoteUpdate, User, UserFields};
 use super::client::{Created, Omnidesk};
 use crate::pacing::{Halt, Pacing, TargetError, Ticket};
 use crate::store::{Entry, StoreError};
@@ -42,7 +42,20 @@ pub struct Member {
     /// The identifier's request field (`user_email`, `user_telegram`, …) and value.
     pub field: &'static str,
     pub value: String,
+    /// The e-mail as the list wrote it (`Ivan@Mail.ru` for `ivan@mail.ru`), in an account
+    /// whose search tells case apart (`EmailCase::Sensitive`): the account may hold it so,
+    /// and only a search in that spelling finds it.
+    pub spelling: Option<String>,
     pub fields: Fields,
+}
+
+/// What shapes a person's requests besides the person: the tags' field, and the assumed
+/// points the account plays otherwise (`rules::Settings::plays`).
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    /// `cf_<id>` of the tags' field, when the run has one.
+    pub tags_key: Option<String>,
+    pub plays: Assumptions,
 }
 
 /// What a person should be: their profiles, the first the one the others link to.
@@ -108,12 +121,13 @@ fn join_tags(tags: &BTreeSet<String>) -> String {
 /// The edit that brings `have` to `want`, if any, and what the profile then holds. A note
 /// read from the account that does not hold the comment yet gets it appended ("Merging an
 /// imported comment with an existing note is the loader's decision"); one we wrote is
-/// replaced. Tags are added, never taken away.
+/// replaced. An account whose `PUT` appends to the note (`NoteUpdate::Appends`) is sent
+/// the comment alone, and keeps what it had before it. Tags are added, never taken away.
 fn edit(
     want: &Fields,
     have: &Fields,
     note_is_ours: bool,
-    tags_key: Option<&str>,
+    account: &Account,
 ) -> Option<(UserFields, Fields)> {
     let mut update = UserFields::default();
     let mut after = have.clone();
@@ -133,14 +147,18 @@ fn edit(
         after.position = Some(position);
     }
     if let Some(comment) = &want.note {
-        let note = match have.note.as_deref() {
-            Some(note) if note.contains(comment.as_str()) => None,
-            Some(note) if !note_is_ours => Some(format!("{note}\n{comment}")),
-            _ => Some(comment.clone()),
+        let appended = |note: &str| format!("{note}\n{comment}");
+        let (sent, kept) = match (have.note.as_deref(), account.plays.note_update) {
+            (Some(note), _) if note.contains(comment.as_str()) => (None, None),
+            (Some(note), NoteUpdate::Appends) => (Some(comment.clone()), Some(appended(note))),
+            (Some(note), NoteUpdate::Replaces) if !note_is_ours => {
+                (Some(appended(note)), Some(appended(note)))
+            }
+            _ => (Some(comment.clone()), Some(comment.clone())),
         };
-        if let Some(note) = note {
-            update.user_note = Some(note.clone());
-            after.note = Some(note);
+        if let Some(sent) = sent {
+            update.user_note = Some(sent);
+            after.note = kept;
         }
     }
     for (key, value) in &want.custom {
@@ -149,7 +167,7 @@ fn edit(
             after.custom.insert(key.clone(), value.clone());
         }
     }
-    if let Some(key) = tags_key
+    if let Some(key) = account.tags_key.as_deref()
         && !want.tags.is_subset(&have.tags)
     {
         after.tags.extend(want.tags.iter().cloned());
@@ -193,6 +211,19 @@ impl Member {
         self.field == api::EMAIL_FIELD || self.field == api::PHONE_FIELD
     }
 
+    /// The searches before a create: none, unless the account is searched first, or the
+    /// e-mail has a spelling of its own (which a case-sensitive account's duplicate check
+    /// would not catch on the create).
+    fn searches_first(&self, search_first: bool) -> u64 {
+        if !self.searchable() {
+            0
+        } else if self.spelling.is_some() {
+            2
+        } else {
+            u64::from(search_first)
+        }
+    }
+
     /// Whether a user found in the account is this profile: e-mails compared ignoring case
     /// (server-side case handling **assumed**), phones by their digits (stored format
     /// **assumed** as sent).
@@ -201,7 +232,10 @@ impl Member {
             return false;
         };
         match self.field {
-            api::EMAIL_FIELD => stored.trim().eq_ignore_ascii_case(&self.value),
+            api::EMAIL_FIELD => {
+                let stored = stored.trim();
+                stored.eq_ignore_ascii_case(&self.value) || Some(stored) == self.spelling.as_deref()
+            }
             api::PHONE_FIELD => digits(stored) == digits(&self.value),
             _ => stored.trim() == self.value,
         }
@@ -214,7 +248,7 @@ fn digits(text: &str) -> String {
 
 /// Requests a person is expected to need, from the ledger: 0 when every profile is done and
 /// unchanged.
-pub fn expected(wanted: &Wanted, entries: &Entries, tags_key: Option<&str>) -> u64 {
+pub fn expected(wanted: &Wanted, entries: &Entries, account: &Account) -> u64 {
     let root = wanted.members.first().map(|m| m.key.as_str());
     wanted
         .members
@@ -229,11 +263,11 @@ pub fn expected(wanted: &Wanted, entries: &Entries, tags_key: Option<&str>) -> u
             let link = u64::from(root.is_some());
             match (user_id(entry), Known::from_entry(entry)) {
                 (Some(_), Some(known)) => {
-                    u64::from(edit(&member.fields, &known.fields, true, tags_key).is_some())
+                    u64::from(edit(&member.fields, &known.fields, true, account).is_some())
                         + link * u64::from(known.linked_to.is_none())
                 }
-                // A new profile: its create (and a lookup first, when that is the way).
-                _ => 1 + u64::from(wanted.search_first && member.searchable()) + link,
+                // A new profile: its create (and its lookups first, when that is the way).
+                _ => 1 + member.searches_first(wanted.search_first) + link,
             }
         })
         .sum()
@@ -268,8 +302,7 @@ pub struct Sync<'a> {
     pub client: &'a Omnidesk,
     pub pacing: &'a Pacing,
     pub ledger: &'a AccountLedger<'a>,
-    /// `cf_<id>` of the tags' field, when the run has one.
-    pub tags_key: Option<&'a str>,
+    pub account: &'a Account,
 }
 
 /// One profile brought in, before its link.
@@ -355,8 +388,7 @@ impl Sync<'_> {
         let mut created = self.ledger.created_by_this_run(entry);
         if let (Some(id), Some(mut known)) = (user_id(entry), Known::from_entry(entry)) {
             let mut changed = false;
-            if let Some((update, after)) = edit(&member.fields, &known.fields, true, self.tags_key)
-            {
+            if let Some((update, after)) = edit(&member.fields, &known.fields, true, self.account) {
                 self.pacing
                     .send(ticket, || self.client.update(self.pacing, id, &update))
                     .await?;
@@ -371,7 +403,7 @@ impl Sync<'_> {
                 changed,
             });
         }
-        let found = if search_first && member.searchable() {
+        let found = if member.searches_first(search_first) > 0 {
             self.lookup(member, None, ticket).await?
         } else {
             None
@@ -382,7 +414,7 @@ impl Sync<'_> {
                 self.ledger.create_sent(&member.key).await?;
                 // A minute's slack for the two clocks, when the users created since are read.
                 let sent_at = crate::store::now() - 60;
-                let body = member.create_body(self.tags_key);
+                let body = member.create_body(self.account.tags_key.as_deref());
                 match self
                     .pacing
                     .send(ticket, || self.client.create(self.pacing, &body))
@@ -444,10 +476,10 @@ impl Sync<'_> {
             .into());
         }
         let id = user.user_id;
-        let mut known = Known::of(&user, self.tags_key);
+        let mut known = Known::of(&user, self.account.tags_key.as_deref());
         self.record(member, id, &known, None).await?;
         let mut changed = false;
-        if let Some((update, after)) = edit(&member.fields, &known.fields, false, self.tags_key) {
+        if let Some((update, after)) = edit(&member.fields, &known.fields, false, self.account) {
             self.pacing
                 .send(ticket, || self.client.update(self.pacing, id, &update))
                 .await?;
@@ -479,13 +511,21 @@ impl Sync<'_> {
                 api::PHONE_FIELD => digits(&member.value),
                 _ => member.value.clone(),
             };
-            let users = self
-                .pacing
-                .send(ticket, || {
-                    self.client.search(self.pacing, member.field, &value)
-                })
-                .await?;
-            matches.extend(users.into_iter().filter(|u| member.is(u)));
+            // Before a create, the list's own spelling too; after one answered "exists",
+            // the value it sent is the one that exists.
+            let spelling = member.spelling.as_ref().filter(|_| since.is_none());
+            for value in spelling.into_iter().chain([&value]) {
+                let users = self
+                    .pacing
+                    .send(ticket, || {
+                        self.client.search(self.pacing, member.field, value)
+                    })
+                    .await?;
+                matches.extend(users.into_iter().filter(|u| member.is(u)));
+                if !matches.is_empty() {
+                    break;
+                }
+            }
         } else if let Some(since) = since {
             for page in 1..=api::MAX_PAGE {
                 let answer = self
@@ -589,17 +629,25 @@ mod tests {
         }
     }
 
+    fn account(tags_key: Option<&str>, plays: &str) -> Account {
+        Account {
+            tags_key: tags_key.map(str::to_owned),
+            plays: Assumptions::parse(plays).unwrap(),
+        }
+    }
+
     #[test]
     fn only_what_differs_is_sent_and_nothing_is_erased() {
+        let tags = account(Some("cf_1"), "");
         let have = fields("Анна", Some("старая заметка"), &["vip"]);
         // The same: nothing.
-        assert_eq!(edit(&have, &have, false, Some("cf_1")), None);
+        assert_eq!(edit(&have, &have, false, &tags), None);
         // An empty cell erases nothing.
         let empty = Fields::default();
-        assert_eq!(edit(&empty, &have, false, Some("cf_1")), None);
+        assert_eq!(edit(&empty, &have, false, &tags), None);
         // A comment the account's note lacks is appended to it; tags are added.
         let want = fields("Анна", Some("звонить вечером"), &["b2b"]);
-        let (update, after) = edit(&want, &have, false, Some("cf_1")).unwrap();
+        let (update, after) = edit(&want, &have, false, &tags).unwrap();
         assert_eq!(update.user_full_name, None);
         assert_eq!(
             update.user_note.as_deref(),
@@ -608,17 +656,33 @@ mod tests {
         assert_eq!(update.custom_fields["cf_1"], "b2b, vip");
         assert_eq!(after.tags.len(), 2);
         // Our own note is replaced; a note holding the comment is left alone.
-        let (update, _) = edit(&want, &have, true, None).unwrap();
+        let plain = account(None, "");
+        let (update, _) = edit(&want, &have, true, &plain).unwrap();
         assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
         let holds = fields("Анна", Some("x; звонить вечером"), &[]);
-        assert_eq!(
-            edit(
-                &fields("Анна", Some("звонить вечером"), &[]),
-                &holds,
-                false,
-                None
-            ),
-            None
-        );
+        let comment = fields("Анна", Some("звонить вечером"), &[]);
+        assert_eq!(edit(&comment, &holds, false, &plain), None);
+    }
+
+    #[test]
+    fn an_account_that_appends_to_notes_is_sent_the_comment_alone() {
+        let appends = account(None, "note-appends");
+        let have = fields("Анна", Some("старая заметка"), &[]);
+        let want = fields("Анна", Some("звонить вечером"), &[]);
+        for ours in [false, true] {
+            let (update, after) = edit(&want, &have, ours, &appends).unwrap();
+            assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
+            assert_eq!(
+                after.note.as_deref(),
+                Some("старая заметка\nзвонить вечером")
+            );
+            // What it then holds has the comment: nothing more to send.
+            assert_eq!(edit(&want, &after, true, &appends), None);
+        }
+        // A profile without a note is sent the comment, as anywhere.
+        let bare = fields("Анна", None, &[]);
+        let (update, after) = edit(&want, &bare, false, &appends).unwrap();
+        assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
+        assert_eq!(after.note.as_deref(), Some("звонить вечером"));
     }
 }

@@ -3,11 +3,11 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::api::CustomField;
+use super::api::{CustomField, EmailCase};
 use super::client::Omnidesk;
 use super::cost::{OmnideskCost, search_first};
 use super::rules::{self, Catalog, Settings};
-use super::sync::{self, Fields, Member, Sync, Wanted};
+use super::sync::{self, Account, Fields, Member, Sync, Wanted};
 use crate::domain::{ContactKey, Problem, Row, Warning};
 use crate::identity::Profiles;
 use crate::input::Header;
@@ -134,12 +134,7 @@ pub struct Rules {
     /// The data field of each column the input does not understand (`Row::extra`).
     columns: Vec<Option<CustomField>>,
     column_titles: Vec<String>,
-}
-
-impl Rules {
-    fn tags_key(&self) -> Option<String> {
-        self.tags_field.as_ref().map(CustomField::key)
-    }
+    account: Account,
 }
 
 impl Target for OmnideskTarget {
@@ -186,6 +181,10 @@ impl Target for OmnideskTarget {
             None => None,
         };
         Ok(Rules {
+            account: Account {
+                tags_key: tags_field.as_ref().map(CustomField::key),
+                plays: self.settings.plays,
+            },
             columns: rules::data_fields(&catalog, header),
             column_titles: header.unknown.clone(),
             catalog,
@@ -214,6 +213,10 @@ impl Target for OmnideskTarget {
 
     fn rate_per_minute(rules: &Rules) -> Option<u64> {
         rules.catalog.per_minute
+    }
+
+    fn spellings(rules: &Rules) -> bool {
+        rules.account.plays.email_case == EmailCase::Sensitive
     }
 
     fn check_row(rules: &Rules, row: &Row) -> Result<Vec<Warning>, Problem> {
@@ -281,7 +284,7 @@ impl Target for OmnideskTarget {
     }
 
     fn expected(rules: &Rules, wanted: &Wanted, entries: &Entries) -> u64 {
-        sync::expected(wanted, entries, rules.tags_key().as_deref())
+        sync::expected(wanted, entries, &rules.account)
     }
 
     fn settled(
@@ -302,12 +305,11 @@ impl Target for OmnideskTarget {
         pacing: &Pacing,
         ticket: &mut Ticket,
     ) -> Result<Vec<Done>, SyncError> {
-        let tags_key = rules.tags_key();
         let sync = Sync {
             client: &self.client,
             pacing,
             ledger,
-            tags_key: tags_key.as_deref(),
+            account: &rules.account,
         };
         sync.person(wanted, entries, ticket).await
     }
@@ -338,6 +340,7 @@ fn member(rules: &Rules, profiles: &Profiles, id: u32) -> Option<Member> {
         key: profile.key.to_string(),
         field,
         value,
+        spelling: profiles.spelling(id).map(str::to_owned),
         fields: Fields {
             name: text(profile.name.as_deref()),
             company: text(details.and_then(|d| d.company.as_deref())),
