@@ -329,11 +329,24 @@ impl BatchRecords {
         self.rows.clear();
     }
 
-    fn push(&mut self, row: u32, record: &csv::StringRecord) {
+    fn push(&mut self, row: u32, record: &csv::ByteRecord) {
         self.rows.push((row, self.ends.len()));
-        for cell in record.iter() {
-            self.text.push_str(cell);
-            self.ends.push(self.text.len());
+        let start = self.text.len();
+        // One check of the record's UTF-8, SIMD: `std`'s, which `csv::StringRecord` runs,
+        // takes the bytes of Cyrillic text one by one (6% of `check` on the worse list).
+        match simdutf8::basic::from_utf8(record.as_slice()) {
+            Ok(cells) => {
+                self.text.push_str(cells);
+                let ends = (0..record.len()).filter_map(|i| record.range(i));
+                self.ends.extend(ends.map(|cell| start + cell.end));
+            }
+            // Not met: the decoder's output is UTF-8, and csv cuts it only at ASCII bytes.
+            Err(_) => {
+                for cell in record.iter() {
+                    self.text.push_str(&String::from_utf8_lossy(cell));
+                    self.ends.push(self.text.len());
+                }
+            }
         }
     }
 
@@ -355,7 +368,7 @@ fn read_batches(
     recycled: &mpsc::Receiver<Batch>,
 ) {
     let mut records = source.records();
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     for index in 0.. {
         let mut batch = recycled.try_recv().unwrap_or_else(|_| Batch {
             parser: index % queues.len(),
@@ -364,7 +377,7 @@ fn read_batches(
         });
         batch.records.clear();
         while batch.records.len() < BATCH {
-            match records.next_into(&mut record) {
+            match records.next_bytes_into(&mut record) {
                 Some(row) if row <= header_row => {}
                 Some(row) => batch.records.push(row, &record),
                 None => break,
