@@ -18,16 +18,18 @@ export const CATALOG = {
 };
 
 // An Omnidesk account as the backend's catalog shows it (src/targets/omnidesk/target.rs
-// `catalog_view`): user-level active data fields only, the users' count, the rate.
+// `catalog_view`): user-level active data fields only, each with whether a sheet column
+// titled after it fills it (not "Теги": the backend reads that title as the Tags column),
+// the users' count, the rate.
 export const OMNIDESK = {
   url: 'https://romashka.omnidesk.ru',
   staffEmail: 'staff@romashka.ru',
   apiKey: 'omni-key-0123456789abcdef',
   catalog: {
     fields: [
-      { field_id: 1, title: 'Теги', field_type: 'text', field_level: 'user', active: true, field_data: '' },
-      { field_id: 2, title: 'Тариф', field_type: 'select', field_level: 'user', active: true, field_data: { 1: 'Базовый', 2: 'Про' } },
-      { field_id: 5, title: 'Заметки', field_type: 'textarea', field_level: 'user', active: true, field_data: '' },
+      { field_id: 1, title: 'Теги', field_type: 'text', field_level: 'user', active: true, field_data: '', sheet_column: false },
+      { field_id: 2, title: 'Тариф', field_type: 'select', field_level: 'user', active: true, field_data: { 1: 'Базовый', 2: 'Про' }, sheet_column: true },
+      { field_id: 5, title: 'Заметки', field_type: 'textarea', field_level: 'user', active: true, field_data: '', sheet_column: true },
     ],
     users: 1200,
     rate_limit_per_minute: 5,
