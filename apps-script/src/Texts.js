@@ -99,6 +99,10 @@ var CL_TEXTS = {
     omnideskRefused:
       'Omnidesk не принял e-mail сотрудника и API-ключ. Проверьте их в «Настройках» (API-ключ — ' +
       'в Omnidesk: Настройки → API).',
+    playsUnknown:
+      '«{name}» — не название отличия аккаунта. Исправьте «Отличия аккаунта» в «Настройках»: впишите ' +
+      'названия через запятую так, как их вывела проверка аккаунта (contact-loader probe --target omnidesk), ' +
+      'или очистите поле.',
     attributesMissing:
       'В Intercom нет атрибутов, которые заполняет список: {names}. Создайте их в Intercom (Settings → ' +
       'Data → People → Create attribute, тип Text) или отметьте «Создавать недостающие атрибуты» в «Настройках».',
@@ -327,6 +331,10 @@ var CL_TEXTS = {
     omnideskRefused:
       'Omnidesk did not accept the staff e-mail and API key. Check them in Settings (the API key is ' +
       'in Omnidesk: Settings → API).',
+    playsUnknown:
+      '"{name}" is not the name of an account difference. Correct "Account differences" in Settings: ' +
+      "the names separated by commas, as the account's check printed them (contact-loader probe " +
+      '--target omnidesk), or clear the field.',
     attributesMissing:
       'Intercom has no attributes the list fills: {names}. Create them in Intercom (Settings → Data → ' +
       'People → Create attribute, type Text), or tick "Create missing attributes" in Settings.',

@@ -57,9 +57,15 @@ if (!config) {
     const tagsField = connection.fields.find((f) => f.type === 'text' && f.title === 'Теги');
     assert.ok(tagsField, `a text data field for the tags: ${JSON.stringify(connection.fields)}`);
 
+    // An account difference the backend does not know is refused before the job, in words
+    // that point at the setting; cleared, the job goes.
+    const before = await sandboxStats(env);
+    assert.equal(run('saveSettings', { plays: 'notes-append' }).plays, 'notes-append');
+    assert.deepEqual(run('startJob', 'load', false), { ok: false, error: context.clText_(lang, 'playsUnknown', { name: 'notes-append' }) });
+    assert.equal(run('saveSettings', { plays: '' }).plays, null);
+
     // The sheet has tags and no tags field is chosen yet: refused before any write, in words
     // that point at the setting.
-    const before = await sandboxStats(env);
     const refused = await processList(run);
     assert.equal(refused.status.state, 'failed', JSON.stringify(refused.status));
     assert.equal(refused.status.target, 'omnidesk');

@@ -52,9 +52,17 @@ export const INTERCOM = {
 // setting a kind does not take is refused with 400).
 const KIND_FIELDS = {
   chat2desk: ['token', 'channel', 'transport', 'email_channel'],
-  omnidesk: ['staff_email', 'api_key', 'tags_field'],
+  omnidesk: ['staff_email', 'api_key', 'tags_field', 'plays'],
   intercom: ['token', 'version', 'comment_attribute', 'create_attributes', 'unarchive', 'search_lag_secs'],
 };
+
+// The names of Omnidesk's `plays` (src/targets/omnidesk/api.rs `Assumptions::NAMES`): another
+// is refused at submit.
+const OMNIDESK_PLAYS = [
+  'throttle-403', 'retry-after-always', 'retry-after-never', 'error-description', 'duplicate-with-id',
+  'create-links-identifiers', 'phone-digits', 'email-case-sensitive', 'search-lag', 'note-appends',
+  'links-pairwise', 'relink-refused', 'select-by-title', 'channel-names', 'numbers-as-strings',
+];
 
 const LIVE = ['queued', 'running'];
 
@@ -153,6 +161,8 @@ export class FakeBackend {
         return this.refuse(422, `\`${target.base_url}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host`, 'base_url_not_allowed');
       }
       if (!target.staff_email || !target.api_key) return json(422, { error: 'send the Omnidesk staff_email and api_key' });
+      const unknown = String(target.plays || '').split(',').map((name) => name.trim()).find((name) => name && !OMNIDESK_PLAYS.includes(name));
+      if (unknown) return this.refuse(400, `Omnidesk settings: unknown variant \`${unknown}\`: use ${OMNIDESK_PLAYS.join(', ')}`, 'invalid_request');
     }
     const live = [...this.jobs.values()].find(
       (job) => LIVE.includes(job.state) && job.request.spreadsheet_id === body.spreadsheet_id && job.request.sheet === body.sheet

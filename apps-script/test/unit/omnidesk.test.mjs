@@ -40,6 +40,7 @@ test('Omnidesk settings: the address as pasted becomes the account origin; the A
     apiKeySet: true,
     apiKeyMasked: '••••cdef',
     tagsField: 'Теги',
+    plays: null,
     intercomTokenSet: false,
     intercomTokenMasked: '',
     intercomRegion: 'US',
@@ -140,6 +141,40 @@ test("startJob for Omnidesk sends its credentials, the account's address and the
   assert.deepEqual(backend.jobs.get('job-2').request.target, {
     kind: 'chat2desk', token: TOKEN, tags: ['vip'], region: 'KZ', channel: 'Продажи', transport: 'telegram', email_channel: '2',
   });
+});
+
+test("the account differences are stored as probe prints them and go as the job's plays; an unknown name is refused in words", () => {
+  for (const [locale, words] of [
+    ['en_US', '"notes-append" is not the name of an account difference. Correct "Account differences" in Settings: the names separated by commas, as the account\'s check printed them (contact-loader probe --target omnidesk), or clear the field.'],
+    ['ru_RU', '«notes-append» — не название отличия аккаунта. Исправьте «Отличия аккаунта» в «Настройках»: впишите названия через запятую так, как их вывела проверка аккаунта (contact-loader probe --target omnidesk), или очистите поле.'],
+  ]) {
+    const { run, backend } = omnidesk({ locale }, { tagsField: 'Теги' });
+    assert.equal(run('getSettings').plays, null, 'none unless set');
+    assert.equal(run('saveSettings', { plays: ' Note-Appends , email-case-sensitive,, note-appends ' }).plays, 'note-appends,email-case-sensitive');
+    const started = run('startJob', 'load', false);
+    assert.equal(started.ok, true, JSON.stringify(started));
+    assert.deepEqual(backend.jobs.get(started.jobId).request.target, {
+      kind: 'omnidesk', base_url: OMNIDESK.url, staff_email: OMNIDESK.staffEmail, api_key: OMNIDESK.apiKey, tags: [], region: 'RU', tags_field: 'Теги', plays: 'note-appends,email-case-sensitive',
+    });
+    run('cancelJob', started.jobId);
+
+    // The backend knows the names: one it does not is refused before the job, in the user's words.
+    run('saveSettings', { plays: 'notes-append' });
+    assert.deepEqual(run('startJob', 'load', false), { ok: false, error: words });
+    // Another refusal of the request keeps the backend's words.
+    backend.answerNext = { status: 400, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: 'Omnidesk settings: unknown field `colour`', code: 'invalid_request' }) };
+    assert.deepEqual(run('startJob', 'load', false), { ok: false, error: 'Omnidesk settings: unknown field `colour`' });
+
+    // Cleared: no plays at all, and none ever for another target.
+    assert.equal(run('saveSettings', { plays: '' }).plays, null);
+    const plain = run('startJob', 'load', false);
+    assert.equal('plays' in backend.jobs.get(plain.jobId).request.target, false);
+    run('cancelJob', plain.jobId);
+    run('saveSettings', { plays: 'note-appends' });
+    run('saveSettings', { target: 'chat2desk', token: TOKEN });
+    const chat2desk = run('startJob', 'load', false);
+    assert.equal('plays' in backend.jobs.get(chat2desk.jobId).request.target, false);
+  }
 });
 
 test('an Omnidesk job tells the target, the requests it plans and how long they take at the account’s rate', () => {
