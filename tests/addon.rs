@@ -16,6 +16,7 @@ use contact_loader::serve::{Config, Server};
 use contact_loader::targets::chat2desk::sandbox::{Sandbox, SandboxConfig};
 use contact_loader::targets::intercom::api::Role;
 use contact_loader::targets::intercom::sandbox as intercom;
+use contact_loader::targets::omnidesk::api::{CustomField, FieldData, FieldType};
 use contact_loader::targets::omnidesk::sandbox as omnidesk;
 use support::fake_sheets::FakeSheets;
 
@@ -262,6 +263,44 @@ fn person_sheet() -> Vec<Vec<String>> {
     rows
 }
 
+/// The user data fields the Omnidesk sheet fills besides the tags' “Теги”: the sandbox's
+/// own select “Тариф” (options 1 “Базовый”, 2 “Про”) and the two the test adds, in the
+/// account's order, which is the order of their columns after Tags.
+const OMNIDESK_FIELDS: [&str; 3] = ["Тариф", "Источник", "Рассылка"];
+
+/// Row `i`'s cells under `OMNIDESK_FIELDS`: an option's title, a text, a checkbox's word as
+/// the add-on's dropdown offers it (Texts.js `checkboxWords`) — or empty, which leaves the
+/// field as it is.
+fn omnidesk_field_cells(i: usize) -> [String; 3] {
+    [
+        ["Базовый", "Про", ""][i % 3].to_owned(),
+        if i.is_multiple_of(2) {
+            format!("выставка {i}")
+        } else {
+            String::new()
+        },
+        ["да", "нет", "", ""][i % 4].to_owned(),
+    ]
+}
+
+/// The people of `person_sheet`, as the add-on's Omnidesk contact sheet holds them: a column
+/// for each of the account's data fields between Tags and Status.
+fn omnidesk_sheet() -> Vec<Vec<String>> {
+    let at = column(&person_sheet()[0], &["Статус"]);
+    person_sheet()
+        .into_iter()
+        .enumerate()
+        .map(|(r, mut row)| {
+            let cells = match r {
+                0 => OMNIDESK_FIELDS.map(str::to_owned),
+                _ => omnidesk_field_cells(r - 1),
+            };
+            row.splice(at..at, cells);
+            row
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
     let sandbox = omnidesk::Sandbox::start(
@@ -270,7 +309,17 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
     )
     .await
     .unwrap();
-    let sheets = sheets_with(&manifest_scopes(), person_sheet()).await;
+    let user_field = |title: &str, field_type| CustomField {
+        field_id: 0,
+        title: title.to_owned(),
+        field_type,
+        field_level: "user".to_owned(),
+        active: true,
+        field_data: FieldData::None,
+    };
+    let source = sandbox.insert_custom_field(user_field("Источник", FieldType::Text));
+    let mailing = sandbox.insert_custom_field(user_field("Рассылка", FieldType::Checkbox));
+    let sheets = sheets_with(&manifest_scopes(), omnidesk_sheet()).await;
     let dir = tempfile::tempdir().unwrap();
     // The sandbox's http://127.0.0.1 address is callable only because it is listed.
     let server = server(dir.path(), &sheets, sandbox.url()).await;
@@ -353,6 +402,31 @@ async fn the_add_on_processes_an_omnidesk_sheet_through_a_running_server() {
             if i % 5 == 0 {
                 assert_eq!(user.company_name.as_deref(), Some("Ромашка"));
                 assert_eq!(user.company_position.as_deref(), Some("директор"));
+            }
+            // The data fields from their columns: the select by its option's key, the
+            // checkbox a boolean; an empty cell sent nothing.
+            let [plan, from, mail] = omnidesk_field_cells(i);
+            let expected = [
+                (
+                    "cf_2".to_owned(),
+                    (!plan.is_empty()).then(|| json!(if plan == "Про" { "2" } else { "1" })),
+                ),
+                (
+                    format!("cf_{source}"),
+                    (!from.is_empty()).then(|| json!(from)),
+                ),
+                (
+                    format!("cf_{mailing}"),
+                    (!mail.is_empty()).then(|| json!(mail == "да")),
+                ),
+            ];
+            for (key, value) in expected {
+                assert_eq!(
+                    user.custom_fields.get(&key),
+                    value.as_ref(),
+                    "row {}: {key} of {user:?}",
+                    i + 2
+                );
             }
         }
     }

@@ -3,8 +3,9 @@
  * credentials — the Chat2Desk API token; the Omnidesk account's address, staff e-mail and API
  * key; the Intercom access token and its workspace's region — kept side by side, so switching
  * back and forth loses none; the defaults every row gets (Chat2Desk: channel, messenger, tags,
- * e-mail channel; Omnidesk: the data field tags go to; Intercom: whether missing attributes
- * are created and archived contacts unarchived; all: the region of phone numbers).
+ * e-mail channel; Omnidesk: the data field tags go to, and how the account differs from what
+ * the loader assumes, `plays`, as `contact-loader probe` finds it; Intercom: whether missing
+ * attributes are created and archived contacts unarchived; all: the region of phone numbers).
  *
  * google-sheets.md: per-user secrets live in PropertiesService.getUserProperties(), not in
  * cells — user properties are visible to this user and this script only. The tokens and the
@@ -33,6 +34,7 @@ function clReadSettings_(svc) {
     staffEmail: defaults.staffEmail || null,
     apiKey: store.getProperty(CL_API_KEY_KEY) || '',
     tagsField: defaults.tagsField || null,
+    plays: defaults.plays || null,
     intercomToken: store.getProperty(CL_INTERCOM_TOKEN_KEY) || '',
     intercomRegion: CL_INTERCOM_HOSTS[defaults.intercomRegion] ? defaults.intercomRegion : CL_DEFAULT_INTERCOM_REGION,
     createAttributes: defaults.createAttributes === true,
@@ -58,6 +60,7 @@ function clSettingsView_(svc, lang) {
     apiKeySet: settings.apiKey !== '',
     apiKeyMasked: clMaskToken_(settings.apiKey),
     tagsField: settings.tagsField,
+    plays: settings.plays,
     intercomTokenSet: settings.intercomToken !== '',
     intercomTokenMasked: clMaskToken_(settings.intercomToken),
     intercomRegion: settings.intercomRegion,
@@ -81,10 +84,10 @@ function clMaskToken_(token) {
 /**
  * Stores what `input` gives (CONTRACT.md: saveSettings). An absent or empty token or API key
  * keeps the stored one; an absent field keeps its value; `null` or '' clears channel,
- * messenger, e-mail channel, Omnidesk's address, staff e-mail and tags field; Intercom's two
- * consents are `true` only when sent as `true` (a checkbox's state). Channels are
- * kept as the sidebar sends them (an id, as a string: it survives a rename, and the backend
- * takes an id or a name). Nothing is stored unless all of it is valid.
+ * messenger, e-mail channel, Omnidesk's address, staff e-mail, tags field and account
+ * differences; Intercom's two consents are `true` only when sent as `true` (a checkbox's
+ * state). Channels are kept as the sidebar sends them (an id, as a string: it survives a
+ * rename, and the backend takes an id or a name). Nothing is stored unless all of it is valid.
  */
 function clSaveSettings_(svc, lang, input) {
   input = input || {};
@@ -99,6 +102,7 @@ function clSaveSettings_(svc, lang, input) {
     omnideskUrl: current.omnideskUrl,
     staffEmail: current.staffEmail,
     tagsField: current.tagsField,
+    plays: current.plays,
     intercomRegion: current.intercomRegion,
     createAttributes: current.createAttributes,
     unarchive: current.unarchive,
@@ -143,6 +147,9 @@ function clSaveSettings_(svc, lang, input) {
   if (input.tagsField !== undefined) {
     next.tagsField = clCleanText_(input.tagsField);
   }
+  if (input.plays !== undefined) {
+    next.plays = clCleanPlays_(input.plays);
+  }
   if (input.intercomRegion !== undefined) {
     next.intercomRegion = clIntercomRegion_(lang, input.intercomRegion || CL_DEFAULT_INTERCOM_REGION);
   }
@@ -176,6 +183,26 @@ function clCleanText_(value) {
   }
   var text = String(value).trim();
   return text === '' ? null : text;
+}
+
+/**
+ * Omnidesk's account differences as the backend takes them (`plays`): the variant names
+ * `contact-loader probe --target omnidesk` prints, comma-separated, in lower case, each once;
+ * `null` for none. Which names exist is the backend's to say: it refuses another at submit.
+ */
+function clCleanPlays_(value) {
+  var seen = {};
+  var names = String(value || '')
+    .split(',')
+    .map(function (name) {
+      return name.trim().toLowerCase();
+    })
+    .filter(function (name) {
+      var keep = name !== '' && !seen[name];
+      seen[name] = true;
+      return keep;
+    });
+  return names.length ? names.join(',') : null;
 }
 
 /** Tag labels: trimmed, no blanks, no repeats. A string is split on commas as the Tags column is. */

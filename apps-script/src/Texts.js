@@ -55,6 +55,19 @@ var CL_TEXTS = {
     noDropdownsFailedChat2desk: 'не удалось получить каналы и теги из Chat2Desk ({error}).',
     noDropdownsNoTokenIntercom: 'токен доступа Intercom ещё не указан в настройках.',
     noDropdownsFailedIntercom: 'не удалось получить теги из Intercom ({error}).',
+    sheetReadyFields:
+      'Лист «{name}» готов, со столбцами полей данных Omnidesk: {fields}. ' +
+      'Заполните его и выберите «Загрузить список».',
+    sheetReadyNoFields:
+      'Лист «{name}» готов, но без столбцов полей данных Omnidesk: {reason} ' +
+      'Когда подключение заработает, создайте новый лист — столбцы появятся. Или добавьте столбец сами, ' +
+      'назвав его точно как поле данных.',
+    noDropdownsNoTokenOmnidesk: 'адрес аккаунта, e-mail сотрудника или API-ключ Omnidesk ещё не указаны в настройках.',
+    noDropdownsFailedOmnidesk: 'не удалось получить поля данных из Omnidesk ({error}).',
+    selectHelp: 'Выберите вариант поля данных «{field}» Omnidesk.',
+    selectHelpPartial: 'В списке — первые {max} вариантов поля данных «{field}»; другой вариант впишите точно как в Omnidesk.',
+    checkboxWords: ['да', 'нет'],
+    checkboxHelp: 'Флажок «{field}» Omnidesk: «да» — отметить, «нет» — снять. Пустая ячейка оставит его как есть.',
 
     noBackend:
       'Дополнение ещё не настроено: администратору нужно указать адрес сервиса ' +
@@ -86,6 +99,10 @@ var CL_TEXTS = {
     omnideskRefused:
       'Omnidesk не принял e-mail сотрудника и API-ключ. Проверьте их в «Настройках» (API-ключ — ' +
       'в Omnidesk: Настройки → API).',
+    playsUnknown:
+      '«{name}» — не название отличия аккаунта. Исправьте «Отличия аккаунта» в «Настройках»: впишите ' +
+      'названия через запятую так, как их вывела проверка аккаунта (contact-loader probe --target omnidesk), ' +
+      'или очистите поле.',
     attributesMissing:
       'В Intercom нет атрибутов, которые заполняет список: {names}. Создайте их в Intercom (Settings → ' +
       'Data → People → Create attribute, тип Text) или отметьте «Создавать недостающие атрибуты» в «Настройках».',
@@ -176,6 +193,14 @@ var CL_TEXTS = {
       '   • Имя, Компания, Должность, Комментарий — попадут в карточку клиента.',
       '   • Теги — через запятую. В Omnidesk у клиентов нет тегов: они записываются в поле данных, ' +
         'выбранное в настройках («Поле для тегов»).',
+      '   • Столбцы после «Теги» — поля данных клиента из вашего Omnidesk (Настройки → Поля данных, ' +
+        'уровень «пользователь»). Столбец заполняет поле, если назван точно как оно (заглавные буквы и пробелы ' +
+        'по краям не важны). В поле-списке выберите вариант из выпадающего списка, во флажке — «да» или «нет»; ' +
+        'текст и дату пишите так, как они должны оказаться в Omnidesk: они уйдут как написаны. Пустая ячейка ' +
+        'поле не меняет.',
+      '   • Новое поле данных появится в листе, если снова выбрать «Новый лист контактов»; или добавьте столбец ' +
+        'сами, назвав его точно как поле. Если поля с названием столбца в Omnidesk нет, загрузка ' +
+        'остановится ещё до первой записи и скажет, какой это столбец.',
       '   • Статус и ID клиента заполняет дополнение. В них ничего писать не нужно.',
       '3. «Проверить список» — покажет в столбце «Статус», что будет с каждой строкой. ' +
         'В Omnidesk ничего не отправляется.',
@@ -262,6 +287,19 @@ var CL_TEXTS = {
     noDropdownsFailedChat2desk: 'the channels and tags could not be read from Chat2Desk ({error}).',
     noDropdownsNoTokenIntercom: 'no Intercom access token is set in Settings yet.',
     noDropdownsFailedIntercom: 'the tags could not be read from Intercom ({error}).',
+    sheetReadyFields:
+      'Sheet "{name}" is ready, with columns for the Omnidesk data fields {fields}: ' +
+      'fill it in, then choose "Process list".',
+    sheetReadyNoFields:
+      'Sheet "{name}" is ready, but without columns for the Omnidesk data fields: {reason} ' +
+      'Once the connection works, create a new sheet to get them, or add a column yourself, ' +
+      'titled exactly as the data field.',
+    noDropdownsNoTokenOmnidesk: "the Omnidesk account's address, staff e-mail or API key is not set in Settings yet.",
+    noDropdownsFailedOmnidesk: 'the data fields could not be read from Omnidesk ({error}).',
+    selectHelp: 'Pick an option of the Omnidesk data field "{field}".',
+    selectHelpPartial: 'The list shows the first {max} options of the data field "{field}"; type another exactly as Omnidesk has it.',
+    checkboxWords: ['yes', 'no'],
+    checkboxHelp: 'The Omnidesk checkbox "{field}": "yes" ticks it, "no" clears it. An empty cell leaves it as it is.',
 
     noBackend:
       'The add-on is not set up yet: the administrator must set the address of the service ' +
@@ -293,6 +331,10 @@ var CL_TEXTS = {
     omnideskRefused:
       'Omnidesk did not accept the staff e-mail and API key. Check them in Settings (the API key is ' +
       'in Omnidesk: Settings → API).',
+    playsUnknown:
+      '"{name}" is not the name of an account difference. Correct "Account differences" in Settings: ' +
+      "the names separated by commas, as the account's check printed them (contact-loader probe " +
+      '--target omnidesk), or clear the field.',
     attributesMissing:
       'Intercom has no attributes the list fills: {names}. Create them in Intercom (Settings → Data → ' +
       'People → Create attribute, type Text), or tick "Create missing attributes" in Settings.',
@@ -383,6 +425,13 @@ var CL_TEXTS = {
       "   • Name, Company, Position, Comment — go into the client's card.",
       '   • Tags — separated by commas. Omnidesk clients have no tags: they go into the data field ' +
         'chosen in Settings ("Tags field").',
+      "   • The columns after Tags are your Omnidesk's client data fields (Settings → Data fields, level " +
+        '"user"). A column fills a field when it is titled exactly as the field (capitals and spaces around ' +
+        'do not matter). In a dropdown field pick an option from the list, in a checkbox "yes" or "no"; write ' +
+        'text and dates as they should be in Omnidesk: they go as written. An empty cell leaves the field as it is.',
+      '   • A new data field gets its column when you choose "New contact sheet" again; or add the column ' +
+        'yourself, titled exactly as the field. If Omnidesk has no field of a column\'s title, the load ' +
+        'stops before its first write and names the column.',
       '   • Status and Client ID are filled in by the add-on. Leave them empty.',
       '3. "Check list" shows in the Status column what will happen to each row. ' +
         'Nothing is sent to Omnidesk.',

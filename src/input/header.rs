@@ -119,6 +119,12 @@ impl Column {
         }
     }
 
+    /// The column a header cell titled `name` means, when it is one of ours: such a column
+    /// never reaches a target as its own field (`Header::unknown`).
+    pub fn of_title(name: &str) -> Option<Column> {
+        recognise(name)
+    }
+
     fn is_contact(self) -> bool {
         matches!(
             self,
@@ -309,6 +315,16 @@ mod tests {
         assert_eq!(header.position(Column::Messenger), Some(3));
         assert_eq!(header.position(Column::MessengerId), Some(4));
         assert_eq!(header.lang, Lang::En);
+    }
+
+    #[test]
+    fn a_title_is_ours_as_a_header_cell_of_it_would_be() {
+        assert_eq!(Column::of_title(" Теги "), Some(Column::Tags));
+        assert_eq!(Column::of_title("Примечание"), Some(Column::Comment));
+        assert_eq!(Column::of_title("Телефон (рабочий)"), Some(Column::Phone));
+        assert_eq!(Column::of_title("Тариф"), None);
+        let header = Header::parse(["Телефон", "Тариф"]).unwrap();
+        assert_eq!(header.unknown, ["Тариф"]);
     }
 
     #[test]

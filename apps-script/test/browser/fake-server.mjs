@@ -108,7 +108,7 @@ export function createBackend(options = {}) {
     intercomToken: options.intercomToken ?? null,
     settings: {
       target: 'chat2desk', channel: null, transport: null, emailChannel: null, tags: [], region: 'RU',
-      omnideskUrl: null, staffEmail: null, tagsField: null, intercomRegion: 'US', createAttributes: false, unarchive: false,
+      omnideskUrl: null, staffEmail: null, tagsField: null, plays: null, intercomRegion: 'US', createAttributes: false, unarchive: false,
       ...options.saved,
     },
     lang: options.lang ?? 'en',

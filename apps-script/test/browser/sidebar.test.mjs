@@ -309,7 +309,7 @@ test('settings: a masked token, Check connection fills the lists, Save sends the
   assert.equal(backend.state.token, 'c2d-secret-5678');
   assert.deepEqual(backend.state.settings, {
     target: 'chat2desk', channel: '11', transport: 'telegram', emailChannel: null, tags: ['webinar', 'vip'], region: 'KZ',
-    omnideskUrl: null, staffEmail: null, tagsField: null, intercomRegion: 'US', createAttributes: false, unarchive: false,
+    omnideskUrl: null, staffEmail: null, tagsField: null, plays: null, intercomRegion: 'US', createAttributes: false, unarchive: false,
   });
   // The token leaves the field; only its masked form is shown.
   assert.equal(await token.inputValue(), '');
@@ -471,12 +471,14 @@ test('settings for Omnidesk: the target switches the fields, Check connection li
   assert.deepEqual(await page.locator('#tags-field option').allTextContents(), ['Не выбран', 'Tags', 'Notes']);
   assert.match(await page.locator('#tags-field-hint').textContent(), /У клиентов Omnidesk нет тегов/);
   await page.getByLabel('Поле для тегов').selectOption('Tags');
+  assert.equal(await page.locator('#plays').inputValue(), '', 'no account differences unless the check found some');
+  await page.getByLabel('Отличия аккаунта').fill(' note-appends ');
   await page.screenshot({ path: join(ARTIFACTS, 'sidebar-settings-omnidesk.png'), fullPage: true });
 
   await page.getByRole('button', { name: 'Сохранить' }).click();
   await page.locator('#settings-msg').waitFor({ state: 'visible' });
   assert.deepEqual(backend.callsOf('saveSettings'), [[{
-    target: 'omnidesk', region: 'RU', omnideskUrl: 'flowers', staffEmail: 'anna@flowers.example', tagsField: 'Tags', apiKey: 'omni-secret-9876',
+    target: 'omnidesk', region: 'RU', omnideskUrl: 'flowers', staffEmail: 'anna@flowers.example', tagsField: 'Tags', plays: 'note-appends', apiKey: 'omni-secret-9876',
   }]]);
   assert.equal(await page.locator('#api-key').inputValue(), '');
   assert.equal(await page.locator('#api-key').getAttribute('placeholder'), '••••9876 (сохранён)');
@@ -491,6 +493,7 @@ test('settings for Omnidesk: the target switches the fields, Check connection li
   assert.deepEqual(backend.callsOf('checkConnection').at(-1), [{ target: 'omnidesk', omnideskUrl: 'flowers', staffEmail: 'anna@flowers.example' }]);
   assert.equal(await page.locator('#tags-field').inputValue(), 'Tags');
   assert.equal(await page.locator('#staff-email').inputValue(), 'anna@flowers.example');
+  assert.equal(await page.locator('#plays').inputValue(), 'note-appends');
   finish();
 
   // An account without a text field for users says what to create.

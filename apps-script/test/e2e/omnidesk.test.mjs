@@ -4,7 +4,9 @@
 // and runs this file with CONTACT_LOADER_E2E_OMNIDESK set to JSON:
 // {"backend_url", "sheets_url", "spreadsheet_id", "sheet", "identity_token", "oauth_token",
 //  "omnidesk_url", "staff_email", "api_key"}. The sheet is laid out as the add-on's own
-// Omnidesk contact sheet (this test checks that), with tags in some rows.
+// Omnidesk contact sheet (this test checks that), with tags in some rows, and the account's
+// data fields "Тариф" (a select), "Источник" (text) and "Рассылка" (a checkbox) in columns
+// of their own, which tests/addon.rs finds on the users afterwards.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,21 +33,39 @@ if (!config) {
     assert.equal(settings.ok, true, JSON.stringify(settings));
     assert.deepEqual([settings.target, settings.omnideskUrl, settings.apiKeySet], ['omnidesk', env.omnidesk_url, true]);
 
-    // The sheet is the add-on's own Omnidesk layout: New contact sheet makes the same header.
+    // The sheet is the add-on's own Omnidesk layout: New contact sheet makes the same header,
+    // the account's data fields among its columns (not "Теги", which is the Tags column's
+    // title), a select's options and a checkbox's words in their dropdowns.
     run('menuNewContactSheet');
-    assert.deepEqual(world.spreadsheet.getActiveSheet().getRange(1, 1, 1, rows[0].length).getValues()[0], rows[0]);
+    const made = world.spreadsheet.getActiveSheet();
+    assert.deepEqual(made.getRange(1, 1, 1, made.getLastColumn()).getValues()[0], rows[0]);
+    const listOf = (title) => {
+      const rule = made.getRange(2, columnOf(rows[0], [title.toLowerCase()]) + 1).getDataValidation();
+      return rule && { items: rule.getCriteriaValues()[0], allowInvalid: rule.getAllowInvalid() };
+    };
+    assert.deepEqual(listOf('Тариф'), { items: ['Базовый', 'Про'], allowInvalid: false });
+    assert.equal(listOf('Источник'), null);
+    assert.deepEqual(listOf('Рассылка'), { items: [...context.clTexts_(lang, 'checkboxWords')], allowInvalid: false });
+    const statusColumn = columnOf(rows[0], ['status', 'статус']) + 1;
+    assert.ok(made.getConditionalFormatRules().every((rule) => rule.getRanges().every((range) => range.getColumn() === statusColumn)), 'the colours are on Status');
     world.spreadsheet.setActiveSheet(world.spreadsheet.getSheetByName(env.sheet));
 
     const connection = run('checkConnection');
     assert.equal(connection.ok, true, JSON.stringify(connection));
     assert.equal(connection.accountUrl, env.omnidesk_url);
     assert.equal(typeof connection.ratePerMinute, 'number', 'the sandbox announces its rate');
-    const tagsField = connection.fields.find((f) => f.type === 'text');
+    const tagsField = connection.fields.find((f) => f.type === 'text' && f.title === 'Теги');
     assert.ok(tagsField, `a text data field for the tags: ${JSON.stringify(connection.fields)}`);
+
+    // An account difference the backend does not know is refused before the job, in words
+    // that point at the setting; cleared, the job goes.
+    const before = await sandboxStats(env);
+    assert.equal(run('saveSettings', { plays: 'notes-append' }).plays, 'notes-append');
+    assert.deepEqual(run('startJob', 'load', false), { ok: false, error: context.clText_(lang, 'playsUnknown', { name: 'notes-append' }) });
+    assert.equal(run('saveSettings', { plays: '' }).plays, null);
 
     // The sheet has tags and no tags field is chosen yet: refused before any write, in words
     // that point at the setting.
-    const before = await sandboxStats(env);
     const refused = await processList(run);
     assert.equal(refused.status.state, 'failed', JSON.stringify(refused.status));
     assert.equal(refused.status.target, 'omnidesk');

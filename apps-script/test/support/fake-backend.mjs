@@ -18,16 +18,18 @@ export const CATALOG = {
 };
 
 // An Omnidesk account as the backend's catalog shows it (src/targets/omnidesk/target.rs
-// `catalog_view`): user-level active data fields only, the users' count, the rate.
+// `catalog_view`): user-level active data fields only, each with whether a sheet column
+// titled after it fills it (not "Теги": the backend reads that title as the Tags column),
+// the users' count, the rate.
 export const OMNIDESK = {
   url: 'https://romashka.omnidesk.ru',
   staffEmail: 'staff@romashka.ru',
   apiKey: 'omni-key-0123456789abcdef',
   catalog: {
     fields: [
-      { field_id: 1, title: 'Теги', field_type: 'text', field_level: 'user', active: true, field_data: '' },
-      { field_id: 2, title: 'Тариф', field_type: 'select', field_level: 'user', active: true, field_data: { 1: 'Базовый', 2: 'Про' } },
-      { field_id: 5, title: 'Заметки', field_type: 'textarea', field_level: 'user', active: true, field_data: '' },
+      { field_id: 1, title: 'Теги', field_type: 'text', field_level: 'user', active: true, field_data: '', sheet_column: false },
+      { field_id: 2, title: 'Тариф', field_type: 'select', field_level: 'user', active: true, field_data: { 1: 'Базовый', 2: 'Про' }, sheet_column: true },
+      { field_id: 5, title: 'Заметки', field_type: 'textarea', field_level: 'user', active: true, field_data: '', sheet_column: true },
     ],
     users: 1200,
     rate_limit_per_minute: 5,
@@ -50,9 +52,17 @@ export const INTERCOM = {
 // setting a kind does not take is refused with 400).
 const KIND_FIELDS = {
   chat2desk: ['token', 'channel', 'transport', 'email_channel'],
-  omnidesk: ['staff_email', 'api_key', 'tags_field'],
+  omnidesk: ['staff_email', 'api_key', 'tags_field', 'plays'],
   intercom: ['token', 'version', 'comment_attribute', 'create_attributes', 'unarchive', 'search_lag_secs'],
 };
+
+// The names of Omnidesk's `plays` (src/targets/omnidesk/api.rs `Assumptions::NAMES`): another
+// is refused at submit.
+const OMNIDESK_PLAYS = [
+  'throttle-403', 'retry-after-always', 'retry-after-never', 'error-description', 'duplicate-with-id',
+  'create-links-identifiers', 'phone-digits', 'email-case-sensitive', 'search-lag', 'note-appends',
+  'links-pairwise', 'relink-refused', 'select-by-title', 'channel-names', 'numbers-as-strings',
+];
 
 const LIVE = ['queued', 'running'];
 
@@ -151,6 +161,8 @@ export class FakeBackend {
         return this.refuse(422, `\`${target.base_url}\` is not an Omnidesk account's address (https://ACCOUNT.omnidesk.ru or .omnidesk.pro); this server calls no other host`, 'base_url_not_allowed');
       }
       if (!target.staff_email || !target.api_key) return json(422, { error: 'send the Omnidesk staff_email and api_key' });
+      const unknown = String(target.plays || '').split(',').map((name) => name.trim()).find((name) => name && !OMNIDESK_PLAYS.includes(name));
+      if (unknown) return this.refuse(400, `Omnidesk settings: unknown variant \`${unknown}\`: use ${OMNIDESK_PLAYS.join(', ')}`, 'invalid_request');
     }
     const live = [...this.jobs.values()].find(
       (job) => LIVE.includes(job.state) && job.request.spreadsheet_id === body.spreadsheet_id && job.request.sheet === body.sheet

@@ -37,6 +37,7 @@ test('Intercom settings: the access token is stored apart and shown masked, the 
     apiKeySet: true,
     apiKeyMasked: '••••cdef',
     tagsField: null,
+    plays: null,
     intercomTokenSet: true,
     intercomTokenMasked: '••••cdef',
     intercomRegion: 'EU',

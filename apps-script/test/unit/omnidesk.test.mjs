@@ -40,6 +40,7 @@ test('Omnidesk settings: the address as pasted becomes the account origin; the A
     apiKeySet: true,
     apiKeyMasked: '••••cdef',
     tagsField: 'Теги',
+    plays: null,
     intercomTokenSet: false,
     intercomTokenMasked: '',
     intercomRegion: 'US',
@@ -142,6 +143,40 @@ test("startJob for Omnidesk sends its credentials, the account's address and the
   });
 });
 
+test("the account differences are stored as probe prints them and go as the job's plays; an unknown name is refused in words", () => {
+  for (const [locale, words] of [
+    ['en_US', '"notes-append" is not the name of an account difference. Correct "Account differences" in Settings: the names separated by commas, as the account\'s check printed them (contact-loader probe --target omnidesk), or clear the field.'],
+    ['ru_RU', '«notes-append» — не название отличия аккаунта. Исправьте «Отличия аккаунта» в «Настройках»: впишите названия через запятую так, как их вывела проверка аккаунта (contact-loader probe --target omnidesk), или очистите поле.'],
+  ]) {
+    const { run, backend } = omnidesk({ locale }, { tagsField: 'Теги' });
+    assert.equal(run('getSettings').plays, null, 'none unless set');
+    assert.equal(run('saveSettings', { plays: ' Note-Appends , email-case-sensitive,, note-appends ' }).plays, 'note-appends,email-case-sensitive');
+    const started = run('startJob', 'load', false);
+    assert.equal(started.ok, true, JSON.stringify(started));
+    assert.deepEqual(backend.jobs.get(started.jobId).request.target, {
+      kind: 'omnidesk', base_url: OMNIDESK.url, staff_email: OMNIDESK.staffEmail, api_key: OMNIDESK.apiKey, tags: [], region: 'RU', tags_field: 'Теги', plays: 'note-appends,email-case-sensitive',
+    });
+    run('cancelJob', started.jobId);
+
+    // The backend knows the names: one it does not is refused before the job, in the user's words.
+    run('saveSettings', { plays: 'notes-append' });
+    assert.deepEqual(run('startJob', 'load', false), { ok: false, error: words });
+    // Another refusal of the request keeps the backend's words.
+    backend.answerNext = { status: 400, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: 'Omnidesk settings: unknown field `colour`', code: 'invalid_request' }) };
+    assert.deepEqual(run('startJob', 'load', false), { ok: false, error: 'Omnidesk settings: unknown field `colour`' });
+
+    // Cleared: no plays at all, and none ever for another target.
+    assert.equal(run('saveSettings', { plays: '' }).plays, null);
+    const plain = run('startJob', 'load', false);
+    assert.equal('plays' in backend.jobs.get(plain.jobId).request.target, false);
+    run('cancelJob', plain.jobId);
+    run('saveSettings', { plays: 'note-appends' });
+    run('saveSettings', { target: 'chat2desk', token: TOKEN });
+    const chat2desk = run('startJob', 'load', false);
+    assert.equal('plays' in backend.jobs.get(chat2desk.jobId).request.target, false);
+  }
+});
+
 test('an Omnidesk job tells the target, the requests it plans and how long they take at the account’s rate', () => {
   const { run, backend } = omnidesk({ locale: 'en_US' }, { tagsField: 'Теги' });
   backend.plannedRequests = 3000;
@@ -204,34 +239,155 @@ test('the other Omnidesk tags-field errors of an older backend (no code) come in
   assert.equal(context.clTargetErrorText_('en', 'the sheet has no header row'), 'the sheet has no header row');
 });
 
-test('a new contact sheet for Omnidesk: phone, e-mail and messenger id columns as typed, company and position, status colours, no catalog call', () => {
-  for (const [locale, headers, sheetName, instructions, title] of [
-    ['ru_RU', RU_HEADERS, 'Контакты', 'Инструкция Omnidesk', 'Как загрузить контакты в Omnidesk'],
-    ['en_US', EN_HEADERS, 'Contacts', 'Instructions Omnidesk', 'How to load contacts into Omnidesk'],
+/** The dropdown of column `col` of data row `row`: its items, whether other text is allowed, its help text. */
+function dropdown(sheet, col, row = 2) {
+  const rule = sheet.getRange(row, col).getDataValidation();
+  if (!rule) return null;
+  assert.equal(rule.getCriteriaType(), 'VALUE_IN_LIST');
+  const [items, shown] = rule.getCriteriaValues();
+  assert.equal(shown, true, 'the list is shown as a dropdown');
+  return { items, allowInvalid: rule.getAllowInvalid(), help: rule.getHelpText() };
+}
+
+/** The columns the sheet's status colours cover. */
+function colouredColumns(sheet) {
+  return [...new Set(sheet.getConditionalFormatRules().flatMap((r) => r.getRanges().map((range) => range.getColumn())))];
+}
+
+/** The sheet's header row, as far as it goes. */
+function headerOf(sheet) {
+  return sheet.getRange(1, 1, 1, sheet.getLastColumn()).getValues()[0];
+}
+
+/** A user data field as the backend's catalog lists it. */
+function field(field_id, title, field_type, field_data = '', sheet_column = true) {
+  return { field_id, title, field_type, field_level: 'user', active: true, field_data, sheet_column };
+}
+
+test("a new contact sheet for Omnidesk: phone, e-mail and messenger id as typed, then a column for each of the account's data fields before Status", () => {
+  for (const [locale, headers, sheetName, instructions, title, ready] of [
+    ['ru_RU', RU_HEADERS, 'Контакты', 'Инструкция Omnidesk', 'Как загрузить контакты в Omnidesk', 'Лист «Контакты» готов, со столбцами полей данных Omnidesk: Тариф, Заметки. Заполните его и выберите «Загрузить список».'],
+    ['en_US', EN_HEADERS, 'Contacts', 'Instructions Omnidesk', 'How to load contacts into Omnidesk', 'Sheet "Contacts" is ready, with columns for the Omnidesk data fields Тариф, Заметки: fill it in, then choose "Process list".'],
   ]) {
-    const { run, world } = omnidesk({ locale });
+    const { run, world, backend } = omnidesk({ locale });
     const fetches = world.touched.fetch;
     run('menuNewContactSheet');
     const sheet = world.spreadsheet.getSheetByName(sheetName);
-    assert.deepEqual(sheet.getRange(1, 1, 1, headers.length).getValues()[0], headers);
-    assert.equal(sheet.getLastColumn(), headers.length);
+    // "Теги" is a field of the account too, but a column of that title is the Tags column.
+    assert.deepEqual(headerOf(sheet), [...headers.slice(0, 8), 'Тариф', 'Заметки', ...headers.slice(8)]);
+    assert.equal(sheet.getRange('A1').getFontWeight(), 'bold');
+    assert.equal(sheet.getRange('J1').getFontWeight(), 'bold');
     assert.equal(sheet.getFrozenRows(), 1);
+    assert.equal(world.touched.fetch, fetches + 1, 'one catalog call');
+    assert.equal(backend.lastCatalogBaseUrl, OMNIDESK.url);
     for (const col of [1, 2, 3]) assert.equal(sheet.getRange(2, col).getNumberFormat(), '@', `column ${col} stays as typed`);
     sheet.getRange('A2:C2').setValues([['+7 999 123-45-67', 'anna@mail.ru', 'telegram|123456789']]);
     assert.deepEqual(sheet.getRange('A2:C2').getValues(), [['+7 999 123-45-67', 'anna@mail.ru', 'telegram|123456789']]);
-    const statusRanges = sheet.getConditionalFormatRules().flatMap((r) => r.getRanges().map((range) => range.getColumn()));
-    assert.ok(statusRanges.length > 0 && statusRanges.every((col) => col === 9), 'the statuses are coloured in Status');
-    for (let col = 1; col <= headers.length; col++) assert.equal(sheet.getRange(2, col).getDataValidation(), null, 'Omnidesk has no lists to offer');
-    assert.equal(world.touched.fetch, fetches, 'no catalog call');
-    assert.equal(world.spreadsheet.toasts.length, 1, 'ready, without a dialog');
+
+    // The select lists its options' titles and takes nothing else; the textarea is text as typed.
+    const help = locale === 'ru_RU' ? 'Выберите вариант поля данных «Тариф» Omnidesk.' : 'Pick an option of the Omnidesk data field "Тариф".';
+    assert.deepEqual(dropdown(sheet, 9), { items: ['Базовый', 'Про'], allowInvalid: false, help });
+    assert.deepEqual(dropdown(sheet, 9, sheet.getMaxRows()), dropdown(sheet, 9), 'down to the last row');
+    assert.equal(sheet.getRange(1, 9).getDataValidation(), null, 'not on the header');
+    assert.equal(sheet.getRange(2, 10).getNumberFormat(), '@');
+    sheet.getRange('J2').setValues([['007']]);
+    assert.equal(sheet.getRange('J2').getValue(), '007', 'a text field keeps what was typed');
+    for (let col = 1; col <= 12; col++) {
+      if (col !== 9) assert.equal(sheet.getRange(2, col).getDataValidation(), null, `no list in column ${col}`);
+    }
+    // Status and Client ID moved right by the two fields: the colours follow Status.
+    assert.deepEqual(colouredColumns(sheet), [11]);
+    assert.equal(sheet.getRange('K1').getValue(), headers[8]);
+    assert.equal(sheet.getColumnWidth(11), 300, 'Status keeps its width');
+    assert.equal(sheet.getColumnWidth(9), 160);
+
+    assert.deepEqual(world.spreadsheet.toasts.map((t) => t.message), [ready]);
+    assert.equal(world.ui.alerts.length, 0);
     const guide = world.spreadsheet.getSheetByName(instructions);
     assert.equal(guide.getRange(1, 1).getValue(), title);
-    assert.match(guide.getDataRange().getValues().flat().join('\n'), /telegram\|123456789/);
+    const guideText = guide.getDataRange().getValues().flat().join('\n');
+    assert.match(guideText, /telegram\|123456789/);
+    assert.match(guideText, locale === 'ru_RU' ? /Столбцы после «Теги» — поля данных клиента.*точно как оно/ : /The columns after Tags are your Omnidesk's client data fields.*titled exactly as the field/);
+    assert.match(guideText, locale === 'ru_RU' ? /снова выбрать «Новый лист контактов»; или добавьте столбец/ : /"New contact sheet" again; or add the column/);
 
     // The instructions and a report are not lists: Process list there says so.
     world.spreadsheet.setActiveSheet(guide);
     assert.match(run('startJob', 'load', false).error, new RegExp(`${instructions}.* (это отчёт или инструкция|is a report or the instructions)`));
   }
+});
+
+test('the data field the settings chose for the tags has no column of its own; each title once, compared as the backend compares them', () => {
+  const { run, world, backend } = omnidesk({ locale: 'ru_RU' }, { tagsField: ' заметки ' });
+  backend.omnidesk.catalog.fields.push(field(6, 'тариф', 'text'), field(7, '+ доп. телефон', 'text'), field(8, '  ', 'text'));
+  run('menuNewContactSheet');
+  const sheet = world.spreadsheet.getSheetByName('Контакты');
+  // "+ доп. телефон" stays text: typed into a cell of no format, Sheets would take it for a formula.
+  assert.deepEqual(headerOf(sheet), [...RU_HEADERS.slice(0, 8), 'Тариф', '+ доп. телефон', ...RU_HEADERS.slice(8)]);
+  assert.deepEqual(dropdown(sheet, 9).items, ['Базовый', 'Про'], 'the first of the two: the one the backend fills');
+  assert.deepEqual(colouredColumns(sheet), [11]);
+});
+
+test("a checkbox is a dropdown of the sheet language's yes and no; a date is text as typed; a select of more than 500 options lists the first 500 and lets others be typed", () => {
+  const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [String(i + 1), `Город ${i + 1}`]));
+  for (const [locale, words, checkboxHelp] of [
+    ['ru_RU', ['да', 'нет'], 'Флажок «Рассылка» Omnidesk: «да» — отметить, «нет» — снять. Пустая ячейка оставит его как есть.'],
+    ['en_US', ['yes', 'no'], 'The Omnidesk checkbox "Рассылка": "yes" ticks it, "no" clears it. An empty cell leaves it as it is.'],
+  ]) {
+    const { run, world, backend } = omnidesk({ locale }, { tagsField: 'Теги' });
+    backend.omnidesk.catalog.fields = [field(1, 'Теги', 'text', '', false), field(3, 'Рассылка', 'checkbox'), field(4, 'День рождения', 'date'), field(9, 'Город', 'select', many)];
+    run('menuNewContactSheet');
+    const sheet = world.spreadsheet.getActiveSheet();
+    assert.deepEqual(headerOf(sheet).slice(7, 11), [locale === 'ru_RU' ? 'Теги' : 'Tags', 'Рассылка', 'День рождения', 'Город']);
+    assert.deepEqual(dropdown(sheet, 9), { items: words, allowInvalid: false, help: checkboxHelp });
+    assert.equal(dropdown(sheet, 10), null);
+    assert.equal(sheet.getRange(2, 10).getNumberFormat(), '@');
+    sheet.getRange('J2').setValues([['2026-03-01']]);
+    assert.equal(sheet.getRange('J2').getValue(), '2026-03-01', 'not a date in the spreadsheet’s own format');
+    const city = dropdown(sheet, 11);
+    assert.equal(city.items.length, 500);
+    assert.deepEqual([city.items[0], city.items[499]], ['Город 1', 'Город 500']);
+    assert.equal(city.allowInvalid, true, 'options past the 500th are typed');
+    assert.match(city.help, locale === 'ru_RU' ? /первые 500 вариантов поля данных «Город»/ : /the first 500 options of the data field "Город"/);
+    assert.deepEqual(colouredColumns(sheet), [12]);
+  }
+});
+
+test('an account whose only data field is the tags one gets the fixed columns, and a plain ready message', () => {
+  const { run, world, backend } = omnidesk({ locale: 'en_US' }, { tagsField: 'Теги' });
+  backend.omnidesk.catalog.fields = [field(1, 'Теги', 'text', '', false)];
+  run('menuNewContactSheet');
+  const sheet = world.spreadsheet.getSheetByName('Contacts');
+  assert.deepEqual(headerOf(sheet), EN_HEADERS);
+  assert.deepEqual(colouredColumns(sheet), [9]);
+  assert.deepEqual(world.spreadsheet.toasts.map((t) => t.message), ['Sheet "Contacts" is ready: fill it in, then choose "Process list".']);
+});
+
+test('without Omnidesk credentials, or when the catalog cannot be read, the sheet has the fixed columns and the user is told why', () => {
+  const { run, world, backend } = addonWithBackend({ locale: 'ru_RU' });
+  run('saveSettings', { target: 'omnidesk', omnideskUrl: OMNIDESK.url, staffEmail: OMNIDESK.staffEmail });
+  const fetches = world.touched.fetch;
+  run('menuNewContactSheet');
+  const sheet = world.spreadsheet.getSheetByName('Контакты');
+  assert.deepEqual(headerOf(sheet), RU_HEADERS);
+  assert.deepEqual(colouredColumns(sheet), [9]);
+  assert.equal(world.touched.fetch, fetches, 'no call without the API key');
+  assert.deepEqual(world.ui.alerts.map((a) => a.prompt), [
+    'Лист «Контакты» готов, но без столбцов полей данных Omnidesk: адрес аккаунта, e-mail сотрудника или API-ключ Omnidesk ещё не указаны в настройках. ' +
+      'Когда подключение заработает, создайте новый лист — столбцы появятся. Или добавьте столбец сами, назвав его точно как поле данных.',
+  ]);
+  assert.equal(backend.jobs.size, 0);
+
+  run('saveSettings', { apiKey: OMNIDESK.apiKey });
+  backend.down = true;
+  run('menuNewContactSheet');
+  assert.deepEqual(headerOf(world.spreadsheet.getSheetByName('Контакты 2')), RU_HEADERS);
+  assert.match(world.ui.alerts[1].prompt, /^Лист «Контакты 2» готов, но без столбцов полей данных Omnidesk: не удалось получить поля данных из Omnidesk \(Сервис загрузки недоступен/);
+
+  backend.down = false;
+  run('saveSettings', { apiKey: 'omni-wrong-key-000000' });
+  run('menuNewContactSheet');
+  assert.match(world.ui.alerts[2].prompt, /«Контакты 3» готов, но без столбцов полей данных Omnidesk: не удалось получить поля данных из Omnidesk \(Omnidesk не принял e-mail сотрудника и API-ключ/);
+  assert.equal(world.spreadsheet.toasts.length, 0);
 });
 
 test('Help speaks of the target of the settings', () => {

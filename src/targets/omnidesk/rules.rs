@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::api::{self, Assumptions, CustomField, FieldType, SelectValue};
 use crate::domain::{ContactKey, Problem, Row, Said};
-use crate::input::Header;
+use crate::input::{Column, Header};
 use crate::messages::{Lang, said};
 use crate::targets::refusal::Refusal;
 
@@ -136,6 +136,13 @@ pub fn data_fields(catalog: &Catalog, header: &Header) -> Vec<Option<CustomField
         .collect()
 }
 
+/// Whether a column titled after `field` fills it: not when the title is one the input reads
+/// as a column of its own (a field “Теги” or “Примечание” is the Tags or the Comment column),
+/// which `data_fields` never sees. The add-on's contact sheet offers only the fields that do.
+pub fn fills_from_column(field: &CustomField) -> bool {
+    !field.title.trim().is_empty() && Column::of_title(&field.title).is_none()
+}
+
 /// The run cannot start: cells in columns that name no data field of the account.
 pub fn unknown_columns(columns: &[&str], catalog: &Catalog) -> String {
     let known: Vec<&str> = catalog.fields.iter().map(|f| f.title.as_str()).collect();
@@ -196,7 +203,62 @@ pub fn field_value(field: &CustomField, cell: &str) -> Result<Value, Said> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::omnidesk::api::{EmailCase, NoteUpdate};
+    use crate::targets::omnidesk::api::{EmailCase, FieldData, NoteUpdate};
+
+    #[test]
+    fn a_field_titled_like_one_of_the_lists_own_columns_is_not_filled_from_a_column() {
+        let field = |title: &str| CustomField {
+            field_id: 7,
+            title: title.to_owned(),
+            field_type: FieldType::Text,
+            field_level: "user".to_owned(),
+            active: true,
+            field_data: FieldData::None,
+        };
+        assert!(fills_from_column(&field("Источник")));
+        for title in [
+            "Теги",
+            " tags ",
+            "Примечание",
+            "Телефон (рабочий)",
+            "Статус",
+            " ",
+        ] {
+            assert!(!fills_from_column(&field(title)), "{title:?}");
+        }
+        // As the loader reads such a header: the column is the list's own, no data field's.
+        let catalog = Catalog {
+            fields: vec![field("Теги"), field("Источник")],
+            ..Catalog::default()
+        };
+        let header = Header::parse(["Телефон", "Теги", "Источник"]).unwrap();
+        let filled: Vec<Option<String>> = data_fields(&catalog, &header)
+            .into_iter()
+            .map(|f| f.map(|f| f.title))
+            .collect();
+        assert_eq!(filled, [Some("Источник".to_owned())]);
+    }
+
+    #[test]
+    fn a_checkbox_takes_the_words_the_add_on_offers_in_both_languages() {
+        let checkbox = CustomField {
+            field_id: 3,
+            title: "Рассылка".to_owned(),
+            field_type: FieldType::Checkbox,
+            field_level: "user".to_owned(),
+            active: true,
+            field_data: FieldData::None,
+        };
+        // apps-script/src/Texts.js `checkboxWords`: the dropdown of a checkbox's column.
+        for (cell, ticked) in [("да", true), ("нет", false), ("yes", true), ("no", false)] {
+            assert_eq!(
+                field_value(&checkbox, cell).unwrap(),
+                Value::Bool(ticked),
+                "{cell}"
+            );
+        }
+        assert!(field_value(&checkbox, "может быть").is_err());
+    }
 
     #[test]
     fn plays_is_read_by_the_names_probe_prints_and_refuses_others() {

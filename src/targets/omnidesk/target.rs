@@ -199,8 +199,24 @@ impl Target for OmnideskTarget {
     }
 
     fn catalog_view(catalog: &Catalog) -> serde_json::Value {
+        /// A data field as the API lists it, and whether a sheet column titled after it
+        /// fills it (`rules::fills_from_column`): the add-on's contact sheet offers those.
+        #[derive(serde::Serialize)]
+        struct FieldView<'a> {
+            #[serde(flatten)]
+            field: &'a CustomField,
+            sheet_column: bool,
+        }
+        let fields: Vec<FieldView> = catalog
+            .fields
+            .iter()
+            .map(|field| FieldView {
+                field,
+                sheet_column: rules::fills_from_column(field),
+            })
+            .collect();
         serde_json::json!({
-            "fields": catalog.fields,
+            "fields": fields,
             "users": catalog.users,
             "rate_limit_per_minute": catalog.per_minute,
         })
