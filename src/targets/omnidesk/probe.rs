@@ -1023,7 +1023,7 @@ impl ProbeReport {
             // `load` adapts to what it is told the account plays (`rules::Settings::plays`).
             let _ = writeln!(
                 out,
-                "Load into this account with --plays {}, or a job's `plays`.",
+                "Load into this account with --plays {} (the add-on: Settings → Account differences).",
                 self.plays
             );
         }
