@@ -481,6 +481,11 @@ async fn columns_named_after_data_fields_fill_them_and_others_refuse_the_run() {
         text.contains("Источник") && !text.contains("Номер заказа,"),
         "{text}"
     );
+    // With a code the add-on answers in the sheet's language (apps-script/CONTRACT.md).
+    assert!(
+        matches!(&error, LoadError::Settings(refusal) if refusal.code == "columns_unknown"),
+        "{error:?}"
+    );
     assert_eq!(
         rig.sandbox.stats().total - before,
         CATALOG,

@@ -209,6 +209,8 @@ var CL_TARGET_ERRORS = [
   // src/targets/mod.rs `settings` of rules.rs `plays`: a name the backend does not know, under
   // the code of any refused request, so only this text makes it this one (`whenSaid`).
   { code: 'invalid_request', kind: 'omnidesk', pattern: /Omnidesk settings: unknown variant `([^`]*)`/, key: 'playsUnknown', params: ['name'], fromText: true, whenSaid: true },
+  // rules.rs unknown_columns: the columns are in the text only, as with attributes_missing.
+  { code: 'columns_unknown', kind: 'omnidesk', pattern: /the list has columns Omnidesk has no user data field for: (.+?)\. Create each/, key: 'columnsUnknown', params: ['columns'], fromText: true },
   // The catalog's or the job's `credentials_refused` (src/load/mod.rs catalog_failure).
   { code: 'credentials_refused', kind: 'omnidesk', pattern: /Omnidesk refuses the staff e-mail and API key/, key: 'omnideskRefused' },
   // target.rs ready / rules.rs missing_attributes: the names are in the text only (the add-on

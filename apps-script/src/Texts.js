@@ -103,6 +103,14 @@ var CL_TEXTS = {
       '«{name}» — не название отличия аккаунта. Исправьте «Отличия аккаунта» в «Настройках»: впишите ' +
       'названия через запятую так, как их вывела проверка аккаунта (contact-loader probe --target omnidesk), ' +
       'или очистите поле.',
+    columnsUnknown:
+      'В листе есть столбцы, для которых в Омнидеске нет поля данных клиента: {columns}. Создайте поле ' +
+      'в Омнидеске («Настройки» → «Поля данных», уровень «пользователь») с названием столбца или ' +
+      'удалите столбец, затем обработайте список снова.',
+    columnsUnknownUnnamed:
+      'В листе есть столбцы, для которых в Омнидеске нет поля данных клиента. Создайте поле в ' +
+      'Омнидеске («Настройки» → «Поля данных», уровень «пользователь») с названием столбца или ' +
+      'удалите столбец, затем обработайте список снова.',
     attributesMissing:
       'В Intercom нет атрибутов, которые заполняет список: {names}. Создайте их в Intercom (Settings → ' +
       'Data → People → Create attribute, тип Text) или отметьте «Создавать недостающие атрибуты» в «Настройках».',
@@ -335,6 +343,14 @@ var CL_TEXTS = {
       '"{name}" is not the name of an account difference. Correct "Account differences" in Settings: ' +
       "the names separated by commas, as the account's check printed them (contact-loader probe " +
       '--target omnidesk), or clear the field.',
+    columnsUnknown:
+      'The sheet has columns Omnidesk has no user data field for: {columns}. Create the field in ' +
+      'Omnidesk (Settings → Data fields, level "user") under the column\'s title, or delete the ' +
+      'column, then process the list again.',
+    columnsUnknownUnnamed:
+      'The sheet has columns Omnidesk has no user data field for. Create the field in Omnidesk ' +
+      '(Settings → Data fields, level "user") under the column\'s title, or delete the column, ' +
+      'then process the list again.',
     attributesMissing:
       'Intercom has no attributes the list fills: {names}. Create them in Intercom (Settings → Data → ' +
       'People → Create attribute, type Text), or tick "Create missing attributes" in Settings.',

@@ -415,3 +415,26 @@ test('the Omnidesk API key never appears in an answer, a log, a cell, a shared s
     assert.ok(!JSON.stringify(sheet.getDataRange().getValues()).includes(OMNIDESK.apiKey), sheet.getName());
   }
 });
+
+test('columns no data field has are named in the sheet language by their code; a reworded text gets the advice alone', () => {
+  const { context } = addonWithBackend({ locale: 'ru_RU' }).addon;
+  const sent = { kind: 'omnidesk' };
+  // src/targets/omnidesk/rules.rs unknown_columns, as the backend says it.
+  const said =
+    'the list has columns Omnidesk has no user data field for: Источник, Номер заказа. Create each in Omnidesk ' +
+    '(Settings → Data fields, level “user”) under the column\'s title, or remove the column; the account\'s fields: Тариф';
+  assert.equal(
+    context.clTargetErrorText_('ru', said, 'columns_unknown', sent),
+    context.clText_('ru', 'columnsUnknown', { columns: 'Источник, Номер заказа' })
+  );
+  assert.match(context.clTargetErrorText_('ru', said, 'columns_unknown', sent), /^В листе есть столбцы.*Источник, Номер заказа/);
+  assert.equal(
+    context.clTargetErrorText_('en', 'reworded', 'columns_unknown', sent),
+    context.clText_('en', 'columnsUnknownUnnamed')
+  );
+  // An older backend without the code: known by the text.
+  assert.equal(
+    context.clTargetErrorText_('en', said, null, sent),
+    context.clText_('en', 'columnsUnknown', { columns: 'Источник, Номер заказа' })
+  );
+});

@@ -88,6 +88,7 @@ pub fn tags_without_field() -> Refusal {
 pub const TAGS_FIELD_MISSING: &str = "tags_field_missing";
 pub const TAGS_FIELD_UNKNOWN: &str = "tags_field_unknown";
 pub const TAGS_FIELD_NOT_TEXT: &str = "tags_field_not_text";
+pub const COLUMNS_UNKNOWN: &str = "columns_unknown";
 
 /// The identifier a contact is in Omnidesk: its request field and value. `None` for a
 /// messenger channel the API has no field for.
@@ -144,9 +145,9 @@ pub fn fills_from_column(field: &CustomField) -> bool {
 }
 
 /// The run cannot start: cells in columns that name no data field of the account.
-pub fn unknown_columns(columns: &[&str], catalog: &Catalog) -> String {
+pub fn unknown_columns(columns: &[&str], catalog: &Catalog) -> Refusal {
     let known: Vec<&str> = catalog.fields.iter().map(|f| f.title.as_str()).collect();
-    format!(
+    let text = format!(
         "the list has columns Omnidesk has no user data field for: {}. Create each in Omnidesk \
          (Settings → Data fields, level “user”) under the column's title, or remove the column; \
          the account's fields: {}",
@@ -156,7 +157,8 @@ pub fn unknown_columns(columns: &[&str], catalog: &Catalog) -> String {
         } else {
             known.join(", ")
         }
-    )
+    );
+    Refusal::new(COLUMNS_UNKNOWN, text)
 }
 
 /// A cell as its data field takes it: a checkbox a yes or a no, a select one of its options

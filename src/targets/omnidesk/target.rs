@@ -261,7 +261,7 @@ impl Target for OmnideskTarget {
                 .iter()
                 .map(|&c| rules.column_titles[c].as_str())
                 .collect();
-            return Err(rules::unknown_columns(&titles, &rules.catalog).into());
+            return Err(rules::unknown_columns(&titles, &rules.catalog));
         }
         Ok(())
     }
