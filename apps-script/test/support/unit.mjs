@@ -2,6 +2,8 @@
 // (as `npm run set-backend -- https://backend.test/` would), and the script properties an
 // administrator may set.
 
+import assert from 'node:assert/strict';
+
 import { loadAddon } from './addon.mjs';
 import { FakeBackend } from './fake-backend.mjs';
 
@@ -26,4 +28,14 @@ export function addonWithBackend({ locale = 'en_US', sheets = { Sheet1: CONTACT_
   if (targetBaseUrl) addon.world.PropertiesService.getScriptProperties().setProperty('TARGET_BASE_URL', targetBaseUrl);
   if (token) addon.run('saveSettings', { token });
   return { addon, world: addon.world, backend, run: addon.run };
+}
+
+/** The dropdown of column `col` of data row `row`: its items, whether other text is allowed, its help text. */
+export function dropdown(sheet, col, row = 2) {
+  const rule = sheet.getRange(row, col).getDataValidation();
+  if (!rule) return null;
+  assert.equal(rule.getCriteriaType(), 'VALUE_IN_LIST');
+  const [items, shown] = rule.getCriteriaValues();
+  assert.equal(shown, true, 'the list is shown as a dropdown');
+  return { items, allowInvalid: rule.getAllowInvalid(), help: rule.getHelpText() };
 }

@@ -1,19 +1,15 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 
-import { addonWithBackend, TOKEN } from '../support/unit.mjs';
+import { addonWithBackend, dropdown as validation, TOKEN } from '../support/unit.mjs';
 
 const RU_HEADERS = ['Контакт', 'Имя', 'Комментарий', 'Теги', 'Канал', 'Мессенджер', 'Статус', 'ID клиента'];
 const EN_HEADERS = ['Contact', 'Name', 'Comment', 'Tags', 'Channel', 'Messenger', 'Status', 'Client ID'];
 
 /** The dropdown's items and whether other text is allowed, for column `col` of data row `row`. */
 function dropdown(sheet, col, row = 2) {
-  const rule = sheet.getRange(row, col).getDataValidation();
-  if (!rule) return null;
-  assert.equal(rule.getCriteriaType(), 'VALUE_IN_LIST');
-  const [items, shown] = rule.getCriteriaValues();
-  assert.equal(shown, true, 'the list is shown as a dropdown');
-  return { items, allowInvalid: rule.getAllowInvalid() };
+  const shown = validation(sheet, col, row);
+  return shown && { items: shown.items, allowInvalid: shown.allowInvalid };
 }
 
 /** The background a status text gets from the sheet's conditional format rules, at `a1`. */

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 
-import { addonWithBackend, TOKEN } from '../support/unit.mjs';
+import { addonWithBackend, dropdown, TOKEN } from '../support/unit.mjs';
 import { OMNIDESK } from '../support/fake-backend.mjs';
 
 const RU_HEADERS = ['Телефон', 'Эл. почта', 'ID мессенджера', 'Имя', 'Компания', 'Должность', 'Комментарий', 'Теги', 'Статус', 'ID клиента'];
@@ -238,16 +238,6 @@ test('the other Omnidesk tags-field errors of an older backend (no code) come in
   );
   assert.equal(context.clTargetErrorText_('en', 'the sheet has no header row'), 'the sheet has no header row');
 });
-
-/** The dropdown of column `col` of data row `row`: its items, whether other text is allowed, its help text. */
-function dropdown(sheet, col, row = 2) {
-  const rule = sheet.getRange(row, col).getDataValidation();
-  if (!rule) return null;
-  assert.equal(rule.getCriteriaType(), 'VALUE_IN_LIST');
-  const [items, shown] = rule.getCriteriaValues();
-  assert.equal(shown, true, 'the list is shown as a dropdown');
-  return { items, allowInvalid: rule.getAllowInvalid(), help: rule.getHelpText() };
-}
 
 /** The columns the sheet's status colours cover. */
 function colouredColumns(sheet) {
