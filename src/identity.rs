@@ -176,16 +176,18 @@ fn same_word(a: &str, b: &str) -> bool {
 struct Words(u32);
 
 impl Words {
-    /// The bits of a name as `text::clean` leaves it: words between single spaces. The
-    /// spaces found by `memchr` (SIMD), and only each word's first character decoded.
+    /// The bits of a name as `text::clean_cut` leaves it: words between single spaces, or
+    /// line breaks (a name cut to its limit is cleaned as `Unbounded`, which keeps them).
+    /// The separators found by `memchr` (SIMD), and only each word's first character decoded.
     fn of(name: &str) -> Words {
-        let starts =
-            std::iter::once(0).chain(memchr::memchr_iter(b' ', name.as_bytes()).map(|i| i + 1));
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr2_iter(b' ', b'\n', name.as_bytes()).map(|i| i + 1));
         let mut bits = 0u32;
         for start in starts {
-            // After a space: a character boundary.
+            // After a separator: a character boundary.
             if let Some(first) = name.get(start..).and_then(|w| w.chars().next())
                 && first != ' '
+                && first != '\n'
             {
                 bits |= 1 << (u32::from(first_lower(first)).wrapping_mul(0x9E37_79B9) >> 27);
             }
@@ -880,6 +882,12 @@ mod tests {
             ("Ἀλέξανδρος", "ἀλέξανδρος", true),
             ("İpek", "i\u{307}pek", true),
         ];
+        // A name over the limit is cut from its `Unbounded` cleaning, line breaks kept.
+        let long = format!("Иван\nПетров {}", "Сергеевич ".repeat(30));
+        let (cut, _) = crate::domain::text::clean_cut(&long, crate::domain::TextField::Name);
+        let cut = cut.unwrap();
+        assert!(cut.contains('\n') && same_person("Петров", &cut));
+        assert!(Words::of("Петров").may_be_one_person(Words::of(&cut)));
         for (a, b, one) in pairs {
             let (a, b) = (clean(a).unwrap().unwrap(), clean(b).unwrap().unwrap());
             let may = Words::of(&a).may_be_one_person(Words::of(&b));

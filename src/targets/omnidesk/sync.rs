@@ -522,7 +522,8 @@ impl Sync<'_> {
                     })
                     .await?;
                 matches.extend(users.into_iter().filter(|u| member.is(u)));
-                if !matches.is_empty() {
+                // A deleted user in the list's spelling must not hide a live one.
+                if matches.iter().any(|u| !u.is_deleted()) {
                     break;
                 }
             }
