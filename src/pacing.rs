@@ -40,6 +40,14 @@ pub enum TargetError {
     Unreadable(String),
 }
 
+impl TargetError {
+    /// The request may have been applied although no success came back: no answer, or a
+    /// 5xx (a gateway's 502 may follow a write the service made).
+    pub fn may_be_applied(&self) -> bool {
+        matches!(self, TargetError::NoAnswer(_) | TargetError::Server { .. })
+    }
+}
+
 /// What to do after a failed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -515,6 +523,31 @@ impl Pacing {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, TargetError>>,
     {
+        self.send_repeating(ticket, request, true).await
+    }
+
+    /// `send` for a write that must not be applied twice (an append): an attempt that may
+    /// have been applied (`TargetError::may_be_applied`) is not repeated but returned, for
+    /// the caller to read what the target holds before it sends again. Throttling is still
+    /// waited out: a throttled request was not applied.
+    pub async fn send_once<T, F, Fut>(&self, ticket: &mut Ticket, request: F) -> Result<T, Halt>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, TargetError>>,
+    {
+        self.send_repeating(ticket, request, false).await
+    }
+
+    async fn send_repeating<T, F, Fut>(
+        &self,
+        ticket: &mut Ticket,
+        request: F,
+        repeat_applied: bool,
+    ) -> Result<T, Halt>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, TargetError>>,
+    {
         let mut attempt = 0u32;
         loop {
             if self.is_stopping() {
@@ -540,8 +573,11 @@ impl Pacing {
             };
             let outcome = Outcome::of(&error);
             self.count(|c| &c.outcomes[outcome as usize]);
-            if matches!(error, TargetError::NoAnswer(_) | TargetError::Server { .. }) {
+            if error.may_be_applied() {
                 ticket.ambiguous = true;
+                if !repeat_applied {
+                    return Err(Halt::Failed(error));
+                }
             }
             match decide(&error) {
                 Decision::Retry { after } => {

@@ -82,14 +82,22 @@ fn tags_field() -> Settings {
 
 impl Rig {
     async fn load(&self, list: &str, settings: Settings) -> Result<Loaded, LoadError> {
-        let options = options();
+        self.load_with(list, settings, &options()).await
+    }
+
+    async fn load_with(
+        &self,
+        list: &str,
+        settings: Settings,
+        options: &LoadOptions,
+    ) -> Result<Loaded, LoadError> {
         let source = Source::from_bytes(list.as_bytes().to_vec(), ReadOptions::default());
         let pacing = Pacing::new(options.rate, options.max_requests, options.backoff);
         let target = OmnideskTarget {
             client: self.client.clone(),
             settings,
         };
-        load(source, &target, &self.ledger, &options, &pacing, &Quiet).await
+        load(source, &target, &self.ledger, options, &pacing, &Quiet).await
     }
 
     /// No identifier held by two live users; `expected` users in all.
@@ -282,6 +290,110 @@ async fn what_the_account_plays_otherwise_is_followed_once_the_load_is_told() {
             ),
             // …or a second Anna, `anna@mail.ru`, beside the first.
             (false, true) => assert_eq!(rig.sandbox.users().len(), 10, "{plays}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
+    const LIST: &str = "E-mail,Имя,Комментарий\nanna@mail.ru,Анна,звонить вечером\n";
+    /// What happens to the edit, and the requests each run then spends beyond the catalog,
+    /// in an account whose `PUT` replaces the note and in one whose `PUT` appends to it.
+    struct Case {
+        what: &'static str,
+        fault: Fault,
+        times: u32,
+        cap: Option<u64>,
+        replaces: [u64; 2],
+        appends: [u64; 2],
+    }
+    let cases = [
+        Case {
+            // Replaced: sent again. Appended: read, and found there.
+            what: "applied, the connection dropped",
+            fault: Fault::DropAfterApply,
+            times: 1,
+            cap: None,
+            replaces: [3, 0],
+            appends: [3, 0],
+        },
+        Case {
+            what: "applied, answered 500",
+            fault: Fault::ServerErrorAfterApply,
+            times: 1,
+            cap: None,
+            replaces: [3, 0],
+            appends: [3, 0],
+        },
+        Case {
+            // The run ends with the row failed after the user was read; the rerun sends the
+            // edit from the ledger (after reading the user, where an append may be out).
+            what: "refused with 500 until the row fails",
+            fault: Fault::ServerError,
+            times: 5,
+            cap: None,
+            replaces: [6, 1],
+            appends: [11, 2],
+        },
+        Case {
+            // The search and the edit, then the run stops at the cap, as if killed.
+            what: "applied, its answer lost, the run cut off",
+            fault: Fault::DropAfterApply,
+            times: 1,
+            cap: Some(CATALOG + 2),
+            replaces: [2, 1],
+            appends: [2, 1],
+        },
+    ];
+    for case in &cases {
+        for plays in ["", "note-appends"] {
+            let rig = rig(SandboxConfig {
+                assumptions: Assumptions::parse(plays).unwrap(),
+                ..SandboxConfig::default()
+            })
+            .await;
+            let mut anna = StoredUser::new("user_email", "anna@mail.ru");
+            anna.user_full_name = Some("Анна".into());
+            anna.user_note = Some("из CRM".into());
+            let anna = rig.sandbox.insert_user(anna);
+            rig.sandbox
+                .inject(Method::PUT, "/api/users/", case.fault, case.times);
+            let settings = Settings {
+                plays: Assumptions::parse(plays).unwrap(),
+                ..Settings::default()
+            };
+            let first = rig
+                .load_with(
+                    LIST,
+                    settings.clone(),
+                    &LoadOptions {
+                        max_requests: case.cap,
+                        ..options()
+                    },
+                )
+                .await
+                .unwrap();
+            let second = rig.load(LIST, settings.clone()).await.unwrap();
+            assert_final(&second);
+            let spent = [first.api_requests, second.api_requests].map(|n| n - CATALOG);
+            let what = format!("{} ({plays:?})", case.what);
+            let expected = if plays.is_empty() {
+                case.replaces
+            } else {
+                case.appends
+            };
+            assert_eq!(spent, expected, "{what}");
+            let note = rig
+                .sandbox
+                .users()
+                .into_iter()
+                .find(|u| u.user_id == anna)
+                .unwrap()
+                .user_note;
+            assert_eq!(note.as_deref(), Some("из CRM\nзвонить вечером"), "{what}");
+            rig.assert_users(1);
+            let again = rig.load(LIST, settings).await.unwrap();
+            assert_eq!(again.api_requests, CATALOG, "{what}");
         }
     }
 }

@@ -72,6 +72,15 @@ pub struct Known {
     pub fields: Fields,
     /// The profile it is linked to (the person's first).
     pub linked_to: Option<u64>,
+    /// The note the account held before our comment went in, kept in front of it when the
+    /// comment changes; none when the note is all ours (a profile we created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub their_note: Option<String>,
+    /// A note append went out and whether it was applied is not known (the run was cut
+    /// off): the profile is read before anything else is sent, since an append sent twice
+    /// doubles the comment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub appending: bool,
 }
 
 impl Known {
@@ -79,10 +88,12 @@ impl Known {
         serde_json::from_str(entry?.applied.as_deref()?).ok()
     }
 
-    /// What a profile read from the account holds.
+    /// What a profile read from the account holds; its note is the account's own.
     fn of(user: &User, tags_key: Option<&str>) -> Known {
         let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         Known {
+            their_note: text(&user.user_note),
+            appending: false,
             fields: Fields {
                 name: text(&user.user_full_name),
                 company: text(&user.company_name),
@@ -118,19 +129,15 @@ fn join_tags(tags: &BTreeSet<String>) -> String {
     tags.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// The edit that brings `have` to `want`, if any, and what the profile then holds. A note
-/// read from the account that does not hold the comment yet gets it appended ("Merging an
-/// imported comment with an existing note is the loader's decision"); one we wrote is
-/// replaced. An account whose `PUT` appends to the note (`NoteUpdate::Appends`) is sent
-/// the comment alone, and keeps what it had before it. Tags are added, never taken away.
-fn edit(
-    want: &Fields,
-    have: &Fields,
-    note_is_ours: bool,
-    account: &Account,
-) -> Option<(UserFields, Fields)> {
+/// The edit that brings `have` to `want`, if any, and what the profile then holds. The
+/// account's own note is kept and the comment put after it ("Merging an imported comment
+/// with an existing note is the loader's decision"); a comment of ours that changed is
+/// replaced. An account whose `PUT` appends to the note (`NoteUpdate::Appends`) is sent the
+/// comment alone, and keeps what it had before it. Tags are added, never taken away.
+fn edit(want: &Fields, have: &Known, account: &Account) -> Option<(UserFields, Fields)> {
     let mut update = UserFields::default();
-    let mut after = have.clone();
+    let mut after = have.fields.clone();
+    let (their_note, have) = (have.their_note.as_deref(), &have.fields);
     let differs = |w: &Option<String>, h: &Option<String>| {
         w.as_ref().filter(|w| Some(*w) != h.as_ref()).cloned()
     };
@@ -147,14 +154,25 @@ fn edit(
         after.position = Some(position);
     }
     if let Some(comment) = &want.note {
-        let appended = |note: &str| format!("{note}\n{comment}");
-        let (sent, kept) = match (have.note.as_deref(), account.plays.note_update) {
-            (Some(note), _) if note.contains(comment.as_str()) => (None, None),
-            (Some(note), NoteUpdate::Appends) => (Some(comment.clone()), Some(appended(note))),
-            (Some(note), NoteUpdate::Replaces) if !note_is_ours => {
-                (Some(appended(note)), Some(appended(note)))
+        let note = have.note.as_deref();
+        let (sent, kept) = match account.plays.note_update {
+            NoteUpdate::Appends => match note {
+                Some(note) if note.contains(comment.as_str()) => (None, None),
+                Some(note) => (Some(comment.clone()), Some(format!("{note}\n{comment}"))),
+                None => (Some(comment.clone()), Some(comment.clone())),
+            },
+            NoteUpdate::Replaces => {
+                let whole = match their_note {
+                    Some(theirs) if theirs.contains(comment.as_str()) => theirs.to_owned(),
+                    Some(theirs) => format!("{theirs}\n{comment}"),
+                    None => comment.clone(),
+                };
+                if note == Some(whole.as_str()) {
+                    (None, None)
+                } else {
+                    (Some(whole.clone()), Some(whole))
+                }
             }
-            _ => (Some(comment.clone()), Some(comment.clone())),
         };
         if let Some(sent) = sent {
             update.user_note = Some(sent);
@@ -263,7 +281,9 @@ pub fn expected(wanted: &Wanted, entries: &Entries, account: &Account) -> u64 {
             let link = u64::from(root.is_some());
             match (user_id(entry), Known::from_entry(entry)) {
                 (Some(_), Some(known)) => {
-                    u64::from(edit(&member.fields, &known.fields, true, account).is_some())
+                    // An append cut off is read first.
+                    u64::from(known.appending)
+                        + u64::from(edit(&member.fields, &known, account).is_some())
                         + link * u64::from(known.linked_to.is_none())
                 }
                 // A new profile: its create (and its lookups first, when that is the way).
@@ -387,14 +407,15 @@ impl Sync<'_> {
     ) -> Result<Brought, SyncError> {
         let mut created = self.ledger.created_by_this_run(entry);
         if let (Some(id), Some(mut known)) = (user_id(entry), Known::from_entry(entry)) {
-            let mut changed = false;
-            if let Some((update, after)) = edit(&member.fields, &known.fields, true, self.account) {
-                self.pacing
-                    .send(ticket, || self.client.update(self.pacing, id, &update))
+            if known.appending {
+                let user = self
+                    .pacing
+                    .send(ticket, || self.client.user(self.pacing, id))
                     .await?;
-                known.fields = after;
-                changed = true;
+                known.fields = Known::of(&user, self.account.tags_key.as_deref()).fields;
+                known.appending = false;
             }
+            let changed = self.edit(member, id, &mut known, ticket).await?;
             return Ok(Brought {
                 id,
                 known,
@@ -424,7 +445,7 @@ impl Sync<'_> {
                         created = true;
                         let known = Known {
                             fields: member.fields.clone(),
-                            linked_to: None,
+                            ..Known::default()
                         };
                         self.record(member, user.user_id, &known, None).await?;
                         return Ok(Brought {
@@ -477,15 +498,12 @@ impl Sync<'_> {
         }
         let id = user.user_id;
         let mut known = Known::of(&user, self.account.tags_key.as_deref());
-        self.record(member, id, &known, None).await?;
-        let mut changed = false;
-        if let Some((update, after)) = edit(&member.fields, &known.fields, false, self.account) {
-            self.pacing
-                .send(ticket, || self.client.update(self.pacing, id, &update))
-                .await?;
-            known.fields = after;
-            changed = true;
+        if created {
+            // The note is what our own create wrote.
+            known.their_note = None;
         }
+        self.record(member, id, &known, None).await?;
+        let changed = self.edit(member, id, &mut known, ticket).await?;
         Ok(Brought {
             id,
             known,
@@ -493,6 +511,74 @@ impl Sync<'_> {
             created,
             changed,
         })
+    }
+
+    /// Sends what differs between `known` and what `member` should be, if anything, and
+    /// keeps `known` up to date with it.
+    async fn edit(
+        &self,
+        member: &Member,
+        id: u64,
+        known: &mut Known,
+        ticket: &mut Ticket,
+    ) -> Result<bool, SyncError> {
+        let Some((update, after)) = edit(&member.fields, known, self.account) else {
+            return Ok(false);
+        };
+        match (&update.user_note, self.account.plays.note_update) {
+            (Some(comment), NoteUpdate::Appends) => {
+                // The ledger says an append is out before it goes, for a run cut off
+                // meanwhile to read the profile rather than append again.
+                known.appending = true;
+                self.record(member, id, known, None).await?;
+                self.append(id, &update, comment, ticket).await?;
+                known.appending = false;
+                known.fields = after;
+                self.record(member, id, known, None).await?;
+            }
+            _ => {
+                self.pacing
+                    .send(ticket, || self.client.update(self.pacing, id, &update))
+                    .await?;
+                known.fields = after;
+            }
+        }
+        Ok(true)
+    }
+
+    /// An edit that appends `comment` to the note, applied once: an attempt that may have
+    /// gone through is not repeated before the profile, read, shows the comment missing.
+    async fn append(
+        &self,
+        id: u64,
+        update: &UserFields,
+        comment: &str,
+        ticket: &mut Ticket,
+    ) -> Result<(), SyncError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self
+                .pacing
+                .send_once(ticket, || self.client.update(self.pacing, id, update))
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(Halt::Failed(error)) if error.may_be_applied() => error,
+                Err(other) => return Err(other.into()),
+            };
+            let user = self
+                .pacing
+                .send(ticket, || self.client.user(self.pacing, id))
+                .await?;
+            if user.user_note.is_some_and(|note| note.contains(comment)) {
+                return Ok(());
+            }
+            if attempt >= self.pacing.backoff.max_attempts {
+                return Err(Halt::Failed(error).into());
+            }
+            tokio::time::sleep(self.pacing.backoff.delay(attempt)).await;
+        }
     }
 
     /// The account's user with this profile's identifier: by a search for an e-mail or a
@@ -637,18 +723,35 @@ mod tests {
         }
     }
 
+    /// A profile read from the account.
+    fn read(fields: Fields) -> Known {
+        Known {
+            their_note: fields.note.clone(),
+            fields,
+            ..Known::default()
+        }
+    }
+
+    /// A profile we created.
+    fn ours(fields: Fields) -> Known {
+        Known {
+            fields,
+            ..Known::default()
+        }
+    }
+
     #[test]
     fn only_what_differs_is_sent_and_nothing_is_erased() {
         let tags = account(Some("cf_1"), "");
         let have = fields("Анна", Some("старая заметка"), &["vip"]);
         // The same: nothing.
-        assert_eq!(edit(&have, &have, false, &tags), None);
+        assert_eq!(edit(&have, &read(have.clone()), &tags), None);
         // An empty cell erases nothing.
         let empty = Fields::default();
-        assert_eq!(edit(&empty, &have, false, &tags), None);
+        assert_eq!(edit(&empty, &read(have.clone()), &tags), None);
         // A comment the account's note lacks is appended to it; tags are added.
         let want = fields("Анна", Some("звонить вечером"), &["b2b"]);
-        let (update, after) = edit(&want, &have, false, &tags).unwrap();
+        let (update, after) = edit(&want, &read(have.clone()), &tags).unwrap();
         assert_eq!(update.user_full_name, None);
         assert_eq!(
             update.user_note.as_deref(),
@@ -658,11 +761,29 @@ mod tests {
         assert_eq!(after.tags.len(), 2);
         // Our own note is replaced; a note holding the comment is left alone.
         let plain = account(None, "");
-        let (update, _) = edit(&want, &have, true, &plain).unwrap();
+        let (update, _) = edit(&want, &ours(have.clone()), &plain).unwrap();
         assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
         let holds = fields("Анна", Some("x; звонить вечером"), &[]);
         let comment = fields("Анна", Some("звонить вечером"), &[]);
-        assert_eq!(edit(&comment, &holds, false, &plain), None);
+        assert_eq!(edit(&comment, &read(holds), &plain), None);
+    }
+
+    #[test]
+    fn a_changed_comment_replaces_ours_and_keeps_the_accounts_note_before_it() {
+        let plain = account(None, "");
+        let mut known = read(fields("Анна", Some("из CRM"), &[]));
+        let first = fields("Анна", Some("звонить вечером"), &[]);
+        let (_, after) = edit(&first, &known, &plain).unwrap();
+        known.fields = after;
+        assert_eq!(edit(&first, &known, &plain), None);
+        // The comment edited in the list: the account's part stays, ours is replaced.
+        let second = fields("Анна", Some("звонить утром"), &[]);
+        let (update, _) = edit(&second, &known, &plain).unwrap();
+        assert_eq!(update.user_note.as_deref(), Some("из CRM\nзвонить утром"));
+        // A note of ours only, with the new comment inside it, is still replaced.
+        let longer = ours(fields("Анна", Some("звонить утром, не днём"), &[]));
+        let (update, _) = edit(&second, &longer, &plain).unwrap();
+        assert_eq!(update.user_note.as_deref(), Some("звонить утром"));
     }
 
     #[test]
@@ -670,19 +791,19 @@ mod tests {
         let appends = account(None, "note-appends");
         let have = fields("Анна", Some("старая заметка"), &[]);
         let want = fields("Анна", Some("звонить вечером"), &[]);
-        for ours in [false, true] {
-            let (update, after) = edit(&want, &have, ours, &appends).unwrap();
+        for known in [read(have.clone()), ours(have.clone())] {
+            let (update, after) = edit(&want, &known, &appends).unwrap();
             assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
             assert_eq!(
                 after.note.as_deref(),
                 Some("старая заметка\nзвонить вечером")
             );
             // What it then holds has the comment: nothing more to send.
-            assert_eq!(edit(&want, &after, true, &appends), None);
+            assert_eq!(edit(&want, &Known { fields: after, ..known }, &appends), None);
         }
         // A profile without a note is sent the comment, as anywhere.
         let bare = fields("Анна", None, &[]);
-        let (update, after) = edit(&want, &bare, false, &appends).unwrap();
+        let (update, after) = edit(&want, &read(bare), &appends).unwrap();
         assert_eq!(update.user_note.as_deref(), Some("звонить вечером"));
         assert_eq!(after.note.as_deref(), Some("звонить вечером"));
     }
