@@ -399,6 +399,39 @@ async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
 }
 
 #[tokio::test]
+async fn an_email_with_capitals_is_searched_in_its_spelling_once_in_a_case_sensitive_account() {
+    // Vera is in the account in lower case; Gleb is not there at all. Five identifiers and
+    // one user: creating first is the way (`cost::search_first`).
+    let list = "E-mail,Имя\nGleb@Mail.ru,Глеб\nVera@Mail.ru,Вера\nanna@mail.ru,Анна\n\
+boris@mail.ru,Борис\ndina@mail.ru,Дина\n";
+    let rig = rig(SandboxConfig {
+        assumptions: Assumptions::parse("email-case-sensitive").unwrap(),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mut vera = StoredUser::new("user_email", "vera@mail.ru");
+    vera.user_full_name = Some("Вера".into());
+    rig.sandbox.insert_user(vera);
+    let settings = Settings {
+        plays: Assumptions::parse("email-case-sensitive").unwrap(),
+        ..Settings::default()
+    };
+    let loaded = rig.load(list, settings.clone()).await.unwrap();
+    assert_eq!(
+        statuses(&loaded),
+        ["created", "unchanged", "created", "created", "created"]
+    );
+    rig.assert_users(5);
+    // Gleb: his spelling searched, then created. Vera: her spelling searched, the create
+    // refused as a duplicate, the value found. The others: a create each. (One more list
+    // of users is the catalog's count.)
+    assert_eq!(rig.requests("GET /api/users.json"), 1 + 3);
+    assert_eq!(loaded.api_requests, CATALOG + 2 + 3 + 3);
+    let again = rig.load(list, settings).await.unwrap();
+    assert_eq!(again.api_requests, CATALOG);
+}
+
+#[tokio::test]
 async fn tags_without_a_field_refuse_the_run_before_any_write() {
     let rig = rig(SandboxConfig::default()).await;
     // Refused with a code the add-on answers in its own words (apps-script/CONTRACT.md).
@@ -584,6 +617,36 @@ async fn columns_named_after_data_fields_fill_them_and_others_refuse_the_run() {
     );
     let again = rig.load(list, Settings::default()).await.unwrap();
     assert_eq!(again.api_requests, CATALOG);
+
+    // An account whose selects take the option's title: told so, the load sends the title;
+    // untold, the account refuses the key.
+    let by_title = || Settings {
+        plays: Assumptions::parse("select-by-title").unwrap(),
+        ..Settings::default()
+    };
+    for told in [true, false] {
+        let rig = self::rig(SandboxConfig {
+            assumptions: Assumptions::parse("select-by-title").unwrap(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        let settings = if told {
+            by_title()
+        } else {
+            Settings::default()
+        };
+        let loaded = rig.load(list, settings.clone()).await.unwrap();
+        if told {
+            assert_eq!(statuses(&loaded), ["created", "created", "invalid"]);
+            let tariff = |email| rig.user("user_email", email).custom_fields["cf_2"].clone();
+            assert_eq!(tariff("anna@mail.ru"), "Базовый");
+            assert_eq!(tariff("boris@mail.ru"), "Про");
+            let again = rig.load(list, settings).await.unwrap();
+            assert_eq!(again.api_requests, CATALOG);
+        } else {
+            assert_eq!(statuses(&loaded), ["failed", "failed", "invalid"]);
+        }
+    }
 
     let before = rig.sandbox.stats().total;
     let unknown = "E-mail,Имя,Источник,Номер заказа\ngleb@mail.ru,Глеб,выставка,\n";

@@ -162,8 +162,9 @@ pub fn unknown_columns(columns: &[&str], catalog: &Catalog) -> Refusal {
 }
 
 /// A cell as its data field takes it: a checkbox a yes or a no, a select one of its options
-/// (by key or title; the key is sent, **assumed** `SelectValue::OptionKey`), text as it is.
-pub fn field_value(field: &CustomField, cell: &str) -> Result<Value, Said> {
+/// (named by key or title; sent as `how` says, the key **assumed**: `SelectValue`), text as
+/// it is.
+pub fn field_value(field: &CustomField, cell: &str, how: SelectValue) -> Result<Value, Said> {
     let cell = cell.trim();
     let title = field.title.as_str();
     match &field.field_type {
@@ -183,9 +184,16 @@ pub fn field_value(field: &CustomField, cell: &str) -> Result<Value, Said> {
             let by_key = field.field_data.option(cell, SelectValue::OptionKey);
             let by_title = options
                 .iter()
-                .find(|(_, t)| t.trim().to_lowercase() == cell.to_lowercase());
-            match by_key.map(|(k, _)| k).or(by_title.map(|(k, _)| k.as_str())) {
-                Some(key) => Ok(Value::String(key.to_owned())),
+                .find(|(_, t)| t.trim().to_lowercase() == cell.to_lowercase())
+                .map(|(k, t)| (k.as_str(), t.as_str()));
+            match by_key.or(by_title) {
+                Some((key, title)) => Ok(Value::String(
+                    match how {
+                        SelectValue::OptionKey => key,
+                        SelectValue::OptionTitle => title,
+                    }
+                    .to_owned(),
+                )),
                 None => {
                     let titles: Vec<String> = options.values().cloned().collect();
                     Err(said(|lang| {
@@ -254,12 +262,12 @@ mod tests {
         // apps-script/src/Texts.js `checkboxWords`: the dropdown of a checkbox's column.
         for (cell, ticked) in [("да", true), ("нет", false), ("yes", true), ("no", false)] {
             assert_eq!(
-                field_value(&checkbox, cell).unwrap(),
+                field_value(&checkbox, cell, SelectValue::OptionKey).unwrap(),
                 Value::Bool(ticked),
                 "{cell}"
             );
         }
-        assert!(field_value(&checkbox, "может быть").is_err());
+        assert!(field_value(&checkbox, "может быть", SelectValue::OptionKey).is_err());
     }
 
     #[test]

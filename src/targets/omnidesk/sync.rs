@@ -229,16 +229,14 @@ impl Member {
         self.field == api::EMAIL_FIELD || self.field == api::PHONE_FIELD
     }
 
-    /// The searches before a create: none, unless the account is searched first, or the
-    /// e-mail has a spelling of its own (which a case-sensitive account's duplicate check
-    /// would not catch on the create).
+    /// The searches before a create (`Lookup::BeforeCreate`): the value when the account is
+    /// searched first, and the e-mail's own spelling, which a case-sensitive account's
+    /// duplicate check would not catch on the create.
     fn searches_first(&self, search_first: bool) -> u64 {
         if !self.searchable() {
             0
-        } else if self.spelling.is_some() {
-            2
         } else {
-            u64::from(search_first)
+            u64::from(self.spelling.is_some()) + u64::from(search_first)
         }
     }
 
@@ -425,7 +423,10 @@ impl Sync<'_> {
             });
         }
         let found = if member.searches_first(search_first) > 0 {
-            self.lookup(member, None, ticket).await?
+            let before = Lookup::BeforeCreate {
+                value_too: search_first,
+            };
+            self.lookup(member, before, ticket).await?
         } else {
             None
         };
@@ -583,12 +584,12 @@ impl Sync<'_> {
 
     /// The account's user with this profile's identifier: by a search for an e-mail or a
     /// phone (digits without anchors, compared here: "an exact search only hits the exact
-    /// stored string"), else among the users created since `since`. A live user before a
-    /// deleted one.
+    /// stored string"), else among the users created since the create. A live user before
+    /// a deleted one.
     async fn lookup(
         &self,
         member: &Member,
-        since: Option<i64>,
+        lookup: Lookup,
         ticket: &mut Ticket,
     ) -> Result<Option<User>, SyncError> {
         let mut matches: Vec<User> = Vec::new();
@@ -597,10 +598,15 @@ impl Sync<'_> {
                 api::PHONE_FIELD => digits(&member.value),
                 _ => member.value.clone(),
             };
-            // Before a create, the list's own spelling too; after one answered "exists",
-            // the value it sent is the one that exists.
-            let spelling = member.spelling.as_ref().filter(|_| since.is_none());
-            for value in spelling.into_iter().chain([&value]) {
+            let values: Vec<&String> = match lookup {
+                Lookup::BeforeCreate { value_too } => member
+                    .spelling
+                    .iter()
+                    .chain(value_too.then_some(&value))
+                    .collect(),
+                Lookup::Exists { .. } => vec![&value],
+            };
+            for value in values {
                 let users = self
                     .pacing
                     .send(ticket, || {
@@ -613,7 +619,7 @@ impl Sync<'_> {
                     break;
                 }
             }
-        } else if let Some(since) = since {
+        } else if let Lookup::Exists { since } = lookup {
             for page in 1..=api::MAX_PAGE {
                 let answer = self
                     .pacing
@@ -666,13 +672,14 @@ impl Sync<'_> {
         since: i64,
         ticket: &mut Ticket,
     ) -> Result<Option<User>, SyncError> {
+        let exists = Lookup::Exists { since };
         for wait in LOOKUP_WAITS {
-            if let Some(user) = self.lookup(member, Some(since), ticket).await? {
+            if let Some(user) = self.lookup(member, exists, ticket).await? {
                 return Ok(Some(user));
             }
             tokio::time::sleep(wait).await;
         }
-        self.lookup(member, Some(since), ticket).await
+        self.lookup(member, exists, ticket).await
     }
 
     async fn record(
@@ -687,6 +694,17 @@ impl Sync<'_> {
             .record(&member.key, &TargetId::from(id), &applied, done)
             .await
     }
+}
+
+/// What a lookup looks for.
+#[derive(Debug, Clone, Copy)]
+enum Lookup {
+    /// Before a create: the list's own spelling of an e-mail, and the value too when the
+    /// account is searched first (else a create refused as a duplicate finds it anyway).
+    BeforeCreate { value_too: bool },
+    /// After a create answered "exists": the value it sent, or, for an identifier search
+    /// cannot find, the users created since `since`.
+    Exists { since: i64 },
 }
 
 /// The waits between lookups of a profile the account says exists and search does not show.
@@ -799,7 +817,17 @@ mod tests {
                 Some("старая заметка\nзвонить вечером")
             );
             // What it then holds has the comment: nothing more to send.
-            assert_eq!(edit(&want, &Known { fields: after, ..known }, &appends), None);
+            assert_eq!(
+                edit(
+                    &want,
+                    &Known {
+                        fields: after,
+                        ..known
+                    },
+                    &appends
+                ),
+                None
+            );
         }
         // A profile without a note is sent the comment, as anywhere.
         let bare = fields("Анна", None, &[]);

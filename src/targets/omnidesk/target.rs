@@ -238,7 +238,8 @@ impl Target for OmnideskTarget {
     fn check_row(rules: &Rules, row: &Row) -> Result<Vec<Warning>, Problem> {
         for (column, cell) in &row.extra {
             if let Some(Some(field)) = rules.columns.get(*column as usize) {
-                rules::field_value(field, cell).map_err(Problem::Target)?;
+                rules::field_value(field, cell, rules.account.plays.select_value)
+                    .map_err(Problem::Target)?;
             }
         }
         rules::check_row(row)
@@ -349,7 +350,8 @@ fn member(rules: &Rules, profiles: &Profiles, id: u32) -> Option<Member> {
         .flat_map(|d| &d.extra)
         .filter_map(|(column, cell)| {
             let field = rules.columns.get(*column as usize)?.as_ref()?;
-            Some((field.key(), rules::field_value(field, cell).ok()?))
+            let value = rules::field_value(field, cell, rules.account.plays.select_value);
+            Some((field.key(), value.ok()?))
         })
         .collect();
     Some(Member {
