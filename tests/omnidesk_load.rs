@@ -61,6 +61,15 @@ async fn rig(config: SandboxConfig) -> Rig {
     }
 }
 
+/// A sandbox that plays the assumed variants `plays` (`Assumptions::NAMES`).
+async fn playing(plays: &str) -> Rig {
+    rig(SandboxConfig {
+        assumptions: Assumptions::parse(plays).unwrap(),
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
 fn options() -> LoadOptions {
     LoadOptions {
         rate: 1000.0,
@@ -118,6 +127,19 @@ impl Rig {
             }
         }
         assert_eq!(users.len(), expected, "{users:#?}");
+    }
+
+    /// Anna, in the account as `email`, with a note of the account's own: her id.
+    fn insert_anna(&self, email: &str) -> u64 {
+        let mut anna = StoredUser::new("user_email", email);
+        anna.user_full_name = Some("Анна".into());
+        anna.user_note = Some("из CRM".into());
+        self.sandbox.insert_user(anna)
+    }
+
+    fn note(&self, id: u64) -> Option<String> {
+        let users = self.sandbox.users();
+        users.into_iter().find(|u| u.user_id == id)?.user_note
     }
 
     fn user(&self, field: &str, value: &str) -> StoredUser {
@@ -217,10 +239,7 @@ async fn a_mixed_list_loads_once_linked_and_a_rerun_costs_only_the_catalog() {
 #[tokio::test]
 async fn users_already_in_the_account_are_found_and_only_what_differs_is_sent() {
     let rig = rig(SandboxConfig::default()).await;
-    let mut anna = StoredUser::new("user_email", "Anna@Mail.ru");
-    anna.user_full_name = Some("Анна".into());
-    anna.user_note = Some("из CRM".into());
-    let anna = rig.sandbox.insert_user(anna);
+    let anna = rig.insert_anna("Anna@Mail.ru");
     let mut boris = StoredUser::new("user_phone", "+79991000002");
     boris.user_full_name = Some("Борис".into());
     rig.sandbox.insert_user(boris);
@@ -229,13 +248,7 @@ async fn users_already_in_the_account_are_found_and_only_what_differs_is_sent() 
     rig.assert_users(9);
     // Boris as he was: nothing written. Anna: her note gets the comment appended.
     assert_eq!(loaded.rows[1].status.name(), "unchanged");
-    let stored = rig
-        .sandbox
-        .users()
-        .into_iter()
-        .find(|u| u.user_id == anna)
-        .unwrap();
-    assert_eq!(stored.user_note.as_deref(), Some("из CRM\nзвонить вечером"));
+    assert_eq!(rig.note(anna).as_deref(), Some("из CRM\nзвонить вечером"));
     let again = rig.load(MIXED, tags_field()).await.unwrap();
     assert_eq!(again.api_requests, CATALOG);
 }
@@ -251,28 +264,15 @@ async fn what_the_account_plays_otherwise_is_followed_once_the_load_is_told() {
         ("note-appends", false),
         ("email-case-sensitive", false),
     ] {
-        let rig = rig(SandboxConfig {
-            assumptions: Assumptions::parse(plays).unwrap(),
-            ..SandboxConfig::default()
-        })
-        .await;
-        let mut anna = StoredUser::new("user_email", "Anna@Mail.ru");
-        anna.user_full_name = Some("Анна".into());
-        anna.user_note = Some("из CRM".into());
-        let anna = rig.sandbox.insert_user(anna);
+        let rig = playing(plays).await;
+        let anna = rig.insert_anna("Anna@Mail.ru");
         let settings = Settings {
             plays: Assumptions::parse(if told { plays } else { "" }).unwrap(),
             ..tags_field()
         };
         let loaded = rig.load(&list, settings.clone()).await.unwrap();
         assert_final(&loaded);
-        let note = rig
-            .sandbox
-            .users()
-            .into_iter()
-            .find(|u| u.user_id == anna)
-            .unwrap()
-            .user_note;
+        let note = rig.note(anna);
         let case_sensitive = plays.contains("email-case-sensitive");
         match (told, case_sensitive) {
             (true, _) => {
@@ -297,67 +297,25 @@ async fn what_the_account_plays_otherwise_is_followed_once_the_load_is_told() {
 #[tokio::test]
 async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
     const LIST: &str = "E-mail,Имя,Комментарий\nanna@mail.ru,Анна,звонить вечером\n";
-    /// What happens to the edit, and the requests each run then spends beyond the catalog,
-    /// in an account whose `PUT` replaces the note and in one whose `PUT` appends to it.
-    struct Case {
-        what: &'static str,
-        fault: Fault,
-        times: u32,
-        cap: Option<u64>,
-        replaces: [u64; 2],
-        appends: [u64; 2],
-    }
+    // What happens to the edit (the fault, how many times, a request cap), and the
+    // requests each of two runs then spends beyond the catalog: in an account whose `PUT`
+    // replaces the note, and in one whose `PUT` appends to it.
+    #[rustfmt::skip]
     let cases = [
-        Case {
-            // Replaced: sent again. Appended: read, and found there.
-            what: "applied, the connection dropped",
-            fault: Fault::DropAfterApply,
-            times: 1,
-            cap: None,
-            replaces: [3, 0],
-            appends: [3, 0],
-        },
-        Case {
-            what: "applied, answered 500",
-            fault: Fault::ServerErrorAfterApply,
-            times: 1,
-            cap: None,
-            replaces: [3, 0],
-            appends: [3, 0],
-        },
-        Case {
-            // The run ends with the row failed after the user was read; the rerun sends the
-            // edit from the ledger (after reading the user, where an append may be out).
-            what: "refused with 500 until the row fails",
-            fault: Fault::ServerError,
-            times: 5,
-            cap: None,
-            replaces: [6, 1],
-            appends: [11, 2],
-        },
-        Case {
-            // The search and the edit, then the run stops at the cap, as if killed.
-            what: "applied, its answer lost, the run cut off",
-            fault: Fault::DropAfterApply,
-            times: 1,
-            cap: Some(CATALOG + 2),
-            replaces: [2, 1],
-            appends: [2, 1],
-        },
+        // Replaced: sent again. Appended: read, and found there.
+        ("applied, the connection dropped", Fault::DropAfterApply, 1, None, [3, 0], [3, 0]),
+        ("applied, answered 500", Fault::ServerErrorAfterApply, 1, None, [3, 0], [3, 0]),
+        // The run ends with the row failed after the user was read; the rerun sends the edit
+        // from the ledger (after reading the user, where an append may be out).
+        ("refused until the row fails", Fault::ServerError, 5, None, [6, 1], [11, 2]),
+        // The search and the edit, then the run stops at the cap, as if killed.
+        ("answer lost, run cut off", Fault::DropAfterApply, 1, Some(CATALOG + 2), [2, 1], [2, 1]),
     ];
-    for case in &cases {
+    for (what, fault, times, cap, replaces, appends) in cases {
         for plays in ["", "note-appends"] {
-            let rig = rig(SandboxConfig {
-                assumptions: Assumptions::parse(plays).unwrap(),
-                ..SandboxConfig::default()
-            })
-            .await;
-            let mut anna = StoredUser::new("user_email", "anna@mail.ru");
-            anna.user_full_name = Some("Анна".into());
-            anna.user_note = Some("из CRM".into());
-            let anna = rig.sandbox.insert_user(anna);
-            rig.sandbox
-                .inject(Method::PUT, "/api/users/", case.fault, case.times);
+            let rig = playing(plays).await;
+            let anna = rig.insert_anna("anna@mail.ru");
+            rig.sandbox.inject(Method::PUT, "/api/users/", fault, times);
             let settings = Settings {
                 plays: Assumptions::parse(plays).unwrap(),
                 ..Settings::default()
@@ -367,7 +325,7 @@ async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
                     LIST,
                     settings.clone(),
                     &LoadOptions {
-                        max_requests: case.cap,
+                        max_requests: cap,
                         ..options()
                     },
                 )
@@ -376,20 +334,10 @@ async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
             let second = rig.load(LIST, settings.clone()).await.unwrap();
             assert_final(&second);
             let spent = [first.api_requests, second.api_requests].map(|n| n - CATALOG);
-            let what = format!("{} ({plays:?})", case.what);
-            let expected = if plays.is_empty() {
-                case.replaces
-            } else {
-                case.appends
-            };
+            let what = format!("{what} ({plays:?})");
+            let expected = if plays.is_empty() { replaces } else { appends };
             assert_eq!(spent, expected, "{what}");
-            let note = rig
-                .sandbox
-                .users()
-                .into_iter()
-                .find(|u| u.user_id == anna)
-                .unwrap()
-                .user_note;
+            let note = rig.note(anna);
             assert_eq!(note.as_deref(), Some("из CRM\nзвонить вечером"), "{what}");
             rig.assert_users(1);
             let again = rig.load(LIST, settings).await.unwrap();
@@ -404,11 +352,7 @@ async fn an_email_with_capitals_is_searched_in_its_spelling_once_in_a_case_sensi
     // one user: creating first is the way (`cost::search_first`).
     let list = "E-mail,Имя\nGleb@Mail.ru,Глеб\nVera@Mail.ru,Вера\nanna@mail.ru,Анна\n\
 boris@mail.ru,Борис\ndina@mail.ru,Дина\n";
-    let rig = rig(SandboxConfig {
-        assumptions: Assumptions::parse("email-case-sensitive").unwrap(),
-        ..SandboxConfig::default()
-    })
-    .await;
+    let rig = playing("email-case-sensitive").await;
     let mut vera = StoredUser::new("user_email", "vera@mail.ru");
     vera.user_full_name = Some("Вера".into());
     rig.sandbox.insert_user(vera);
@@ -476,11 +420,7 @@ async fn lost_answers_and_server_errors_make_no_duplicate() {
         "search-lag,error-description",
         "note-appends,email-case-sensitive",
     ] {
-        let rig = rig(SandboxConfig {
-            assumptions: Assumptions::parse(assumptions).unwrap(),
-            ..SandboxConfig::default()
-        })
-        .await;
+        let rig = playing(assumptions).await;
         // The loader told what the account plays, as `probe` would have said.
         let settings = Settings {
             plays: Assumptions::parse(assumptions).unwrap(),
@@ -625,11 +565,7 @@ async fn columns_named_after_data_fields_fill_them_and_others_refuse_the_run() {
         ..Settings::default()
     };
     for told in [true, false] {
-        let rig = self::rig(SandboxConfig {
-            assumptions: Assumptions::parse("select-by-title").unwrap(),
-            ..SandboxConfig::default()
-        })
-        .await;
+        let rig = self::playing("select-by-title").await;
         let settings = if told {
             by_title()
         } else {
