@@ -538,6 +538,18 @@ impl Pacing {
         self.send_repeating(ticket, request, false).await
     }
 
+    /// After an attempt of `send_once` that may have been applied and was then found not
+    /// to be: whether to send it again, counted as a retry and after the backoff, or give up
+    /// (its attempts spent).
+    pub async fn once_more(&self, attempt: u32) -> bool {
+        if attempt >= self.backoff.max_attempts {
+            return false;
+        }
+        self.count(|c| &c.retries);
+        tokio::time::sleep(self.backoff.delay(attempt)).await;
+        true
+    }
+
     async fn send_repeating<T, F, Fut>(
         &self,
         ticket: &mut Ticket,
@@ -923,6 +935,32 @@ mod tests {
         assert_eq!(ticket.spent, 3);
         assert!(ticket.ambiguous);
         assert_eq!(pacing.counters.requests.load(Ordering::SeqCst), 3);
+        assert_eq!(pacing.counters.retries.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn send_once_waits_out_throttling_but_returns_an_attempt_that_may_be_applied() {
+        let pacing = Pacing::new(100.0, None, Backoff::default());
+        let calls = AtomicU64::new(0);
+        let mut ticket = Ticket::default();
+        let result: Result<u64, Halt> = pacing
+            .send_once(&mut ticket, || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(TargetError::RateLimited { retry_after: None }),
+                    _ => Err(TargetError::NoAnswer("reset".into())),
+                }
+            })
+            .await;
+        assert_eq!(
+            result,
+            Err(Halt::Failed(TargetError::NoAnswer("reset".into())))
+        );
+        assert_eq!(ticket.spent, 2);
+        assert!(ticket.ambiguous);
+        // The caller read the target and found it not applied: once more, until the
+        // attempts are spent.
+        assert!(pacing.once_more(1).await);
+        assert!(!pacing.once_more(Backoff::default().max_attempts).await);
         assert_eq!(pacing.counters.retries.load(Ordering::SeqCst), 2);
     }
 

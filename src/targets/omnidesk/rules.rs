@@ -187,10 +187,10 @@ pub fn field_value(field: &CustomField, cell: &str, how: SelectValue) -> Result<
                 .find(|(_, t)| t.trim().to_lowercase() == cell.to_lowercase())
                 .map(|(k, t)| (k.as_str(), t.as_str()));
             match by_key.or(by_title) {
-                Some((key, title)) => Ok(Value::String(
+                Some((key, option)) => Ok(Value::String(
                     match how {
                         SelectValue::OptionKey => key,
-                        SelectValue::OptionTitle => title,
+                        SelectValue::OptionTitle => option,
                     }
                     .to_owned(),
                 )),

@@ -73,8 +73,9 @@ pub struct Known {
     /// The profile it is linked to (the person's first).
     pub linked_to: Option<u64>,
     /// The note the account held before our comment went in, kept in front of it when the
-    /// comment changes; none when the note is all ours (a profile we created).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// comment changes; none when the note is all ours (a profile we created). Written even
+    /// when none: an entry without it is from before it was kept (`from_entry`).
+    #[serde(default)]
     pub their_note: Option<String>,
     /// A note append went out and whether it was applied is not known (the run was cut
     /// off): the profile is read before anything else is sent, since an append sent twice
@@ -85,14 +86,28 @@ pub struct Known {
 
 impl Known {
     fn from_entry(entry: Option<&Entry>) -> Option<Known> {
-        serde_json::from_str(entry?.applied.as_deref()?).ok()
+        let entry = entry?;
+        let json: serde_json::Value = serde_json::from_str(entry.applied.as_deref()?).ok()?;
+        let before_their_note = json.get("their_note").is_none();
+        let mut known: Known = serde_json::from_value(json).ok()?;
+        if before_their_note && !entry.create_sent {
+            // Then a user we found, not one we created, had the comment appended to its
+            // note: all of it counts as the account's, so that nothing of theirs is sent
+            // away.
+            known.their_note = known.fields.note.clone();
+        }
+        Some(known)
     }
 
-    /// What a profile read from the account holds; its note is the account's own.
-    fn of(user: &User, tags_key: Option<&str>) -> Known {
+    /// What a profile read from the account holds. Its note is the account's own, unless
+    /// it is just the comment `member` is created with: then a create of ours wrote it (an
+    /// attempt whose answer was lost, in this run or one cut off), and a changed comment
+    /// replaces it.
+    fn of(user: &User, member: &Member, tags_key: Option<&str>) -> Known {
         let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         Known {
-            their_note: text(&user.user_note),
+            their_note: text(&user.user_note)
+                .filter(|note| Some(note) != member.fields.note.as_ref()),
             appending: false,
             fields: Fields {
                 name: text(&user.user_full_name),
@@ -279,7 +294,8 @@ pub fn expected(wanted: &Wanted, entries: &Entries, account: &Account) -> u64 {
             let link = u64::from(root.is_some());
             match (user_id(entry), Known::from_entry(entry)) {
                 (Some(_), Some(known)) => {
-                    // An append cut off is read first.
+                    // An append cut off is read first (and then perhaps not sent again: one
+                    // more than it costs, if it went through).
                     u64::from(known.appending)
                         + u64::from(edit(&member.fields, &known, account).is_some())
                         + link * u64::from(known.linked_to.is_none())
@@ -410,7 +426,7 @@ impl Sync<'_> {
                     .pacing
                     .send(ticket, || self.client.user(self.pacing, id))
                     .await?;
-                known.fields = Known::of(&user, self.account.tags_key.as_deref()).fields;
+                known.fields = Known::of(&user, member, self.account.tags_key.as_deref()).fields;
                 known.appending = false;
             }
             let changed = self.edit(member, id, &mut known, ticket).await?;
@@ -437,11 +453,16 @@ impl Sync<'_> {
                 // A minute's slack for the two clocks, when the users created since are read.
                 let sent_at = crate::store::now() - 60;
                 let body = member.create_body(self.account.tags_key.as_deref());
-                match self
+                // Whether the create itself may have been applied unanswered: only its own
+                // attempts count, not an earlier request of the person.
+                let earlier = std::mem::take(&mut ticket.ambiguous);
+                let answer = self
                     .pacing
                     .send(ticket, || self.client.create(self.pacing, &body))
-                    .await?
-                {
+                    .await;
+                let maybe_applied = ticket.ambiguous;
+                ticket.ambiguous |= earlier;
+                match answer? {
                     Created::New(user) => {
                         created = true;
                         let known = Known {
@@ -460,7 +481,7 @@ impl Sync<'_> {
                     Created::Exists { user_id } => {
                         // Ours if an earlier attempt of this create may have gone through,
                         // in this run or in one that was cut off.
-                        created = ticket.ambiguous || entry.is_some_and(|e| e.create_sent);
+                        created = maybe_applied || entry.is_some_and(|e| e.create_sent);
                         let since = match entry {
                             Some(e) if e.create_sent => e.updated_at - 60,
                             _ => sent_at,
@@ -498,11 +519,7 @@ impl Sync<'_> {
             .into());
         }
         let id = user.user_id;
-        let mut known = Known::of(&user, self.account.tags_key.as_deref());
-        if created {
-            // The note is what our own create wrote.
-            known.their_note = None;
-        }
+        let mut known = Known::of(&user, member, self.account.tags_key.as_deref());
         self.record(member, id, &known, None).await?;
         let changed = self.edit(member, id, &mut known, ticket).await?;
         Ok(Brought {
@@ -532,8 +549,13 @@ impl Sync<'_> {
                 // meanwhile to read the profile rather than append again.
                 known.appending = true;
                 self.record(member, id, known, None).await?;
-                self.append(id, &update, comment, ticket).await?;
+                let missing = self.append(id, &update, comment, ticket).await?;
                 known.appending = false;
+                if let Some(error) = missing {
+                    // Read back without it: nothing is out.
+                    self.record(member, id, known, None).await?;
+                    return Err(Halt::Failed(error).into());
+                }
                 known.fields = after;
                 self.record(member, id, known, None).await?;
             }
@@ -549,13 +571,14 @@ impl Sync<'_> {
 
     /// An edit that appends `comment` to the note, applied once: an attempt that may have
     /// gone through is not repeated before the profile, read, shows the comment missing.
+    /// `Some` error: its attempts spent, and the profile read without it.
     async fn append(
         &self,
         id: u64,
         update: &UserFields,
         comment: &str,
         ticket: &mut Ticket,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Option<TargetError>, SyncError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -564,7 +587,7 @@ impl Sync<'_> {
                 .send_once(ticket, || self.client.update(self.pacing, id, update))
                 .await
             {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(None),
                 Err(Halt::Failed(error)) if error.may_be_applied() => error,
                 Err(other) => return Err(other.into()),
             };
@@ -573,12 +596,11 @@ impl Sync<'_> {
                 .send(ticket, || self.client.user(self.pacing, id))
                 .await?;
             if user.user_note.is_some_and(|note| note.contains(comment)) {
-                return Ok(());
+                return Ok(None);
             }
-            if attempt >= self.pacing.backoff.max_attempts {
-                return Err(Halt::Failed(error).into());
+            if !self.pacing.once_more(attempt).await {
+                return Ok(Some(error));
             }
-            tokio::time::sleep(self.pacing.backoff.delay(attempt)).await;
         }
     }
 
@@ -802,6 +824,55 @@ mod tests {
         let longer = ours(fields("Анна", Some("звонить утром, не днём"), &[]));
         let (update, _) = edit(&second, &longer, &plain).unwrap();
         assert_eq!(update.user_note.as_deref(), Some("звонить утром"));
+    }
+
+    #[test]
+    fn a_note_is_ours_only_when_it_is_what_our_create_sends() {
+        let anna = Member {
+            key: "anna@mail.ru".into(),
+            field: api::EMAIL_FIELD,
+            value: "anna@mail.ru".into(),
+            spelling: None,
+            fields: fields("Анна", Some("звонить вечером"), &[]),
+        };
+        let user = |note: &str| {
+            let mut json = serde_json::json!({"user_id": 7, "user_email": "anna@mail.ru"});
+            json["user_note"] = note.into();
+            serde_json::from_value::<User>(json).unwrap()
+        };
+        assert_eq!(
+            Known::of(&user("звонить вечером"), &anna, None).their_note,
+            None
+        );
+        assert_eq!(
+            Known::of(&user("из CRM"), &anna, None)
+                .their_note
+                .as_deref(),
+            Some("из CRM")
+        );
+    }
+
+    #[test]
+    fn an_entry_written_before_the_accounts_note_was_kept_sends_none_of_it_away() {
+        let legacy = r#"{"fields":{"name":"Анна","company":null,"position":null,
+            "note":"из CRM\nзвонить вечером","tags":[]},"linked_to":null}"#;
+        let entry = |create_sent| Entry {
+            target_id: Some(TargetId::from(7)),
+            applied: Some(legacy.to_owned()),
+            done: None,
+            create_sent,
+            created_by: None,
+            updated_at: 0,
+        };
+        let plain = account(None, "");
+        // Found in the account: the note is theirs, and holds the comment already.
+        let found = Known::from_entry(Some(&entry(false))).unwrap();
+        let renamed = fields("Анна Петрова", Some("звонить вечером"), &[]);
+        let (update, _) = edit(&renamed, &found, &plain).unwrap();
+        assert_eq!(update.user_note, None);
+        // Created by us: ours, as such entries always were.
+        let created = Known::from_entry(Some(&entry(true))).unwrap();
+        assert_eq!(created.their_note, None);
     }
 
     #[test]
