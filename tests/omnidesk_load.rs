@@ -13,7 +13,7 @@ use contact_loader::input::{ReadOptions, Source};
 use contact_loader::load::{LoadError, LoadOptions, Loaded, Quiet, load};
 use contact_loader::pacing::{Backoff, Pacing};
 use contact_loader::store::Store;
-use contact_loader::targets::omnidesk::api::Assumptions;
+use contact_loader::targets::omnidesk::api::{Assumptions, UserFields};
 use contact_loader::targets::omnidesk::client::Omnidesk;
 use contact_loader::targets::omnidesk::rules::Settings;
 use contact_loader::targets::omnidesk::sandbox::{Fault, Sandbox, SandboxConfig, StoredUser};
@@ -305,9 +305,9 @@ async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
         // Replaced: sent again. Appended: read, and found there.
         ("applied, the connection dropped", Fault::DropAfterApply, 1, None, [3, 0], [3, 0]),
         ("applied, answered 500", Fault::ServerErrorAfterApply, 1, None, [3, 0], [3, 0]),
-        // The run ends with the row failed after the user was read; the rerun sends the edit
-        // from the ledger (an append, read back without the comment, is not out).
-        ("refused until the row fails", Fault::ServerError, 5, None, [6, 1], [11, 1]),
+        // The run ends with the row failed after the user was read; the rerun reads it again
+        // (a note about to be replaced, an append that may be out) and sends the edit.
+        ("refused until the row fails", Fault::ServerError, 5, None, [6, 2], [11, 2]),
         // The search and the edit, then the run stops at the cap, as if killed.
         ("answer lost, run cut off", Fault::DropAfterApply, 1, Some(CATALOG + 2), [2, 1], [2, 1]),
     ];
@@ -367,6 +367,45 @@ boris@mail.ru,Борис,\nvera@mail.ru,Вера,\n";
     assert_final(&loaded);
     assert_eq!(rig.note(anna).as_deref(), Some("из CRM\nзвонить вечером"));
     rig.assert_users(3);
+}
+
+#[tokio::test]
+async fn a_changed_comment_replaces_ours_and_keeps_what_was_written_in_the_note_since() {
+    let list = |comment: &str| format!("E-mail,Имя,Комментарий\nanna@mail.ru,Анна,{comment}\n");
+    let rig = rig(SandboxConfig::default()).await;
+    rig.load(&list("звонить вечером"), Settings::default())
+        .await
+        .unwrap();
+    let anna = rig.user("user_email", "anna@mail.ru").user_id;
+    // The comment edited in the list: the note is read (one request), found as we left it,
+    // and our comment replaced.
+    let loaded = rig
+        .load(&list("звонить утром"), Settings::default())
+        .await
+        .unwrap();
+    assert_eq!(loaded.api_requests, CATALOG + 2);
+    assert_eq!(rig.note(anna).as_deref(), Some("звонить утром"));
+    // An agent adds a line in Omnidesk; the comment is edited again: their line stays.
+    let pacing = Pacing::new(100.0, None, Backoff::default());
+    let agent = UserFields {
+        user_note: Some("звонить утром\nпросила скидку".into()),
+        ..UserFields::default()
+    };
+    rig.client.update(&pacing, anna, &agent).await.unwrap();
+    let loaded = rig
+        .load(&list("звонить в обед"), Settings::default())
+        .await
+        .unwrap();
+    assert_final(&loaded);
+    assert_eq!(
+        rig.note(anna).as_deref(),
+        Some("звонить утром\nпросила скидку\nзвонить в обед")
+    );
+    let again = rig
+        .load(&list("звонить в обед"), Settings::default())
+        .await
+        .unwrap();
+    assert_eq!(again.api_requests, CATALOG);
 }
 
 #[tokio::test]

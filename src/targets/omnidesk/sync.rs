@@ -90,10 +90,11 @@ impl Known {
         let json: serde_json::Value = serde_json::from_str(entry.applied.as_deref()?).ok()?;
         let before_their_note = json.get("their_note").is_none();
         let mut known: Known = serde_json::from_value(json).ok()?;
-        if before_their_note && !entry.create_sent {
-            // Then a user we found, not one we created, had the comment appended to its
-            // note: all of it counts as the account's, so that nothing of theirs is sent
-            // away.
+        if before_their_note {
+            // Then a user found in the account had the comment appended to its note, and
+            // the ledger cannot tell it from one we created (`create_sent` stays on both):
+            // all of the note counts as the account's, so that nothing of theirs is ever
+            // sent away (at worst an old comment of ours stays in front of a new one).
             known.their_note = known.fields.note.clone();
         }
         Some(known)
@@ -107,7 +108,7 @@ impl Known {
         let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         Known {
             their_note: text(&user.user_note)
-                .filter(|note| Some(note) != member.fields.note.as_ref()),
+                .filter(|note| !same_text(&Some(note.clone()), &member.fields.note)),
             appending: false,
             fields: Fields {
                 name: text(&user.user_full_name),
@@ -273,6 +274,22 @@ impl Member {
     }
 }
 
+/// Whether a profile the ledger knows is read before it is edited: when an append may be
+/// out, or when its note is about to be replaced whole — someone may have written in it
+/// since our write, and what they wrote must stay.
+fn reads_first(member: &Member, known: &Known, account: &Account) -> bool {
+    known.appending
+        || (account.plays.note_update == NoteUpdate::Replaces
+            && edit(&member.fields, known, account).is_some_and(|(u, _)| u.user_note.is_some()))
+}
+
+/// Two notes alike but for the spaces around them and the line ends: an account may store
+/// either as it likes.
+fn same_text(a: &Option<String>, b: &Option<String>) -> bool {
+    let plain = |t: &Option<String>| t.as_deref().map(|t| t.trim().replace("\r\n", "\n"));
+    plain(a) == plain(b)
+}
+
 fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
@@ -294,9 +311,9 @@ pub fn expected(wanted: &Wanted, entries: &Entries, account: &Account) -> u64 {
             let link = u64::from(root.is_some());
             match (user_id(entry), Known::from_entry(entry)) {
                 (Some(_), Some(known)) => {
-                    // An append cut off is read first (and then perhaps not sent again: one
-                    // more than it costs, if it went through).
-                    u64::from(known.appending)
+                    // The read first, where it is needed (and an append cut off that went
+                    // through is then not sent again: one more than it costs).
+                    u64::from(reads_first(member, &known, account))
                         + u64::from(edit(&member.fields, &known, account).is_some())
                         + link * u64::from(known.linked_to.is_none())
                 }
@@ -421,12 +438,17 @@ impl Sync<'_> {
     ) -> Result<Brought, SyncError> {
         let mut created = self.ledger.created_by_this_run(entry);
         if let (Some(id), Some(mut known)) = (user_id(entry), Known::from_entry(entry)) {
-            if known.appending {
+            if reads_first(member, &known, self.account) {
                 let user = self
                     .pacing
                     .send(ticket, || self.client.user(self.pacing, id))
                     .await?;
-                known.fields = Known::of(&user, member, self.account.tags_key.as_deref()).fields;
+                let read = Known::of(&user, member, self.account.tags_key.as_deref());
+                if !known.appending && !same_text(&read.fields.note, &known.fields.note) {
+                    // Written in since our write: all of it is the account's now.
+                    known.their_note = read.fields.note.clone();
+                }
+                known.fields = read.fields;
                 known.appending = false;
             }
             let changed = self.edit(member, id, &mut known, ticket).await?;
@@ -549,13 +571,8 @@ impl Sync<'_> {
                 // meanwhile to read the profile rather than append again.
                 known.appending = true;
                 self.record(member, id, known, None).await?;
-                let missing = self.append(id, &update, comment, ticket).await?;
+                self.append(id, &update, comment, ticket).await?;
                 known.appending = false;
-                if let Some(error) = missing {
-                    // Read back without it: nothing is out.
-                    self.record(member, id, known, None).await?;
-                    return Err(Halt::Failed(error).into());
-                }
                 known.fields = after;
                 self.record(member, id, known, None).await?;
             }
@@ -571,14 +588,14 @@ impl Sync<'_> {
 
     /// An edit that appends `comment` to the note, applied once: an attempt that may have
     /// gone through is not repeated before the profile, read, shows the comment missing.
-    /// `Some` error: its attempts spent, and the profile read without it.
+    /// When its attempts are spent, it stays marked as out: the last may still land.
     async fn append(
         &self,
         id: u64,
         update: &UserFields,
         comment: &str,
         ticket: &mut Ticket,
-    ) -> Result<Option<TargetError>, SyncError> {
+    ) -> Result<(), SyncError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -587,7 +604,7 @@ impl Sync<'_> {
                 .send_once(ticket, || self.client.update(self.pacing, id, update))
                 .await
             {
-                Ok(_) => return Ok(None),
+                Ok(_) => return Ok(()),
                 Err(Halt::Failed(error)) if error.may_be_applied() => error,
                 Err(other) => return Err(other.into()),
             };
@@ -596,10 +613,10 @@ impl Sync<'_> {
                 .send(ticket, || self.client.user(self.pacing, id))
                 .await?;
             if user.user_note.is_some_and(|note| note.contains(comment)) {
-                return Ok(None);
+                return Ok(());
             }
             if !self.pacing.once_more(attempt).await {
-                return Ok(Some(error));
+                return Err(Halt::Failed(error).into());
             }
         }
     }
@@ -865,14 +882,21 @@ mod tests {
             updated_at: 0,
         };
         let plain = account(None, "");
-        // Found in the account: the note is theirs, and holds the comment already.
-        let found = Known::from_entry(Some(&entry(false))).unwrap();
-        let renamed = fields("Анна Петрова", Some("звонить вечером"), &[]);
-        let (update, _) = edit(&renamed, &found, &plain).unwrap();
-        assert_eq!(update.user_note, None);
-        // Created by us: ours, as such entries always were.
-        let created = Known::from_entry(Some(&entry(true))).unwrap();
-        assert_eq!(created.their_note, None);
+        // Found by a search, or by a create answered "exists" (which leaves `create_sent`
+        // on as a create of ours does): the note is the account's, and holds the comment.
+        for create_sent in [false, true] {
+            let known = Known::from_entry(Some(&entry(create_sent))).unwrap();
+            let renamed = fields("Анна Петрова", Some("звонить вечером"), &[]);
+            let (update, _) = edit(&renamed, &known, &plain).unwrap();
+            assert_eq!(update.user_note, None);
+            // A new comment goes after all of it.
+            let later = fields("Анна", Some("звонить утром"), &[]);
+            let (update, _) = edit(&later, &known, &plain).unwrap();
+            assert_eq!(
+                update.user_note.as_deref(),
+                Some("из CRM\nзвонить вечером\nзвонить утром")
+            );
+        }
     }
 
     #[test]
