@@ -340,8 +340,18 @@ async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
             let note = rig.note(anna);
             assert_eq!(note.as_deref(), Some("из CRM\nзвонить вечером"), "{what}");
             rig.assert_users(1);
-            let again = rig.load(LIST, settings).await.unwrap();
+            let again = rig.load(LIST, settings.clone()).await.unwrap();
             assert_eq!(again.api_requests, CATALOG, "{what}");
+            // The comment edited in the list: ours is replaced (or, where the account only
+            // appends, added after), and the account's text stays in front.
+            let edited = LIST.replace("звонить вечером", "звонить утром");
+            rig.load(&edited, settings).await.unwrap();
+            let expected = if plays.is_empty() {
+                "из CRM\nзвонить утром"
+            } else {
+                "из CRM\nзвонить вечером\nзвонить утром"
+            };
+            assert_eq!(rig.note(anna).as_deref(), Some(expected), "{what}, edited");
         }
     }
 }
@@ -385,7 +395,8 @@ async fn a_changed_comment_replaces_ours_and_keeps_what_was_written_in_the_note_
         .unwrap();
     assert_eq!(loaded.api_requests, CATALOG + 2);
     assert_eq!(rig.note(anna).as_deref(), Some("звонить утром"));
-    // An agent adds a line in Omnidesk; the comment is edited again: their line stays.
+    // An agent adds a line in Omnidesk; the comment is edited again: their line stays, and
+    // our comment after it is replaced.
     let pacing = Pacing::new(100.0, None, Backoff::default());
     let agent = UserFields {
         user_note: Some("звонить утром\nпросила скидку".into()),
@@ -397,9 +408,10 @@ async fn a_changed_comment_replaces_ours_and_keeps_what_was_written_in_the_note_
         .await
         .unwrap();
     assert_final(&loaded);
+    assert_eq!(loaded.api_requests, CATALOG + 2);
     assert_eq!(
         rig.note(anna).as_deref(),
-        Some("звонить утром\nпросила скидку\nзвонить в обед")
+        Some("просила скидку\nзвонить в обед")
     );
     let again = rig
         .load(&list("звонить в обед"), Settings::default())

@@ -283,11 +283,47 @@ fn reads_first(member: &Member, known: &Known, account: &Account) -> bool {
             && edit(&member.fields, known, account).is_some_and(|(u, _)| u.user_note.is_some()))
 }
 
+/// The account's part of a note read again before ours in it is replaced. A note as the
+/// ledger left it, or as our last edit would have left it (one that landed unrecorded),
+/// keeps the part we knew; text written after ours joins the account's part (our comment
+/// in between is still ours, and goes); any other change makes all of it the account's.
+fn their_part(
+    read: &Option<String>,
+    known: &Known,
+    member: &Member,
+    account: &Account,
+) -> Option<String> {
+    let landed = edit(&member.fields, known, account).and_then(|(_, after)| after.note);
+    // Emptied in the account: nothing of theirs is left to keep.
+    let read = plain(read)?;
+    // Our last edit first: the ledger's note may be the start of it.
+    for ours in [plain(&landed), plain(&known.fields.note)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(since) = read
+            .strip_prefix(ours.as_str())
+            .filter(|since| since.is_empty() || since.starts_with('\n'))
+        {
+            let since = since.trim();
+            return match (known.their_note.as_deref(), since.is_empty()) {
+                (theirs, true) => theirs.map(str::to_owned),
+                (Some(theirs), false) => Some(format!("{theirs}\n{since}")),
+                (None, false) => Some(since.to_owned()),
+            };
+        }
+    }
+    Some(read)
+}
+
 /// Two notes alike but for the spaces around them and the line ends: an account may store
 /// either as it likes.
 fn same_text(a: &Option<String>, b: &Option<String>) -> bool {
-    let plain = |t: &Option<String>| t.as_deref().map(|t| t.trim().replace("\r\n", "\n"));
     plain(a) == plain(b)
+}
+
+fn plain(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(|t| t.trim().replace("\r\n", "\n"))
 }
 
 fn digits(text: &str) -> String {
@@ -444,9 +480,8 @@ impl Sync<'_> {
                     .send(ticket, || self.client.user(self.pacing, id))
                     .await?;
                 let read = Known::of(&user, member, self.account.tags_key.as_deref());
-                if !known.appending && !same_text(&read.fields.note, &known.fields.note) {
-                    // Written in since our write: all of it is the account's now.
-                    known.their_note = read.fields.note.clone();
+                if !known.appending {
+                    known.their_note = their_part(&read.fields.note, &known, member, self.account);
                 }
                 known.fields = read.fields;
                 known.appending = false;
@@ -897,6 +932,62 @@ mod tests {
                 Some("из CRM\nзвонить вечером\nзвонить утром")
             );
         }
+    }
+
+    #[test]
+    fn a_note_read_again_keeps_what_the_account_wrote_and_drops_only_our_comment() {
+        let plain = account(None, "");
+        let anna = |comment: &str| Member {
+            key: "anna@mail.ru".into(),
+            field: api::EMAIL_FIELD,
+            value: "anna@mail.ru".into(),
+            spelling: None,
+            fields: fields("Анна", Some(comment), &[]),
+        };
+        // The ledger: the account's «из CRM», then our first comment.
+        let known = Known {
+            their_note: Some("из CRM".into()),
+            ..Known::default()
+        };
+        let known = Known {
+            fields: edit(&anna("c1").fields, &known, &plain).unwrap().1,
+            ..known
+        };
+        assert_eq!(known.fields.note.as_deref(), Some("из CRM\nc1"));
+        let part = |read: Option<&str>, comment: &str| {
+            their_part(&read.map(str::to_owned), &known, &anna(comment), &plain)
+        };
+        // As we left it (but for the line ends): the part we knew.
+        assert_eq!(part(Some("из CRM\r\nc1 "), "c2").as_deref(), Some("из CRM"));
+        // Our edit to c2 landed, unrecorded: still the part we knew.
+        assert_eq!(part(Some("из CRM\nc2"), "c2").as_deref(), Some("из CRM"));
+        // An agent wrote after our comment: their line joins the account's part.
+        assert_eq!(
+            part(Some("из CRM\nc1\nпросила скидку"), "c2").as_deref(),
+            Some("из CRM\nпросила скидку")
+        );
+        // Anything else is all theirs; an emptied note has nothing of theirs.
+        assert_eq!(
+            part(Some("из CRM (VIP)\nc1"), "c2").as_deref(),
+            Some("из CRM (VIP)\nc1")
+        );
+        assert_eq!(
+            part(Some("из CRM\nc1x"), "c2").as_deref(),
+            Some("из CRM\nc1x")
+        );
+        assert_eq!(part(None, "c2"), None);
+        // Recorded as read, then our edit landed unrecorded: the ledger's note is the start
+        // of what we wrote, not the account's.
+        let read_only = Known {
+            fields: fields("Анна", Some("из CRM"), &[]),
+            their_note: Some("из CRM".into()),
+            ..Known::default()
+        };
+        let landed = Some("из CRM\nc1".to_owned());
+        assert_eq!(
+            their_part(&landed, &read_only, &anna("c1"), &plain).as_deref(),
+            Some("из CRM")
+        );
     }
 
     #[test]
