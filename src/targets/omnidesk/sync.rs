@@ -296,24 +296,23 @@ fn their_part(
     let landed = edit(&member.fields, known, account).and_then(|(_, after)| after.note);
     // Emptied in the account: nothing of theirs is left to keep.
     let read = plain(read)?;
-    // Our last edit first: the ledger's note may be the start of it.
-    for ours in [plain(&landed), plain(&known.fields.note)]
+    // The longer of the two where both start it: either may be the start of the other.
+    let since = [plain(&landed), plain(&known.fields.note)]
         .into_iter()
         .flatten()
-    {
-        if let Some(since) = read
-            .strip_prefix(ours.as_str())
-            .filter(|since| since.is_empty() || since.starts_with('\n'))
-        {
-            let since = since.trim();
-            return match (known.their_note.as_deref(), since.is_empty()) {
-                (theirs, true) => theirs.map(str::to_owned),
-                (Some(theirs), false) => Some(format!("{theirs}\n{since}")),
-                (None, false) => Some(since.to_owned()),
-            };
-        }
+        .filter_map(|ours| {
+            let since = read.strip_prefix(ours.as_str())?;
+            (since.is_empty() || since.starts_with('\n')).then_some(since)
+        })
+        .min_by_key(|since| since.len());
+    let Some(since) = since.map(str::trim) else {
+        return Some(read);
+    };
+    match (known.their_note.as_deref(), since.is_empty()) {
+        (theirs, true) => theirs.map(str::to_owned),
+        (Some(theirs), false) => Some(format!("{theirs}\n{since}")),
+        (None, false) => Some(since.to_owned()),
     }
-    Some(read)
 }
 
 /// Two notes alike but for the spaces around them and the line ends: an account may store
@@ -485,6 +484,9 @@ impl Sync<'_> {
                 }
                 known.fields = read.fields;
                 known.appending = false;
+                // Before the edit: were it to land unrecorded, the next read would know it
+                // by this.
+                self.record(member, id, &known, None).await?;
             }
             let changed = self.edit(member, id, &mut known, ticket).await?;
             return Ok(Brought {
@@ -988,6 +990,18 @@ mod tests {
             their_part(&landed, &read_only, &anna("c1"), &plain).as_deref(),
             Some("из CRM")
         );
+        // A new comment the account's part already holds: our old one, after it, is still
+        // ours (and goes), even where the old one begins with the new.
+        for old in ["позвонить вечером", "звонить\nвечером"] {
+            let known = Known {
+                fields: fields("Анна", Some(&format!("из CRM, звонить\n{old}")), &[]),
+                their_note: Some("из CRM, звонить".into()),
+                ..Known::default()
+            };
+            let read = known.fields.note.clone();
+            let theirs = their_part(&read, &known, &anna("звонить"), &plain);
+            assert_eq!(theirs.as_deref(), Some("из CRM, звонить"), "{old}");
+        }
     }
 
     #[test]
