@@ -108,7 +108,7 @@ impl Known {
         let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         Known {
             their_note: text(&user.user_note)
-                .filter(|note| !same_text(&Some(note.clone()), &member.fields.note)),
+                .filter(|note| plain(Some(note)) != plain(member.fields.note.as_deref())),
             appending: false,
             fields: Fields {
                 name: text(&user.user_full_name),
@@ -295,16 +295,19 @@ fn their_part(
 ) -> Option<String> {
     let landed = edit(&member.fields, known, account).and_then(|(_, after)| after.note);
     // Emptied in the account: nothing of theirs is left to keep.
-    let read = plain(read)?;
+    let read = plain(read.as_deref())?;
     // The longer of the two where both start it: either may be the start of the other.
-    let since = [plain(&landed), plain(&known.fields.note)]
-        .into_iter()
-        .flatten()
-        .filter_map(|ours| {
-            let since = read.strip_prefix(ours.as_str())?;
-            (since.is_empty() || since.starts_with('\n')).then_some(since)
-        })
-        .min_by_key(|since| since.len());
+    let since = [
+        plain(landed.as_deref()),
+        plain(known.fields.note.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|ours| {
+        let since = read.strip_prefix(ours.as_str())?;
+        (since.is_empty() || since.starts_with('\n')).then_some(since)
+    })
+    .min_by_key(|since| since.len());
     let Some(since) = since.map(str::trim) else {
         return Some(read);
     };
@@ -315,14 +318,10 @@ fn their_part(
     }
 }
 
-/// Two notes alike but for the spaces around them and the line ends: an account may store
-/// either as it likes.
-fn same_text(a: &Option<String>, b: &Option<String>) -> bool {
-    plain(a) == plain(b)
-}
-
-fn plain(text: &Option<String>) -> Option<String> {
-    text.as_deref().map(|t| t.trim().replace("\r\n", "\n"))
+/// A note as notes are compared: without the spaces around it, and with one kind of line
+/// end, as an account may store either as it likes.
+fn plain(text: Option<&str>) -> Option<String> {
+    text.map(|t| t.trim().replace("\r\n", "\n"))
 }
 
 fn digits(text: &str) -> String {
