@@ -82,6 +82,14 @@ fn options() -> LoadOptions {
     }
 }
 
+/// The settings of a load told the account plays `plays` (`--plays`).
+fn telling(plays: &str) -> Settings {
+    Settings {
+        plays: Assumptions::parse(plays).unwrap(),
+        ..Settings::default()
+    }
+}
+
 fn tags_field() -> Settings {
     Settings {
         tags_field: Some("Теги".into()),
@@ -316,10 +324,7 @@ async fn an_accounts_note_gets_the_comment_once_whatever_happens_to_the_edit() {
             let rig = playing(plays).await;
             let anna = rig.insert_anna("anna@mail.ru");
             rig.sandbox.inject(Method::PUT, "/api/users/", fault, times);
-            let settings = Settings {
-                plays: Assumptions::parse(plays).unwrap(),
-                ..Settings::default()
-            };
+            let settings = telling(plays);
             let first = rig
                 .load_with(
                     LIST,
@@ -430,10 +435,7 @@ boris@mail.ru,Борис\ndina@mail.ru,Дина\n";
     let mut vera = StoredUser::new("user_email", "vera@mail.ru");
     vera.user_full_name = Some("Вера".into());
     rig.sandbox.insert_user(vera);
-    let settings = Settings {
-        plays: Assumptions::parse("email-case-sensitive").unwrap(),
-        ..Settings::default()
-    };
+    let settings = telling("email-case-sensitive");
     let loaded = rig.load(list, settings.clone()).await.unwrap();
     assert_eq!(
         statuses(&loaded),
@@ -634,17 +636,9 @@ async fn columns_named_after_data_fields_fill_them_and_others_refuse_the_run() {
 
     // An account whose selects take the option's title: told so, the load sends the title;
     // untold, the account refuses the key.
-    let by_title = || Settings {
-        plays: Assumptions::parse("select-by-title").unwrap(),
-        ..Settings::default()
-    };
     for told in [true, false] {
         let rig = self::playing("select-by-title").await;
-        let settings = if told {
-            by_title()
-        } else {
-            Settings::default()
-        };
+        let settings = telling(if told { "select-by-title" } else { "" });
         let loaded = rig.load(list, settings.clone()).await.unwrap();
         if told {
             assert_eq!(statuses(&loaded), ["created", "created", "invalid"]);

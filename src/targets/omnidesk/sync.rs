@@ -288,14 +288,14 @@ fn reads_first(member: &Member, known: &Known, account: &Account) -> bool {
 /// keeps the part we knew; text written after ours joins the account's part (our comment
 /// in between is still ours, and goes); any other change makes all of it the account's.
 fn their_part(
-    read: &Option<String>,
+    read: Option<&str>,
     known: &Known,
     member: &Member,
     account: &Account,
 ) -> Option<String> {
     let landed = edit(&member.fields, known, account).and_then(|(_, after)| after.note);
     // Emptied in the account: nothing of theirs is left to keep.
-    let read = plain(read.as_deref())?;
+    let read = plain(read)?;
     // The longer of the two where both start it: either may be the start of the other.
     let since = [
         plain(landed.as_deref()),
@@ -479,7 +479,8 @@ impl Sync<'_> {
                     .await?;
                 let read = Known::of(&user, member, self.account.tags_key.as_deref());
                 if !known.appending {
-                    known.their_note = their_part(&read.fields.note, &known, member, self.account);
+                    known.their_note =
+                        their_part(read.fields.note.as_deref(), &known, member, self.account);
                 }
                 known.fields = read.fields;
                 known.appending = false;
@@ -487,7 +488,7 @@ impl Sync<'_> {
                 // by this.
                 self.record(member, id, &known, None).await?;
             }
-            let changed = self.edit(member, id, &mut known, ticket).await?;
+            let changed = self.send_edit(member, id, &mut known, ticket).await?;
             return Ok(Brought {
                 id,
                 known,
@@ -579,7 +580,7 @@ impl Sync<'_> {
         let id = user.user_id;
         let mut known = Known::of(&user, member, self.account.tags_key.as_deref());
         self.record(member, id, &known, None).await?;
-        let changed = self.edit(member, id, &mut known, ticket).await?;
+        let changed = self.send_edit(member, id, &mut known, ticket).await?;
         Ok(Brought {
             id,
             known,
@@ -591,7 +592,7 @@ impl Sync<'_> {
 
     /// Sends what differs between `known` and what `member` should be, if anything, and
     /// keeps `known` up to date with it.
-    async fn edit(
+    async fn send_edit(
         &self,
         member: &Member,
         id: u64,
@@ -816,6 +817,17 @@ mod tests {
         }
     }
 
+    /// Anna's e-mail profile, with `comment`.
+    fn anna(comment: &str) -> Member {
+        Member {
+            key: "anna@mail.ru".into(),
+            field: api::EMAIL_FIELD,
+            value: "anna@mail.ru".into(),
+            spelling: None,
+            fields: fields("Анна", Some(comment), &[]),
+        }
+    }
+
     /// A profile read from the account.
     fn read(fields: Fields) -> Known {
         Known {
@@ -881,13 +893,7 @@ mod tests {
 
     #[test]
     fn a_note_is_ours_only_when_it_is_what_our_create_sends() {
-        let anna = Member {
-            key: "anna@mail.ru".into(),
-            field: api::EMAIL_FIELD,
-            value: "anna@mail.ru".into(),
-            spelling: None,
-            fields: fields("Анна", Some("звонить вечером"), &[]),
-        };
+        let anna = anna("звонить вечером");
         let user = |note: &str| {
             let mut json = serde_json::json!({"user_id": 7, "user_email": "anna@mail.ru"});
             json["user_note"] = note.into();
@@ -938,13 +944,6 @@ mod tests {
     #[test]
     fn a_note_read_again_keeps_what_the_account_wrote_and_drops_only_our_comment() {
         let plain = account(None, "");
-        let anna = |comment: &str| Member {
-            key: "anna@mail.ru".into(),
-            field: api::EMAIL_FIELD,
-            value: "anna@mail.ru".into(),
-            spelling: None,
-            fields: fields("Анна", Some(comment), &[]),
-        };
         // The ledger: the account's «из CRM», then our first comment.
         let known = Known {
             their_note: Some("из CRM".into()),
@@ -955,9 +954,8 @@ mod tests {
             ..known
         };
         assert_eq!(known.fields.note.as_deref(), Some("из CRM\nc1"));
-        let part = |read: Option<&str>, comment: &str| {
-            their_part(&read.map(str::to_owned), &known, &anna(comment), &plain)
-        };
+        let part =
+            |read: Option<&str>, comment: &str| their_part(read, &known, &anna(comment), &plain);
         // As we left it (but for the line ends): the part we knew.
         assert_eq!(part(Some("из CRM\r\nc1 "), "c2").as_deref(), Some("из CRM"));
         // Our edit to c2 landed, unrecorded: still the part we knew.
@@ -984,9 +982,8 @@ mod tests {
             their_note: Some("из CRM".into()),
             ..Known::default()
         };
-        let landed = Some("из CRM\nc1".to_owned());
         assert_eq!(
-            their_part(&landed, &read_only, &anna("c1"), &plain).as_deref(),
+            their_part(Some("из CRM\nc1"), &read_only, &anna("c1"), &plain).as_deref(),
             Some("из CRM")
         );
         // A new comment the account's part already holds: our old one, after it, is still
@@ -997,8 +994,8 @@ mod tests {
                 their_note: Some("из CRM, звонить".into()),
                 ..Known::default()
             };
-            let read = known.fields.note.clone();
-            let theirs = their_part(&read, &known, &anna("звонить"), &plain);
+            let read = known.fields.note.as_deref();
+            let theirs = their_part(read, &known, &anna("звонить"), &plain);
             assert_eq!(theirs.as_deref(), Some("из CRM, звонить"), "{old}");
         }
     }
